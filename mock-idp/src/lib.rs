@@ -1,1 +1,535 @@
+//! # mock-idp: a mock OpenID Provider for tests
+//!
+//! A real OpenID Provider on loopback — discovery, JWKS, authorization, token, userinfo and
+//! end-session endpoints, all five OpenID Connect flows, real signatures — that a test starts
+//! in one line and bends on purpose with faults.
+//!
+//! ## Start one in a test
+//!
+//! ```
+//! use mock_idp::{Client, MockIdp, User};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! // Binds 127.0.0.1:0; the server stops when `idp` is dropped.
+//! let idp = MockIdp::builder()
+//!     .user(User::new("dana").email("dana@example.com", true))
+//!     .client(Client::confidential("my-app", "s3cr3t").redirect_uri("http://127.0.0.1:3000/cb"))
+//!     .start()
+//!     .await;
+//!
+//! // Point your relying party at the issuer; discovery lives under it.
+//! let issuer = idp.issuer();
+//! let meta: serde_json::Value = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
+//!     .await.unwrap().json().await.unwrap();
+//! assert_eq!(meta["issuer"], issuer.as_str());
+//! # }
+//! ```
+//!
+//! ## Sign in without a browser
+//!
+//! Send `login_hint=<username>` (or give the client an `auto_login` user) and the
+//! authorization endpoint answers at once with a redirect, a fragment or a `form_post` page.
+//! Without one, a person gets a login page listing the users, with their claims editable.
+//!
+//! ## Misbehave on purpose
+//!
+//! ```
+//! use mock_idp::{Fault, FaultRule, MockIdp};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let idp = MockIdp::start().await;
+//! // The next ID token for any client carries a wrong audience.
+//! idp.inject(FaultRule::new(Fault::AudChanged).times(1));
+//! # }
+//! ```
+//!
+//! ## Control time and claims
+//!
+//! [`MockIdp::clock`] sets, freezes and advances the clock every `iat`, `exp` and expiry
+//! reads; [`MockIdp::override_claims`] adds or replaces claims in ID tokens, access tokens or
+//! userinfo for a user, a client, or the next token only.
+//!
+//! ## Tenants
+//!
+//! One server holds several issuers, one per path prefix, each with its own keys, clients and
+//! users; [`Tenant::entra`] makes one shaped like Microsoft Entra ID.
 
+mod admin;
+mod authorize;
+mod b64;
+mod claims;
+mod client;
+mod clock;
+pub mod config;
+mod demo;
+mod discovery;
+mod error;
+mod faults;
+mod form;
+mod jwks;
+mod jwt;
+mod login;
+mod logout;
+mod mint;
+mod pages;
+mod request_log;
+mod server;
+mod state;
+mod tenant;
+mod token;
+mod types;
+mod user;
+mod userinfo;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use admin::AdminError;
+pub use client::{Client, TokenFormat};
+pub use clock::{Clock, ClockStatus};
+pub use config::{ConfigError, IdpConfig};
+pub use demo::{demo_clients, demo_tenant, demo_users};
+pub use error::{ErrorCode, OAuthError};
+pub use faults::{Endpoint, Fault, FaultRule};
+pub use jwks::{Alg, KeyError, SigningKey};
+pub use jwt::{decode_unverified, half_hash};
+pub use request_log::{IssuedToken, LoggedRequest};
+pub use state::{ClaimOverride, ClaimTarget};
+pub use tenant::{Flavour, KeyFile, Lifetimes, Tenant};
+pub use types::{AuthMethod, ClientId, ResponseMode, ResponseType, Secret};
+pub use user::User;
+
+use state::{Server, TenantState};
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A key could not be loaded.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// TLS could not be set up.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+}
+
+/// TLS material for [`MockIdpBuilder::tls`]: a PEM certificate chain and its PKCS#8 key.
+#[derive(Clone)]
+pub struct TlsPem {
+    /// Certificate chain, PEM.
+    pub cert: Vec<u8>,
+    /// Private key, PEM.
+    pub key: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsPem(***)")
+    }
+}
+
+/// Configures a [`MockIdp`] before it starts.
+#[derive(Debug)]
+pub struct MockIdpBuilder {
+    tenants: Vec<Tenant>,
+    bind: SocketAddr,
+    issuer_base_url: Option<String>,
+    admin_public: bool,
+    tls: Option<TlsPem>,
+}
+
+impl Default for MockIdpBuilder {
+    fn default() -> Self {
+        Self {
+            tenants: Vec::new(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            issuer_base_url: None,
+            admin_public: false,
+            tls: None,
+        }
+    }
+}
+
+impl MockIdpBuilder {
+    fn default_tenant(&mut self) -> &mut Tenant {
+        if self.tenants.is_empty() {
+            let mut t = Tenant::new("default").scope("roles", ["roles", "groups"]);
+            t.users = demo_users();
+            self.tenants.push(t);
+        }
+        &mut self.tenants[0]
+    }
+
+    /// Adds a tenant; the first one added is the default tenant.
+    pub fn tenant(mut self, tenant: Tenant) -> Self {
+        self.tenants.push(tenant);
+        self
+    }
+
+    /// Adds a user to the default tenant.
+    pub fn user(mut self, user: User) -> Self {
+        let t = self.default_tenant();
+        t.users.retain(|u| u.username != user.username);
+        t.users.push(user);
+        self
+    }
+
+    /// Adds a client to the default tenant.
+    pub fn client(mut self, client: Client) -> Self {
+        self.default_tenant().clients.push(client);
+        self
+    }
+
+    /// Listens on `addr` instead of `127.0.0.1:0`.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Uses `url` as the base of every issuer (behind a proxy or in a container network).
+    pub fn issuer_base_url(mut self, url: impl Into<String>) -> Self {
+        self.issuer_base_url = Some(url.into());
+        self
+    }
+
+    /// Lets non-loopback peers use the admin API.
+    pub fn admin_public(mut self, public: bool) -> Self {
+        self.admin_public = public;
+        self
+    }
+
+    /// Serves HTTPS with this certificate and key.
+    pub fn tls(mut self, pem: TlsPem) -> Self {
+        self.tls = Some(pem);
+        self
+    }
+
+    /// Starts the server, or says why it cannot.
+    pub async fn try_start(mut self) -> Result<MockIdp, StartError> {
+        self.default_tenant();
+        let config = IdpConfig {
+            server: Default::default(),
+            tenants: self.tenants.clone(),
+        };
+        config.validate("builder")?;
+        let mut states = Vec::new();
+        for t in &self.tenants {
+            states.push(Arc::new(TenantState::from_config(t)?));
+        }
+        let std_listener =
+            std::net::TcpListener::bind(self.bind).map_err(|source| StartError::Bind {
+                addr: self.bind,
+                source,
+            })?;
+        let bind_err = |source| StartError::Bind {
+            addr: self.bind,
+            source,
+        };
+        std_listener.set_nonblocking(true).map_err(bind_err)?;
+        let addr = std_listener.local_addr().map_err(bind_err)?;
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else {
+            match addr.ip() {
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                ip => ip.to_string(),
+            }
+        };
+        let bound_base = format!("{scheme}://{host}:{}", addr.port());
+        let server = Arc::new(Server::new(
+            states,
+            self.issuer_base_url.clone(),
+            bound_base,
+            self.admin_public,
+        ));
+        let task = match self.tls.clone() {
+            None => {
+                let listener = tokio::net::TcpListener::from_std(std_listener).map_err(bind_err)?;
+                tokio::spawn(server::serve_plain(listener, server.clone()))
+            }
+            Some(pem) => {
+                let s = server.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = server::serve_tls(std_listener, s, pem.cert, pem.key).await {
+                        tracing::error!(error = %e, "TLS server stopped");
+                    }
+                })
+            }
+        };
+        Ok(MockIdp {
+            server,
+            addr,
+            default_tenant: self.tenants[0].name.clone(),
+            task,
+        })
+    }
+
+    /// Starts the server; panics when it cannot (as a test would want).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let idp = mock_idp::MockIdp::builder().start().await;
+    /// assert!(idp.url().starts_with("http://127.0.0.1:"));
+    /// # }
+    /// ```
+    pub async fn start(self) -> MockIdp {
+        match self.try_start().await {
+            Ok(idp) => idp,
+            Err(e) => panic!("mock IdP failed to start: {e}"),
+        }
+    }
+}
+
+/// A running mock OpenID Provider. Dropping it stops the server.
+#[derive(Debug)]
+pub struct MockIdp {
+    server: Arc<Server>,
+    addr: SocketAddr,
+    default_tenant: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MockIdp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A handle on one tenant of a running [`MockIdp`].
+#[derive(Debug, Clone)]
+pub struct TenantHandle {
+    state: Arc<TenantState>,
+    server: Arc<Server>,
+}
+
+impl TenantHandle {
+    /// The tenant's name.
+    pub fn name(&self) -> &str {
+        &self.state.name
+    }
+
+    /// The issuer identifier.
+    pub fn issuer(&self) -> String {
+        let base = self
+            .server
+            .public_base
+            .clone()
+            .unwrap_or_else(|| self.server.bound_base.clone());
+        format!("{base}/{}", self.state.path)
+    }
+
+    /// The tenant's configuration as it stands now (clients, users, settings).
+    pub fn config(&self) -> Tenant {
+        self.state.snapshot()
+    }
+
+    /// Adds a user (refused when the username exists).
+    pub fn add_user(&self, user: User) -> Result<(), AdminError> {
+        self.state.put_user(user, true)
+    }
+
+    /// Adds or replaces a user.
+    pub fn put_user(&self, user: User) -> Result<(), AdminError> {
+        self.state.put_user(user, false)
+    }
+
+    /// A user as it stands.
+    pub fn user(&self, username: &str) -> Result<User, AdminError> {
+        self.state.user(username)
+    }
+
+    /// Merges `claims` into a user's claims; `null` removes a claim.
+    pub fn patch_claims(
+        &self,
+        username: &str,
+        claims: serde_json::Value,
+    ) -> Result<User, AdminError> {
+        let map = match claims {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        self.state.patch_claims(username, map)
+    }
+
+    /// Removes a user.
+    pub fn remove_user(&self, username: &str) -> Result<(), AdminError> {
+        self.state.remove_user(username)
+    }
+
+    /// Adds a client (refused when the id exists).
+    pub fn add_client(&self, client: Client) -> Result<(), AdminError> {
+        self.state.put_client(client, true)
+    }
+
+    /// Adds or replaces a client.
+    pub fn put_client(&self, client: Client) -> Result<(), AdminError> {
+        self.state.put_client(client, false)
+    }
+
+    /// Removes a client.
+    pub fn remove_client(&self, client_id: &str) -> Result<(), AdminError> {
+        self.state.remove_client(client_id)
+    }
+
+    /// Rotates the signing key of `alg`; the old key stays published for the grace period.
+    /// Returns the new `kid`.
+    pub fn rotate_keys(&self, alg: Alg) -> Result<String, AdminError> {
+        Ok(self.state.rotate(alg, self.server.clock.now())?)
+    }
+
+    /// The JWK Set as served now.
+    pub fn jwks(&self) -> serde_json::Value {
+        self.state.jwks(self.server.clock.now())
+    }
+
+    /// Adds a fault rule; returns its id.
+    pub fn inject(&self, rule: impl Into<FaultRule>) -> u64 {
+        self.state.add_fault(rule.into())
+    }
+
+    /// Removes one fault rule.
+    pub fn remove_fault(&self, id: u64) -> Result<(), AdminError> {
+        self.state.remove_fault(id)
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.state.data().faults.clear();
+    }
+
+    /// The active fault rules.
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.state.data().faults.list()
+    }
+
+    /// Adds a claim override.
+    pub fn override_claims(&self, o: ClaimOverride) {
+        self.state.data().overrides.push(o);
+    }
+}
+
+impl MockIdp {
+    /// Starts a server on `127.0.0.1:0` with a `default` tenant holding the demo users.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert!(idp.issuer().ends_with("/default"));
+    /// # }
+    /// ```
+    pub async fn start() -> MockIdp {
+        Self::builder().start().await
+    }
+
+    /// A builder for users, clients, tenants and server settings.
+    ///
+    /// ```
+    /// use mock_idp::{MockIdp, Tenant};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let idp = MockIdp::builder().tenant(Tenant::new("acme")).start().await;
+    /// assert!(idp.issuer().ends_with("/acme"));
+    /// # }
+    /// ```
+    pub fn builder() -> MockIdpBuilder {
+        MockIdpBuilder::default()
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        self.server.bound_base.clone()
+    }
+
+    /// The socket address served.
+    pub fn address(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The default tenant's issuer identifier.
+    pub fn issuer(&self) -> String {
+        self.default_tenant().issuer()
+    }
+
+    /// The default tenant (the first one configured).
+    pub fn default_tenant(&self) -> TenantHandle {
+        self.tenant(&self.default_tenant)
+            .unwrap_or_else(|| panic!("default tenant {} was removed", self.default_tenant))
+    }
+
+    /// A tenant by name.
+    pub fn tenant(&self, name: &str) -> Option<TenantHandle> {
+        self.server.tenant(name).map(|state| TenantHandle {
+            state,
+            server: self.server.clone(),
+        })
+    }
+
+    /// Every tenant.
+    pub fn tenants(&self) -> Vec<TenantHandle> {
+        self.server
+            .tenants()
+            .into_iter()
+            .map(|state| TenantHandle {
+                state,
+                server: self.server.clone(),
+            })
+            .collect()
+    }
+
+    /// Adds a tenant while running.
+    pub fn add_tenant(&self, tenant: Tenant) -> Result<TenantHandle, AdminError> {
+        self.server.add_tenant(&tenant, "MockIdp::add_tenant")?;
+        self.tenant(&tenant.name)
+            .ok_or_else(|| AdminError::UnknownTenant(tenant.name.clone()))
+    }
+
+    /// Adds a user to the default tenant.
+    pub fn add_user(&self, user: User) -> Result<(), AdminError> {
+        self.default_tenant().add_user(user)
+    }
+
+    /// Adds a client to the default tenant.
+    pub fn add_client(&self, client: Client) -> Result<(), AdminError> {
+        self.default_tenant().add_client(client)
+    }
+
+    /// Adds a fault rule to the default tenant; returns its id.
+    pub fn inject(&self, rule: impl Into<FaultRule>) -> u64 {
+        self.default_tenant().inject(rule)
+    }
+
+    /// Adds a claim override to the default tenant.
+    pub fn override_claims(&self, o: ClaimOverride) {
+        self.default_tenant().override_claims(o)
+    }
+
+    /// The server clock.
+    pub fn clock(&self) -> &Clock {
+        &self.server.clock
+    }
+
+    /// Requests received so far (the most recent thousand), secrets redacted.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.server.log.requests()
+    }
+
+    /// Tokens issued so far, decoded.
+    pub fn issued_tokens(&self) -> Vec<IssuedToken> {
+        self.server.log.tokens()
+    }
+
+    /// Empties the request and token logs.
+    pub fn clear_log(&self) {
+        self.server.log.clear()
+    }
+}

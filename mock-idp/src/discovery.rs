@@ -1,0 +1,102 @@
+//! The discovery document (OpenID Connect Discovery 1.0 §3) and the JWK Set, both matching
+//! exactly what this server does.
+
+use axum::extract::Extension;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::jwks::Alg;
+use crate::state::Ctx;
+use crate::tenant::Flavour;
+use crate::types::{ResponseType, STANDARD_SCOPES};
+
+/// The metadata document for this tenant at this request's base URL.
+pub(crate) fn document(ctx: &Ctx) -> Value {
+    let d = ctx.tenant.data();
+    let mut scopes: Vec<String> = vec!["openid".into()];
+    scopes.extend(STANDARD_SCOPES.iter().map(|(s, _)| s.to_string()));
+    scopes.push("offline_access".into());
+    scopes.extend(d.scopes.keys().cloned());
+    let mut claims: Vec<String> = [
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "sid",
+        "at_hash",
+        "c_hash",
+        "s_hash",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    claims.extend(
+        STANDARD_SCOPES
+            .iter()
+            .flat_map(|(_, c)| c.iter())
+            .map(|s| s.to_string()),
+    );
+    for custom in d.scopes.values().flatten() {
+        if !claims.contains(custom) {
+            claims.push(custom.clone());
+        }
+    }
+    let subject_types = match ctx.tenant.flavour {
+        Flavour::Standard => json!(["public"]),
+        Flavour::Entra { .. } => {
+            claims.extend(
+                ["oid", "tid", "ver", "preferred_username", "roles", "groups"].map(String::from),
+            );
+            json!(["pairwise"])
+        }
+    };
+    let algs: Vec<&str> = Alg::ALL.iter().map(|a| a.as_str()).collect();
+    json!({
+        "issuer": ctx.issuer,
+        "authorization_endpoint": ctx.endpoint("/authorize"),
+        "token_endpoint": ctx.endpoint("/token"),
+        "userinfo_endpoint": ctx.endpoint("/userinfo"),
+        "jwks_uri": ctx.endpoint("/jwks"),
+        "end_session_endpoint": ctx.endpoint("/logout"),
+        "scopes_supported": scopes,
+        "response_types_supported": ResponseType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
+        "subject_types_supported": subject_types,
+        "id_token_signing_alg_values_supported": algs,
+        "userinfo_signing_alg_values_supported": ["none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "claims_supported": claims,
+        "claims_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "require_request_uri_registration": false,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "display_values_supported": ["page"],
+        "claim_types_supported": ["normal"],
+        "authorization_response_iss_parameter_supported": true,
+        "frontchannel_logout_supported": false,
+        "backchannel_logout_supported": false,
+        "ui_locales_supported": ["en"],
+    })
+}
+
+/// `GET {issuer}/.well-known/openid-configuration`.
+pub(crate) async fn discovery(Extension(ctx): Extension<Ctx>) -> Response {
+    axum::Json(document(&ctx)).into_response()
+}
+
+/// `GET {issuer}/jwks`.
+pub(crate) async fn jwks(Extension(ctx): Extension<Ctx>) -> Response {
+    let now = ctx.now();
+    let mut res = axum::Json(ctx.tenant.jwks(now)).into_response();
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/jwk-set+json"),
+    );
+    res
+}

@@ -1,0 +1,307 @@
+//! Minting: builds ID tokens and access tokens from an authentication context, applies
+//! per-client claims, claim overrides and faults, then signs.
+
+use serde_json::{Map, Value, json};
+
+use crate::b64;
+use crate::claims;
+use crate::client::TokenFormat;
+use crate::error::OAuthError;
+use crate::faults::Fault;
+use crate::jwks::{Alg, fresh_key};
+use crate::jwt;
+use crate::request_log::IssuedToken;
+use crate::state::{AuthContext, ClaimTarget, Ctx};
+use crate::types::ClientId;
+
+/// What the ID token must bind to besides the sign-in itself.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Bindings<'a> {
+    pub code: Option<&'a str>,
+    pub access_token: Option<&'a str>,
+    pub state: Option<&'a str>,
+    /// `authorize` or `token`: where the token is handed out.
+    pub endpoint: &'static str,
+    /// A refreshed ID token carries no `nonce` (Core §12.2).
+    pub refresh: bool,
+}
+
+const UNTRUSTED_AUDIENCE: &str = "https://untrusted.example/";
+
+fn gone(what: &str, name: &str) -> OAuthError {
+    OAuthError::invalid_grant(format!(
+        "the {what} \"{name}\" no longer exists at this provider"
+    ))
+}
+
+/// An ID token before hashes and faults: its claims, the algorithm to sign them with, and
+/// the faults that apply to this token.
+struct Draft {
+    claims: Map<String, Value>,
+    alg: Alg,
+    faults: Vec<Fault>,
+}
+
+fn id_token_claims(ctx: &Ctx, auth: &AuthContext, refresh: bool) -> Result<Draft, OAuthError> {
+    let now = ctx.now();
+    let mut d = ctx.tenant.data();
+    let client = d
+        .clients
+        .get(&auth.client_id)
+        .cloned()
+        .ok_or_else(|| gone("client", auth.client_id.as_str()))?;
+    let user = d
+        .users
+        .get(&auth.username)
+        .cloned()
+        .ok_or_else(|| gone("user", &auth.username))?;
+    let base = claims::effective_claims(&user, auth.claims_edit.as_ref());
+    let requested = claims::requested(auth.claims_request.as_ref(), "id_token");
+    let mut out = claims::released(
+        &d,
+        &ctx.tenant.flavour,
+        &user,
+        &base,
+        &auth.scope,
+        &requested,
+    );
+    out.insert("iss".into(), json!(ctx.issuer));
+    out.insert(
+        "sub".into(),
+        json!(claims::subject(
+            &ctx.tenant.flavour,
+            &user,
+            &base,
+            &auth.client_id
+        )),
+    );
+    out.insert("aud".into(), json!(auth.client_id.as_str()));
+    out.insert("exp".into(), json!(now + d.lifetimes.id_token));
+    out.insert("iat".into(), json!(now));
+    out.insert("auth_time".into(), json!(auth.auth_time));
+    out.insert("sid".into(), json!(auth.sid));
+    if let (Some(nonce), false) = (&auth.nonce, refresh) {
+        out.insert("nonce".into(), json!(nonce));
+    }
+    for (k, v) in &client.id_token_claims {
+        out.insert(k.clone(), v.clone());
+    }
+    d.apply_overrides(
+        ClaimTarget::IdToken,
+        &auth.client_id,
+        Some(&auth.username),
+        &mut out,
+    );
+    let faults = d.faults.take(
+        Some(&auth.client_id),
+        Some(&auth.username),
+        Fault::touches_id_token,
+    );
+    let alg = client.id_token_signed_response_alg.unwrap_or(d.default_alg);
+    Ok(Draft {
+        claims: out,
+        alg,
+        faults,
+    })
+}
+
+fn append(claims: &mut Map<String, Value>, name: &str, suffix: &str) {
+    let v = claims
+        .get(name)
+        .and_then(Value::as_str)
+        .map(|s| format!("{s}{suffix}"))
+        .unwrap_or_else(|| suffix.to_owned());
+    claims.insert(name.into(), json!(v));
+}
+
+fn apply_claim_faults(
+    claims: &mut Map<String, Value>,
+    faults: &[Fault],
+    client: &ClientId,
+    now: i64,
+) {
+    for f in faults {
+        match f {
+            Fault::IssChanged => append(claims, "iss", "1"),
+            Fault::AudChanged => append(claims, "aud", "1"),
+            Fault::AudMissing => {
+                claims.remove("aud");
+            }
+            Fault::ExtraAud => {
+                claims.insert("aud".into(), json!([client.as_str(), UNTRUSTED_AUDIENCE]));
+                claims.remove("azp");
+            }
+            Fault::ExtraAudWrongAzp => {
+                claims.insert("aud".into(), json!([client.as_str(), UNTRUSTED_AUDIENCE]));
+                claims.insert("azp".into(), json!(UNTRUSTED_AUDIENCE));
+            }
+            Fault::SubMissing => {
+                claims.remove("sub");
+            }
+            Fault::IatMissing => {
+                claims.remove("iat");
+            }
+            Fault::IatFuture => {
+                claims.insert("iat".into(), json!(now + 3600));
+            }
+            Fault::ExpPast => {
+                claims.insert("exp".into(), json!(now - 3600));
+            }
+            Fault::NbfFuture => {
+                claims.insert("nbf".into(), json!(now + 3600));
+            }
+            Fault::NonceChanged => append(claims, "nonce", "1"),
+            Fault::NonceMissing => {
+                claims.remove("nonce");
+            }
+            Fault::AuthTimeMissing => {
+                claims.remove("auth_time");
+            }
+            Fault::AtHashWrong if claims.contains_key("at_hash") => append(claims, "at_hash", "1"),
+            Fault::AtHashMissing => {
+                claims.remove("at_hash");
+            }
+            Fault::CHashWrong if claims.contains_key("c_hash") => append(claims, "c_hash", "1"),
+            Fault::CHashMissing => {
+                claims.remove("c_hash");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Signs `claims` as the tenant's `alg` key would, unless a signature fault says otherwise.
+fn sign(
+    ctx: &Ctx,
+    alg: Alg,
+    claims: &Map<String, Value>,
+    faults: &[Fault],
+) -> Result<String, OAuthError> {
+    let server_error = |what: String| OAuthError::new(crate::error::ErrorCode::ServerError, what);
+    if faults.contains(&Fault::AlgNone) {
+        let mut header = Map::new();
+        header.insert("alg".into(), json!("none"));
+        header.insert("typ".into(), json!("JWT"));
+        return Ok(format!("{}.", jwt::signing_input(&header, claims)));
+    }
+    let key = if faults.contains(&Fault::UnknownKey) {
+        let kids = ctx.tenant.published_kids();
+        let avoid: Vec<&str> = kids.iter().map(String::as_str).collect();
+        fresh_key(alg, &avoid).map_err(|e| server_error(e.to_string()))?
+    } else {
+        ctx.tenant
+            .signing_key(alg)
+            .ok_or_else(|| server_error(format!("no active {} key", alg.as_str())))?
+    };
+    let mut header = jwt::header(&key);
+    if faults.contains(&Fault::KidAbsent) {
+        header.remove("kid");
+    }
+    let input = jwt::signing_input(&header, claims);
+    let mut sig = key.sign(input.as_bytes());
+    if faults.contains(&Fault::SignatureCorrupted) {
+        sig.iter_mut().for_each(|b| *b ^= 0x5A);
+    }
+    Ok(format!("{input}.{}", b64::url(&sig)))
+}
+
+fn record(ctx: &Ctx, client: &ClientId, kind: &str, endpoint: &str, token: &str) {
+    if let Some((header, claims)) = jwt::decode_unverified(token) {
+        ctx.server.log.record_token(IssuedToken {
+            at: ctx.now(),
+            tenant: ctx.tenant.name.clone(),
+            client_id: client.to_string(),
+            kind: kind.into(),
+            endpoint: endpoint.into(),
+            header,
+            claims,
+        });
+    }
+}
+
+/// Mints an ID token for `auth`.
+pub(crate) fn id_token(
+    ctx: &Ctx,
+    auth: &AuthContext,
+    bind: Bindings<'_>,
+) -> Result<String, OAuthError> {
+    let Draft {
+        mut claims,
+        alg,
+        faults,
+    } = id_token_claims(ctx, auth, bind.refresh)?;
+    if let Some(code) = bind.code {
+        claims.insert("c_hash".into(), json!(jwt::half_hash(alg, code)));
+    }
+    if let Some(at) = bind.access_token {
+        claims.insert("at_hash".into(), json!(jwt::half_hash(alg, at)));
+    }
+    if let Some(state) = bind.state {
+        claims.insert("s_hash".into(), json!(jwt::half_hash(alg, state)));
+    }
+    apply_claim_faults(&mut claims, &faults, &auth.client_id, ctx.now());
+    let token = sign(ctx, alg, &claims, &faults)?;
+    record(ctx, &auth.client_id, "id_token", bind.endpoint, &token);
+    Ok(token)
+}
+
+/// Mints an access token: opaque by default, a JWT for clients that ask for one.
+pub(crate) fn access_token(
+    ctx: &Ctx,
+    client_id: &ClientId,
+    auth: Option<&AuthContext>,
+    scope: &[String],
+    endpoint: &'static str,
+) -> Result<String, OAuthError> {
+    let now = ctx.now();
+    let mut d = ctx.tenant.data();
+    let Some(client) = d.clients.get(client_id).cloned() else {
+        return Err(gone("client", client_id.as_str()));
+    };
+    if client.access_token_format == TokenFormat::Opaque {
+        return Ok(b64::random_token(32));
+    }
+    let sub = match auth {
+        Some(a) => {
+            let user = d
+                .users
+                .get(&a.username)
+                .cloned()
+                .ok_or_else(|| gone("user", &a.username))?;
+            let base = claims::effective_claims(&user, a.claims_edit.as_ref());
+            claims::subject(&ctx.tenant.flavour, &user, &base, client_id)
+        }
+        None => client_id.to_string(),
+    };
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!(ctx.issuer));
+    claims.insert("sub".into(), json!(sub));
+    claims.insert("aud".into(), json!(client_id.as_str()));
+    claims.insert("client_id".into(), json!(client_id.as_str()));
+    claims.insert("scope".into(), json!(scope.join(" ")));
+    claims.insert("iat".into(), json!(now));
+    claims.insert("exp".into(), json!(now + d.lifetimes.access_token));
+    claims.insert("jti".into(), json!(b64::random_token(12)));
+    for (k, v) in &client.access_token_claims {
+        claims.insert(k.clone(), v.clone());
+    }
+    d.apply_overrides(
+        ClaimTarget::AccessToken,
+        client_id,
+        auth.map(|a| a.username.as_str()),
+        &mut claims,
+    );
+    let alg = d.default_alg;
+    drop(d);
+    let key = ctx.tenant.signing_key(alg).ok_or_else(|| {
+        OAuthError::new(
+            crate::error::ErrorCode::ServerError,
+            "no active signing key",
+        )
+    })?;
+    let mut header = jwt::header(&key);
+    header.insert("typ".into(), json!("at+jwt"));
+    let token = jwt::encode(&key, &header, &claims);
+    record(ctx, client_id, "access_token", endpoint, &token);
+    Ok(token)
+}

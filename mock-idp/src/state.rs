@@ -1,0 +1,483 @@
+//! The server's shared state: tenants with their clients, users, keys, faults, claim
+//! overrides, and the grants in flight (codes, tokens, sessions, pending logins).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::client::Client;
+use crate::clock::Clock;
+use crate::config::{ConfigError, validate_tenant};
+use crate::faults::FaultSet;
+use crate::jwks::{Alg, KeyError, KeySet, SigningKey, fresh_key};
+use crate::request_log::RequestLog;
+use crate::tenant::{Flavour, Lifetimes, Tenant};
+use crate::types::{ClientId, ResponseMode, ResponseType};
+use crate::user::User;
+
+/// Which token a claim override changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimTarget {
+    /// ID tokens.
+    IdToken,
+    /// JWT access tokens.
+    AccessToken,
+    /// Userinfo responses.
+    Userinfo,
+}
+
+/// Extra or overridden claims for a user, a client, or the next token only. A `null` value
+/// removes the claim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimOverride {
+    /// Which token.
+    pub target: ClaimTarget,
+    /// Only for this user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Only for this client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientId>,
+    /// Only for the next token it applies to.
+    #[serde(default)]
+    pub once: bool,
+    /// The claims to set (or remove, with `null`).
+    pub claims: Map<String, Value>,
+}
+
+impl ClaimOverride {
+    /// Overrides `claims` in every `target` token.
+    ///
+    /// ```
+    /// use mock_idp::{ClaimOverride, ClaimTarget};
+    /// let o = ClaimOverride::new(ClaimTarget::IdToken, serde_json::json!({"acr": "mfa"}))
+    ///     .for_user("alice")
+    ///     .once();
+    /// assert!(o.once);
+    /// ```
+    pub fn new(target: ClaimTarget, claims: Value) -> Self {
+        Self {
+            target,
+            user: None,
+            client_id: None,
+            once: false,
+            claims: match claims {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            },
+        }
+    }
+
+    /// Only for `username`.
+    pub fn for_user(mut self, username: impl Into<String>) -> Self {
+        self.user = Some(username.into());
+        self
+    }
+
+    /// Only for `client_id`.
+    pub fn for_client(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(ClientId::new(client_id));
+        self
+    }
+
+    /// Only for the next token.
+    pub fn once(mut self) -> Self {
+        self.once = true;
+        self
+    }
+}
+
+/// PKCE code challenge methods (RFC 7636).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PkceMethod {
+    S256,
+    Plain,
+}
+
+/// A validated authorization request.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthzRequest {
+    pub client_id: ClientId,
+    pub redirect_uri: String,
+    pub response_type: ResponseType,
+    pub response_mode: ResponseMode,
+    pub scope: Vec<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub pkce: Option<(String, PkceMethod)>,
+    pub prompt: Vec<String>,
+    pub max_age: Option<i64>,
+    pub login_hint: Option<String>,
+    pub claims: Option<Value>,
+}
+
+/// Who signed in, when, and with what edits: everything tokens are minted from.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthContext {
+    pub client_id: ClientId,
+    pub username: String,
+    pub scope: Vec<String>,
+    pub nonce: Option<String>,
+    pub auth_time: i64,
+    pub claims_request: Option<Value>,
+    pub claims_edit: Option<Map<String, Value>>,
+    /// The provider session this sign-in belongs to (the ID token's `sid`).
+    pub sid: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct CodeGrant {
+    pub ctx: AuthContext,
+    pub redirect_uri: String,
+    pub pkce: Option<(String, PkceMethod)>,
+    pub expires_at: i64,
+    pub used: bool,
+    pub issued: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AccessGrant {
+    pub client_id: ClientId,
+    /// `None` for client-credentials tokens.
+    pub ctx: Option<AuthContext>,
+    pub scope: Vec<String>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshGrant {
+    pub ctx: AuthContext,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub username: String,
+    pub auth_time: i64,
+    pub claims_edit: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PendingLogin {
+    pub request: AuthzRequest,
+    pub created: i64,
+}
+
+/// Everything of a tenant that changes, behind one lock held only for short moments.
+#[derive(Debug)]
+pub(crate) struct TenantData {
+    pub default_alg: Alg,
+    pub auto_login: Option<String>,
+    pub scopes: BTreeMap<String, Vec<String>>,
+    pub lifetimes: Lifetimes,
+    pub clients: BTreeMap<ClientId, Client>,
+    pub users: BTreeMap<String, User>,
+    pub faults: FaultSet,
+    pub overrides: Vec<ClaimOverride>,
+    pub codes: HashMap<String, CodeGrant>,
+    pub access: HashMap<String, AccessGrant>,
+    pub refresh: HashMap<String, RefreshGrant>,
+    pub sessions: HashMap<String, Session>,
+    pub pending: HashMap<String, PendingLogin>,
+}
+
+impl TenantData {
+    pub(crate) fn new(tenant: &Tenant) -> Self {
+        Self {
+            default_alg: tenant.default_alg,
+            auto_login: tenant.auto_login.clone(),
+            scopes: tenant.scopes.clone(),
+            lifetimes: tenant.lifetimes,
+            clients: tenant
+                .clients
+                .iter()
+                .map(|c| (c.client_id.clone(), c.clone()))
+                .collect(),
+            users: tenant
+                .users
+                .iter()
+                .map(|u| (u.username.clone(), u.clone()))
+                .collect(),
+            faults: FaultSet::default(),
+            overrides: Vec::new(),
+            codes: HashMap::new(),
+            access: HashMap::new(),
+            refresh: HashMap::new(),
+            sessions: HashMap::new(),
+            pending: HashMap::new(),
+        }
+    }
+
+    /// Drops expired codes, tokens and abandoned logins once a map grows past a threshold, so
+    /// a long benchmark does not grow memory without bound.
+    pub(crate) fn prune(&mut self, now: i64) {
+        const THRESHOLD: usize = 4096;
+        if self.codes.len() > THRESHOLD {
+            self.codes.retain(|_, g| g.expires_at > now - 600);
+        }
+        if self.access.len() > THRESHOLD {
+            self.access.retain(|_, g| g.expires_at > now);
+        }
+        if self.refresh.len() > THRESHOLD {
+            self.refresh.retain(|_, g| g.expires_at > now);
+        }
+        if self.pending.len() > THRESHOLD {
+            self.pending.retain(|_, p| p.created > now - 3600);
+        }
+    }
+
+    /// Applies the overrides for `target` to `claims`, spending `once` overrides.
+    pub(crate) fn apply_overrides(
+        &mut self,
+        target: ClaimTarget,
+        client_id: &ClientId,
+        username: Option<&str>,
+        claims: &mut Map<String, Value>,
+    ) {
+        let mut spent = Vec::new();
+        for (i, o) in self.overrides.iter().enumerate() {
+            let applies = o.target == target
+                && o.client_id.as_ref().is_none_or(|c| c == client_id)
+                && o.user.as_deref().is_none_or(|u| Some(u) == username);
+            if applies {
+                for (k, v) in &o.claims {
+                    if v.is_null() {
+                        claims.remove(k);
+                    } else {
+                        claims.insert(k.clone(), v.clone());
+                    }
+                }
+                if o.once {
+                    spent.push(i);
+                }
+            }
+        }
+        for i in spent.into_iter().rev() {
+            self.overrides.remove(i);
+        }
+    }
+}
+
+/// A tenant at run time.
+#[derive(Debug)]
+pub(crate) struct TenantState {
+    pub name: String,
+    pub path: String,
+    pub flavour: Flavour,
+    data: Mutex<TenantData>,
+    keys: RwLock<KeySet>,
+}
+
+impl TenantState {
+    pub(crate) fn from_config(tenant: &Tenant) -> Result<Self, KeyError> {
+        let mut keys = Vec::new();
+        for kf in &tenant.keys {
+            keys.push(Arc::new(SigningKey::from_pem_file(kf.alg, &kf.file)?));
+        }
+        for alg in Alg::ALL {
+            if !keys.iter().any(|k| k.alg() == alg) {
+                keys.push(fresh_key(alg, &[])?);
+            }
+        }
+        Ok(Self {
+            name: tenant.name.clone(),
+            path: tenant.path(),
+            flavour: tenant.flavour.clone(),
+            data: Mutex::new(TenantData::new(tenant)),
+            keys: RwLock::new(KeySet::new(keys)),
+        })
+    }
+
+    /// Locks the tenant's data; a poisoned lock is recovered since every write leaves the
+    /// maps consistent.
+    pub(crate) fn data(&self) -> MutexGuard<'_, TenantData> {
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn signing_key(&self, alg: Alg) -> Option<Arc<SigningKey>> {
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .active(alg)
+    }
+
+    pub(crate) fn jwks(&self, now: i64) -> Value {
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .jwks(now)
+    }
+
+    pub(crate) fn published_kids(&self) -> Vec<String> {
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .kids()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Replaces the active key for `alg`; the old one stays published for the grace period.
+    pub(crate) fn rotate(&self, alg: Alg, now: i64) -> Result<String, KeyError> {
+        let kids = self.published_kids();
+        let avoid: Vec<&str> = kids.iter().map(String::as_str).collect();
+        let key = fresh_key(alg, &avoid)?;
+        let kid = key.kid().to_owned();
+        let grace = self.data().lifetimes.key_grace;
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        keys.prune(now);
+        keys.install(key, now + grace);
+        Ok(kid)
+    }
+
+    /// The tenant as configuration (for the admin API and `MockIdp::tenant`).
+    pub(crate) fn snapshot(&self) -> Tenant {
+        let d = self.data();
+        let mut t = Tenant::new(self.name.clone());
+        t.flavour = self.flavour.clone();
+        t.default_alg = d.default_alg;
+        t.auto_login = d.auto_login.clone();
+        t.scopes = d.scopes.clone();
+        t.lifetimes = d.lifetimes;
+        t.clients = d.clients.values().cloned().collect();
+        t.users = d.users.values().cloned().collect();
+        t
+    }
+}
+
+/// Shared by every request of one server.
+#[derive(Debug)]
+pub(crate) struct Server {
+    tenants: RwLock<Vec<Arc<TenantState>>>,
+    pub clock: Arc<Clock>,
+    pub log: RequestLog,
+    pub public_base: Option<String>,
+    pub bound_base: String,
+    pub admin_public: bool,
+}
+
+impl Server {
+    pub(crate) fn new(
+        tenants: Vec<Arc<TenantState>>,
+        public_base: Option<String>,
+        bound_base: String,
+        admin_public: bool,
+    ) -> Self {
+        Self {
+            tenants: RwLock::new(tenants),
+            clock: Arc::new(Clock::default()),
+            log: RequestLog::default(),
+            public_base: public_base.map(|b| b.trim_end_matches('/').to_owned()),
+            bound_base,
+            admin_public,
+        }
+    }
+
+    pub(crate) fn tenants(&self) -> Vec<Arc<TenantState>> {
+        self.tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn tenant(&self, name: &str) -> Option<Arc<TenantState>> {
+        self.tenants().into_iter().find(|t| t.name == name)
+    }
+
+    /// The tenant whose issuer path prefixes `path`, with the rest of the path.
+    pub(crate) fn route<'p>(&self, path: &'p str) -> Option<(Arc<TenantState>, &'p str)> {
+        let trimmed = path.trim_start_matches('/');
+        self.tenants()
+            .into_iter()
+            .filter_map(|t| {
+                let rest = trimmed.strip_prefix(t.path.as_str())?;
+                (rest.is_empty() || rest.starts_with('/')).then_some((t, rest))
+            })
+            .max_by_key(|(t, _)| t.path.len())
+            .map(|(t, rest)| (t, if rest.is_empty() { "/" } else { rest }))
+    }
+
+    pub(crate) fn add_tenant(&self, tenant: &Tenant, origin: &str) -> Result<(), ConfigError> {
+        validate_tenant(tenant, origin, "tenant")?;
+        let mut tenants = self.tenants.write().unwrap_or_else(|e| e.into_inner());
+        if tenants
+            .iter()
+            .any(|t| t.name == tenant.name || t.path == tenant.path())
+        {
+            return Err(ConfigError::new(
+                origin,
+                "tenant.name",
+                format!(
+                    "expected a new tenant, found \"{}\" already served",
+                    tenant.name
+                ),
+                "choose another name (or another Entra tenant_id)",
+            ));
+        }
+        let state = TenantState::from_config(tenant).map_err(|e| {
+            ConfigError::new(origin, "tenant.keys", e.to_string(), "fix the key file")
+        })?;
+        tenants.push(Arc::new(state));
+        Ok(())
+    }
+
+    pub(crate) fn remove_tenant(&self, name: &str) -> bool {
+        let mut tenants = self.tenants.write().unwrap_or_else(|e| e.into_inner());
+        let before = tenants.len();
+        tenants.retain(|t| t.name != name);
+        before != tenants.len()
+    }
+
+    /// The base URL for a request: the configured public base, else the forwarded
+    /// proto/host when a proxy sent them, else the address the server is bound to.
+    pub(crate) fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(b) = &self.public_base {
+            return b.clone();
+        }
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(',').next().unwrap_or(v).trim().to_owned())
+        };
+        match (get("x-forwarded-host"), get("x-forwarded-proto")) {
+            (Some(host), proto) if is_host(&host) => {
+                let proto = proto
+                    .filter(|p| p == "http" || p == "https")
+                    .unwrap_or_else(|| "http".into());
+                format!("{proto}://{host}")
+            }
+            _ => self.bound_base.clone(),
+        }
+    }
+}
+
+fn is_host(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
+}
+
+/// The per-request context a tenant endpoint runs with.
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    pub server: Arc<Server>,
+    pub tenant: Arc<TenantState>,
+    pub issuer: String,
+}
+
+impl Ctx {
+    pub(crate) fn now(&self) -> i64 {
+        self.server.clock.now()
+    }
+
+    pub(crate) fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+}

@@ -1,0 +1,160 @@
+//! The userinfo endpoint (OpenID Connect Core §5.3): GET or POST, the bearer token in the
+//! `Authorization` header or the form body (never the query), claims by scope.
+
+use axum::body::Bytes;
+use axum::extract::{Extension, RawQuery};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::claims;
+use crate::error::{ErrorCode, OAuthError};
+use crate::faults::Fault;
+use crate::form::Params;
+use crate::state::{ClaimTarget, Ctx};
+
+fn bearer(
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<String, OAuthError> {
+    if query.is_some_and(|q| Params::parse(q.as_bytes()).get("access_token").is_some()) {
+        return Err(OAuthError::invalid_request(
+            "access_token in the query is not accepted; send it in the Authorization header (RFC 6750 §2.1)",
+        ));
+    }
+    let from_header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+                .map(str::trim)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    OAuthError::invalid_request("expected an Authorization: Bearer header")
+                })
+        })
+        .transpose()?;
+    let from_body = if method == Method::POST {
+        Params::parse(body).get("access_token").map(str::to_owned)
+    } else {
+        None
+    };
+    match (from_header, from_body) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+            "access token sent in both the header and the body (RFC 6750 §2)",
+        )),
+        (Some(t), None) | (None, Some(t)) => Ok(t),
+        (None, None) => Err(OAuthError::new(
+            ErrorCode::InvalidToken,
+            "no access token was sent",
+        )),
+    }
+}
+
+/// `GET|POST {issuer}/userinfo`.
+pub(crate) async fn userinfo(
+    Extension(ctx): Extension<Ctx>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    match handle(&ctx, &method, &headers, query.as_deref(), &body) {
+        Ok((claims, wrong_type)) => {
+            let mut res = if wrong_type {
+                claims.to_string().into_response()
+            } else {
+                axum::Json(claims).into_response()
+            };
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => e.bearer_response(),
+    }
+}
+
+fn handle(
+    ctx: &Ctx,
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<(Value, bool), OAuthError> {
+    let token = bearer(method, headers, query, body)?;
+    let now = ctx.now();
+    let mut d = ctx.tenant.data();
+    let grant = d
+        .access
+        .get(&token)
+        .cloned()
+        .filter(|g| g.expires_at > now)
+        .ok_or_else(|| {
+            OAuthError::new(
+                ErrorCode::InvalidToken,
+                "the access token is unknown, expired or revoked",
+            )
+        })?;
+    let auth = grant
+        .ctx
+        .as_ref()
+        .filter(|_| grant.scope.iter().any(|s| s == "openid"))
+        .ok_or_else(|| {
+            OAuthError::new(
+                ErrorCode::InsufficientScope,
+                "the access token was not granted the openid scope for a user",
+            )
+        })?;
+    let user = d.users.get(&auth.username).cloned().ok_or_else(|| {
+        OAuthError::new(
+            ErrorCode::InvalidToken,
+            format!("the user \"{}\" no longer exists", auth.username),
+        )
+    })?;
+    let base = claims::effective_claims(&user, auth.claims_edit.as_ref());
+    let requested = claims::requested(auth.claims_request.as_ref(), "userinfo");
+    let mut out = claims::released(
+        &d,
+        &ctx.tenant.flavour,
+        &user,
+        &base,
+        &grant.scope,
+        &requested,
+    );
+    out.insert(
+        "sub".into(),
+        json!(claims::subject(
+            &ctx.tenant.flavour,
+            &user,
+            &base,
+            &grant.client_id
+        )),
+    );
+    if let Some(client) = d.clients.get(&grant.client_id) {
+        for (k, v) in &client.userinfo_claims {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    d.apply_overrides(
+        ClaimTarget::Userinfo,
+        &grant.client_id,
+        Some(&auth.username),
+        &mut out,
+    );
+    let faults = d.faults.take(
+        Some(&grant.client_id),
+        Some(&auth.username),
+        Fault::touches_userinfo,
+    );
+    if faults.contains(&Fault::UserinfoSubChanged) {
+        let sub = out.get("sub").and_then(Value::as_str).unwrap_or_default();
+        out.insert("sub".into(), json!(format!("{sub}invalid")));
+    }
+    Ok((
+        Value::Object(out),
+        faults.contains(&Fault::UserinfoWrongContentType),
+    ))
+}
