@@ -388,6 +388,11 @@ impl TenantHandle {
         Ok(self.state.rotate(alg, self.server.clock.now())?)
     }
 
+    /// The active signing key for `alg` (for benchmarks and tests that sign on their own).
+    pub fn signing_key(&self, alg: Alg) -> Option<Arc<SigningKey>> {
+        self.state.signing_key(alg)
+    }
+
     /// The JWK Set as served now.
     pub fn jwks(&self) -> serde_json::Value {
         self.state.jwks(self.server.clock.now())
