@@ -55,6 +55,7 @@
 //! users; [`Tenant::entra`] makes one shaped like Microsoft Entra ID.
 
 mod admin;
+pub mod agent;
 mod authorize;
 mod b64;
 mod claims;

@@ -1,0 +1,325 @@
+//! A headless user agent that plays the browser in tests: follows redirects, keeps cookies,
+//! submits auto-posting `form_post` pages, relays URL fragments the way a relying party's
+//! fragment page script would, and fills the mock IdP's login page.
+
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use url::Url;
+
+/// One request the agent made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The URL without query or fragment (they may hold codes and tokens).
+    pub url: String,
+    /// The status answered.
+    pub status: u16,
+}
+
+/// Where navigation stopped: a page that is neither a redirect nor an auto-submitting form.
+#[derive(Debug, Clone)]
+pub struct Landing {
+    /// The final URL (without fragment).
+    pub url: Url,
+    /// Status code.
+    pub status: u16,
+    /// The body.
+    pub body: String,
+}
+
+impl Landing {
+    /// The text of the element with `id`, if the page has one (simple pages only).
+    pub fn element_text(&self, id: &str) -> Option<String> {
+        let marker = format!("id=\"{id}\"");
+        let start = self.body.find(&marker)?;
+        let open_end = self.body[start..].find('>')? + start + 1;
+        let close = self.body[open_end..].find('<')? + open_end;
+        Some(unescape(&self.body[open_end..close]))
+    }
+
+    /// Whether this is the mock IdP's login page.
+    pub fn is_login_page(&self) -> bool {
+        self.body.contains("<form method=\"post\"") && self.body.contains("id=\"login\"")
+    }
+}
+
+/// Why navigation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// Transport error.
+    #[error("request to {url} failed: {source}")]
+    Http {
+        /// Where.
+        url: String,
+        /// Cause.
+        source: reqwest::Error,
+    },
+    /// A redirect or form pointed nowhere sensible.
+    #[error("cannot follow {0}")]
+    BadTarget(String),
+    /// Too many redirects.
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
+    /// The page was expected to hold a form that it does not.
+    #[error("expected a form on {0}, found none")]
+    NoForm(String),
+}
+
+/// A parsed HTML form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    /// `id` attribute.
+    pub id: Option<String>,
+    /// Method, lower case.
+    pub method: String,
+    /// Action as written.
+    pub action: String,
+    /// `(name, value)` of inputs and textareas, radio buttons only when checked.
+    pub fields: Vec<(String, String)>,
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let needle = format!(" {name}=\"");
+    let start = tag.find(&needle)? + needle.len();
+    let end = tag[start..].find('"')? + start;
+    Some(unescape(&tag[start..end]))
+}
+
+/// The forms of a page (a small parser for the simple pages of this project and similar).
+pub fn forms(html: &str) -> Vec<Form> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<form") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else { break };
+        let tag = &after[..tag_end];
+        let body_end = after.find("</form>").unwrap_or(after.len());
+        let inner = &after[tag_end..body_end];
+        let mut fields = Vec::new();
+        let mut scan = inner;
+        while let Some(i) = scan.find("<input") {
+            let t = &scan[i..];
+            let e = t.find('>').unwrap_or(t.len());
+            let input = &t[..e];
+            let kind = attr(input, "type").unwrap_or_else(|| "text".into());
+            let checked = input.contains(" checked");
+            if let Some(name) = attr(input, "name")
+                && (kind != "radio" && kind != "checkbox" || checked)
+            {
+                fields.push((name, attr(input, "value").unwrap_or_default()));
+            }
+            scan = &t[e..];
+        }
+        let mut scan = inner;
+        while let Some(i) = scan.find("<textarea") {
+            let t = &scan[i..];
+            let e = t.find('>').unwrap_or(t.len());
+            let close = t.find("</textarea>").unwrap_or(t.len());
+            if let Some(name) = attr(&t[..e], "name") {
+                fields.push((name, unescape(t.get(e + 1..close).unwrap_or_default())));
+            }
+            scan = &t[close..];
+        }
+        out.push(Form {
+            id: attr(tag, "id"),
+            method: attr(tag, "method").unwrap_or_else(|| "get".into()).to_lowercase(),
+            action: attr(tag, "action").unwrap_or_default(),
+            fields,
+        });
+        rest = &after[body_end..];
+    }
+    out
+}
+
+/// The headless browser. Cheap to clone; clones share cookies and the trail.
+#[derive(Debug, Clone)]
+pub struct UserAgent {
+    client: reqwest::Client,
+    trail: Arc<Mutex<Vec<Hop>>>,
+}
+
+impl Default for UserAgent {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+const MAX_HOPS: usize = 30;
+
+impl UserAgent {
+    /// A fresh browser: empty cookie jar, empty trail.
+    ///
+    /// ```
+    /// let agent = mock_idp::agent::UserAgent::new();
+    /// assert!(agent.trail().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap_or_default();
+        Self {
+            client,
+            trail: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Every request made so far.
+    pub fn trail(&self) -> Vec<Hop> {
+        self.trail.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn log(&self, method: &str, url: &Url, status: u16) {
+        let mut bare = url.clone();
+        bare.set_query(None);
+        bare.set_fragment(None);
+        self.trail
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Hop {
+                method: method.into(),
+                url: bare.to_string(),
+                status,
+            });
+    }
+
+    async fn send(&self, method: &str, url: Url, form: Option<Vec<(String, String)>>) -> Result<(Url, reqwest::Response), AgentError> {
+        let req = match &form {
+            Some(f) => self.client.post(url.clone()).form(f),
+            None => self.client.get(url.clone()),
+        };
+        let res = req.send().await.map_err(|source| AgentError::Http {
+            url: url.to_string(),
+            source,
+        })?;
+        self.log(method, &url, res.status().as_u16());
+        Ok((url, res))
+    }
+
+    /// Opens `url` and follows redirects, form_post pages and fragment relays until a page
+    /// that needs a person (or the end of the journey).
+    pub async fn navigate(&self, url: &str) -> Result<Landing, AgentError> {
+        let url = Url::parse(url).map_err(|_| AgentError::BadTarget(url.into()))?;
+        self.run("GET", url, None).await
+    }
+
+    /// Submits a form found on `landing` with `overrides` replacing or adding fields, then
+    /// keeps following.
+    pub async fn submit(&self, landing: &Landing, form: &Form, overrides: &[(&str, &str)]) -> Result<Landing, AgentError> {
+        let mut fields = form.fields.clone();
+        for (k, v) in overrides {
+            fields.retain(|(n, _)| n != k);
+            fields.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        let target = landing
+            .url
+            .join(&form.action)
+            .map_err(|_| AgentError::BadTarget(form.action.clone()))?;
+        if form.method == "post" {
+            self.run("POST", target, Some(fields)).await
+        } else {
+            let mut t = target;
+            t.query_pairs_mut().extend_pairs(fields);
+            self.run("GET", t, None).await
+        }
+    }
+
+    /// On the mock IdP's login page, signs in as `username`, optionally with edited claims.
+    pub async fn log_in(&self, landing: &Landing, username: &str, claims: Option<&str>) -> Result<Landing, AgentError> {
+        let form = forms(&landing.body)
+            .into_iter()
+            .find(|f| f.id.as_deref() == Some("login"))
+            .ok_or_else(|| AgentError::NoForm(landing.url.to_string()))?;
+        self.submit(landing, &form, &[("username", username), ("claims", claims.unwrap_or(""))])
+            .await
+    }
+
+    async fn run(&self, method: &str, start: Url, form: Option<Vec<(String, String)>>) -> Result<Landing, AgentError> {
+        let mut method = method.to_owned();
+        let mut url = start;
+        let mut form = form;
+        let mut fragment: Option<String> = None;
+        for _ in 0..MAX_HOPS {
+            if let Some(f) = url.fragment() {
+                fragment = Some(f.to_owned());
+                url.set_fragment(None);
+            }
+            let (at, res) = self.send(&method, url.clone(), form.take()).await?;
+            let status = res.status();
+            if status.is_redirection() {
+                let loc = res
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| AgentError::BadTarget(format!("redirect without Location from {at}")))?;
+                url = at.join(loc).map_err(|_| AgentError::BadTarget(loc.into()))?;
+                method = "GET".into();
+                continue;
+            }
+            let body = res.text().await.map_err(|source| AgentError::Http {
+                url: at.to_string(),
+                source,
+            })?;
+            let page_forms = forms(&body);
+            if let (Some(frag), Some(relay)) = (
+                fragment.take(),
+                page_forms.iter().find(|f| f.id.as_deref() == Some("fragment-relay")),
+            ) {
+                // What the relay page's script does: post the fragment's parameters.
+                let fields: Vec<(String, String)> =
+                    url::form_urlencoded::parse(frag.as_bytes()).into_owned().collect();
+                url = at.join(&relay.action).map_err(|_| AgentError::BadTarget(relay.action.clone()))?;
+                method = "POST".into();
+                form = Some(fields);
+                continue;
+            }
+            let auto = body.contains("document.forms[0].submit()");
+            if let (true, Some(f)) = (auto, page_forms.first()) {
+                url = at.join(&f.action).map_err(|_| AgentError::BadTarget(f.action.clone()))?;
+                method = if f.method == "post" { "POST".into() } else { "GET".into() };
+                form = Some(f.fields.clone()).filter(|_| method == "POST");
+                continue;
+            }
+            return Ok(Landing {
+                url: at,
+                status: status.as_u16(),
+                body,
+            });
+        }
+        Err(AgentError::TooManyRedirects(MAX_HOPS))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_hidden_inputs_radios_and_textareas() {
+        let html = r#"<form method="post" action="/cb" id="f"><input type="hidden" name="code" value="a&amp;b"/>
+<input type="radio" name="u" value="x"/><input type="radio" name="u" value="y" checked/>
+<textarea name="claims">{&quot;a&quot;:1}</textarea></form>"#;
+        let f = &forms(html)[0];
+        assert_eq!(f.id.as_deref(), Some("f"));
+        assert_eq!(f.method, "post");
+        assert_eq!(
+            f.fields,
+            vec![
+                ("code".to_owned(), "a&b".to_owned()),
+                ("u".to_owned(), "y".to_owned()),
+                ("claims".to_owned(), "{\"a\":1}".to_owned())
+            ]
+        );
+    }
+}
