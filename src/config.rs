@@ -1,0 +1,177 @@
+//! The relying party's configuration file (`fixtures/rp.toml`): typed, checked once at load,
+//! errors naming the file, the field and the fix.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::settings::ProviderSettings;
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RpConfig {
+    /// `[server]`.
+    #[serde(default)]
+    pub server: ServerSection,
+    /// Legal entities created at start when missing.
+    #[serde(default)]
+    pub legal_entities: Vec<crate::users::LegalEntity>,
+    /// Roles created at start when missing.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// User types created at start when missing.
+    #[serde(default)]
+    pub user_types: Vec<crate::users::UserType>,
+    /// Providers stored at first start (later edits live in the database).
+    #[serde(default)]
+    pub providers: Vec<ProviderSettings>,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Listen address.
+    #[serde(default = "default_bind")]
+    pub bind: String,
+    /// The public URL (redirect URIs hang off it); `http://{bind}` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Development mode: plain-http issuers on loopback hosts are accepted.
+    #[serde(default)]
+    pub dev_mode: bool,
+    /// SQLite file; `:memory:` keeps everything in memory.
+    #[serde(default = "default_database")]
+    pub database: String,
+}
+
+fn default_bind() -> String {
+    "127.0.0.1:8080".into()
+}
+
+fn default_database() -> String {
+    "target/relying-party.sqlite".into()
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            bind: default_bind(),
+            public_url: None,
+            dev_mode: false,
+            database: default_database(),
+        }
+    }
+}
+
+/// A configuration problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {field}: {problem}; fix: {fix}")]
+pub struct ConfigError {
+    /// The file.
+    pub file: String,
+    /// The field path.
+    pub field: String,
+    /// What is wrong.
+    pub problem: String,
+    /// What to do.
+    pub fix: String,
+}
+
+impl RpConfig {
+    /// Reads and checks `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let file = path.display().to_string();
+        let fail = |field: String, problem: String, fix: &str| ConfigError {
+            file: file.clone(),
+            field,
+            problem,
+            fix: fix.to_owned(),
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            fail(
+                "(file)".into(),
+                format!("cannot be read: {e}"),
+                "pass an existing file with --config",
+            )
+        })?;
+        let config: RpConfig = toml::from_str(&text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start].lines().count().max(1))
+                .unwrap_or(0);
+            fail(
+                format!("line {line}"),
+                e.message().to_owned(),
+                "correct the TOML (see fixtures/rp.toml)",
+            )
+        })?;
+        if config.server.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(fail(
+                "server.bind".into(),
+                format!(
+                    "expected an address like 127.0.0.1:8080, found \"{}\"",
+                    config.server.bind
+                ),
+                "write host:port",
+            ));
+        }
+        for (i, p) in config.providers.iter().enumerate() {
+            if let Some(problem) = p.check(config.server.dev_mode).first() {
+                return Err(fail(
+                    format!("providers[{i}].{}", problem.field),
+                    problem.problem.clone(),
+                    "correct the provider settings (or run autoconfiguration through the admin API)",
+                ));
+            }
+        }
+        Ok(config)
+    }
+
+    /// Creates the configured legal entities, roles and user types that the store lacks.
+    pub fn seed(&self, store: &crate::store::Store) -> Result<(), String> {
+        let known = store.legal_entities().map_err(|e| e.to_string())?;
+        for e in &self.legal_entities {
+            if !known.iter().any(|k| k.id == e.id) {
+                store
+                    .create_legal_entity(e)
+                    .map_err(|e| format!("legal_entities: {e}"))?;
+            }
+        }
+        let roles = store.roles().map_err(|e| e.to_string())?;
+        for r in &self.roles {
+            if !roles.contains(r) {
+                store.create_role(r).map_err(|e| format!("roles: {e}"))?;
+            }
+        }
+        for t in &self.user_types {
+            if store
+                .user_type(&t.name)
+                .map_err(|e| e.to_string())?
+                .is_none()
+            {
+                store
+                    .create_user_type(t)
+                    .map_err(|e| format!("user_types: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The public base URL.
+    pub fn public_url(&self) -> String {
+        self.server
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.server.bind))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The default configuration file, when present.
+    pub fn default_path() -> Option<PathBuf> {
+        let p = PathBuf::from("fixtures/rp.toml");
+        p.exists().then_some(p)
+    }
+}

@@ -1,0 +1,213 @@
+//! Provider metadata (OpenID Connect Discovery 1.0): fetching it, checking it against what the
+//! relying party needs (autoconfiguration), and comparing stored settings with it (validate).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::settings::{Flow, ProviderSettings};
+
+/// One problem found in the metadata or in the settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable code, e.g. `discovery.issuer_mismatch`.
+    pub code: &'static str,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+fn finding(code: &'static str, message: impl Into<String>) -> Finding {
+    Finding {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Where the metadata document of `issuer` lives (Discovery §4.1).
+pub fn metadata_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    )
+}
+
+/// Fetches the metadata document.
+pub async fn fetch(http: &reqwest::Client, issuer: &str) -> Result<Value, Finding> {
+    let url = metadata_url(issuer);
+    let res = http.get(&url).send().await.map_err(|e| {
+        finding(
+            "discovery.unreachable",
+            format!("{url} cannot be fetched: {e}"),
+        )
+    })?;
+    if !res.status().is_success() {
+        return Err(finding(
+            "discovery.unreachable",
+            format!("expected status 200 from {url}, found {}", res.status()),
+        ));
+    }
+    match res.json::<Value>().await {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(finding(
+            "discovery.not_json",
+            format!("expected a JSON object at {url}"),
+        )),
+    }
+}
+
+fn strings(meta: &Value, field: &str) -> Option<Vec<String>> {
+    meta.get(field).and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+fn same_response_type(a: &str, b: &str) -> bool {
+    let mut x: Vec<&str> = a.split(' ').collect();
+    let mut y: Vec<&str> = b.split(' ').collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
+}
+
+/// Every reason the metadata cannot serve `settings` (issuer, endpoints, flow, response
+/// mode, algorithms, scopes). Empty when it can.
+pub fn check(meta: &Value, settings: &ProviderSettings) -> Vec<Finding> {
+    let mut out = Vec::new();
+    // Discovery §4.3: the issuer in the document equals the one the document was fetched for.
+    match meta.get("issuer").and_then(Value::as_str) {
+        None => out.push(finding("discovery.missing_issuer", "expected issuer in the metadata, found none")),
+        Some(i) if i != settings.issuer => out.push(finding(
+            "discovery.issuer_mismatch",
+            format!("expected issuer \"{}\", found \"{i}\" (compared byte for byte, trailing slash included)", settings.issuer),
+        )),
+        Some(_) => {}
+    }
+    let has = |f: &str| {
+        meta.get(f)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    if !has("authorization_endpoint") {
+        out.push(finding(
+            "discovery.missing_authorization_endpoint",
+            "expected authorization_endpoint, found none",
+        ));
+    }
+    if settings.flow.needs_token_endpoint() && !has("token_endpoint") {
+        out.push(finding(
+            "discovery.missing_token_endpoint",
+            format!(
+                "expected token_endpoint: {} needs one",
+                settings.flow.label()
+            ),
+        ));
+    }
+    if !has("jwks_uri") {
+        out.push(finding(
+            "discovery.missing_jwks_uri",
+            "expected jwks_uri, found none",
+        ));
+    }
+    let rt = settings.response_type();
+    match strings(meta, "response_types_supported") {
+        None => out.push(finding(
+            "discovery.missing_response_types",
+            "expected response_types_supported, found none",
+        )),
+        Some(list) if !list.iter().any(|t| same_response_type(t, rt)) => out.push(finding(
+            "discovery.flow_unsupported",
+            format!(
+                "expected response_types_supported to include \"{rt}\" for {}, found {list:?}",
+                settings.flow.label()
+            ),
+        )),
+        Some(_) => {}
+    }
+    // Discovery §3: response_modes_supported defaults to ["query", "fragment"].
+    let modes = strings(meta, "response_modes_supported")
+        .unwrap_or_else(|| vec!["query".into(), "fragment".into()]);
+    let mode = settings.flow.response_mode();
+    if !modes.iter().any(|m| m == mode) {
+        out.push(finding(
+            "discovery.response_mode_unsupported",
+            format!("expected response_modes_supported to include \"{mode}\", found {modes:?}"),
+        ));
+    }
+    match strings(meta, "id_token_signing_alg_values_supported") {
+        None => out.push(finding(
+            "discovery.missing_signing_algs",
+            "expected id_token_signing_alg_values_supported, found none",
+        )),
+        Some(list) if !list.iter().any(|a| settings.allowed_algs.contains(a)) => out.push(finding(
+            "discovery.no_common_alg",
+            format!(
+                "expected one of {:?} among the provider's signing algorithms, found {list:?}",
+                settings.allowed_algs
+            ),
+        )),
+        Some(_) => {}
+    }
+    if let Some(scopes) = strings(meta, "scopes_supported") {
+        for s in &settings.identity_scopes {
+            if !scopes.contains(s) {
+                out.push(finding(
+                    "discovery.scope_unsupported",
+                    format!("expected scopes_supported to include \"{s}\", found {scopes:?}"),
+                ));
+            }
+        }
+    }
+    if settings.flow == Flow::AuthorizationCode
+        && let Some(methods) = strings(meta, "token_endpoint_auth_methods_supported")
+        && !methods.iter().any(|m| m == "client_secret_basic")
+    {
+        out.push(finding(
+            "discovery.auth_method_unsupported",
+            format!("expected client_secret_basic among token_endpoint_auth_methods_supported, found {methods:?}"),
+        ));
+    }
+    out
+}
+
+/// Autoconfiguration: when the metadata passes [`check`], copies its endpoints into the
+/// settings; otherwise returns every problem and leaves the settings alone.
+pub fn autoconfigure(meta: &Value, settings: &mut ProviderSettings) -> Result<(), Vec<Finding>> {
+    let problems = check(meta, settings);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let get = |f: &str| meta.get(f).and_then(Value::as_str).map(str::to_owned);
+    settings.authorization_endpoint = get("authorization_endpoint").unwrap_or_default();
+    settings.token_endpoint = get("token_endpoint");
+    settings.userinfo_endpoint = get("userinfo_endpoint");
+    settings.jwks_uri = get("jwks_uri").unwrap_or_default();
+    Ok(())
+}
+
+/// Validate: [`check`] plus every stored endpoint that differs from the metadata.
+pub fn validate(meta: &Value, settings: &ProviderSettings) -> Vec<Finding> {
+    let mut out = check(meta, settings);
+    let pairs: [(&str, Option<&str>); 4] = [
+        (
+            "authorization_endpoint",
+            Some(settings.authorization_endpoint.as_str()),
+        ),
+        ("token_endpoint", settings.token_endpoint.as_deref()),
+        ("userinfo_endpoint", settings.userinfo_endpoint.as_deref()),
+        ("jwks_uri", Some(settings.jwks_uri.as_str())),
+    ];
+    for (field, stored) in pairs {
+        let published = meta.get(field).and_then(Value::as_str);
+        if let (Some(s), Some(p)) = (stored, published)
+            && s != p
+        {
+            out.push(finding(
+                "settings.endpoint_mismatch",
+                format!("{field}: expected \"{p}\" as the provider publishes, found \"{s}\""),
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,217 @@
+//! The provider's keys: fetches and caches the JWK Set, re-fetches once on an unknown `kid`
+//! (OpenID Connect Core §10.1.1; rate-limited so forged `kid`s cannot make us hammer the
+//! provider), and verifies JWS signatures with the selected key.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
+    UnparsedPublicKey,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+
+/// One public key from a JWK Set.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Jwk {
+    /// Key type: `RSA`, `EC`, `OKP`.
+    pub kty: String,
+    /// Key id.
+    #[serde(default)]
+    pub kid: Option<String>,
+    /// Intended algorithm.
+    #[serde(default)]
+    pub alg: Option<String>,
+    /// `sig` or `enc`.
+    #[serde(default, rename = "use")]
+    pub use_: Option<String>,
+    /// Curve (EC, OKP).
+    #[serde(default)]
+    pub crv: Option<String>,
+    /// RSA modulus.
+    #[serde(default)]
+    pub n: Option<String>,
+    /// RSA exponent.
+    #[serde(default)]
+    pub e: Option<String>,
+    /// EC x / OKP public key.
+    #[serde(default)]
+    pub x: Option<String>,
+    /// EC y.
+    #[serde(default)]
+    pub y: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct JwkSet {
+    keys: Vec<serde_json::Value>,
+}
+
+impl Jwk {
+    /// Whether this key can verify `alg` (kty and curve must fit the algorithm: an RSA key is
+    /// never used for HS256 or ES256 — the key-confusion defence of RFC 8725 §3.1).
+    pub fn fits(&self, alg: &str) -> bool {
+        let kty_ok = match alg {
+            "RS256" => self.kty == "RSA",
+            "ES256" => self.kty == "EC" && self.crv.as_deref() == Some("P-256"),
+            "EdDSA" => self.kty == "OKP" && self.crv.as_deref() == Some("Ed25519"),
+            _ => false,
+        };
+        kty_ok
+            && self.use_.as_deref().is_none_or(|u| u == "sig")
+            && self.alg.as_deref().is_none_or(|a| a == alg)
+    }
+
+    fn part(&self, v: &Option<String>) -> Option<Vec<u8>> {
+        URL_SAFE_NO_PAD.decode(v.as_deref()?).ok()
+    }
+
+    /// Verifies `signature` over `input` with this key under `alg`.
+    pub fn verify(&self, alg: &str, input: &[u8], signature: &[u8]) -> bool {
+        if !self.fits(alg) {
+            return false;
+        }
+        match alg {
+            "RS256" => match (self.part(&self.n), self.part(&self.e)) {
+                (Some(n), Some(e)) => RsaPublicKeyComponents { n, e }
+                    .verify(&RSA_PKCS1_2048_8192_SHA256, input, signature)
+                    .is_ok(),
+                _ => false,
+            },
+            "ES256" => match (self.part(&self.x), self.part(&self.y)) {
+                (Some(x), Some(y)) if x.len() == 32 && y.len() == 32 => {
+                    let mut point = vec![4u8];
+                    point.extend(x);
+                    point.extend(y);
+                    UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
+                        .verify(input, signature)
+                        .is_ok()
+                }
+                _ => false,
+            },
+            "EdDSA" => self.part(&self.x).is_some_and(|x| {
+                UnparsedPublicKey::new(&ED25519, x)
+                    .verify(input, signature)
+                    .is_ok()
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// Why keys could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("JWK Set at {uri}: {problem}")]
+pub struct JwksError {
+    /// The JWK Set location.
+    pub uri: String,
+    /// What went wrong.
+    pub problem: String,
+}
+
+#[derive(Debug)]
+struct Entry {
+    keys: Vec<Jwk>,
+    fetched: Instant,
+    forced: Vec<Instant>,
+}
+
+/// A cache of JWK Sets by location.
+#[derive(Debug)]
+pub struct JwksCache {
+    http: reqwest::Client,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+/// How long a fetched set is used before it is fetched again.
+const TTL: Duration = Duration::from_secs(300);
+/// At most this many forced re-fetches per location per minute.
+const FORCED_PER_MINUTE: usize = 10;
+
+impl JwksCache {
+    /// A cache that fetches with `http`.
+    pub fn new(http: reqwest::Client) -> Self {
+        Self {
+            http,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn fetch(&self, uri: &str) -> Result<Vec<Jwk>, JwksError> {
+        let fail = |problem: String| JwksError {
+            uri: uri.to_owned(),
+            problem,
+        };
+        let res = self
+            .http
+            .get(uri)
+            .send()
+            .await
+            .map_err(|e| fail(format!("cannot be fetched ({e})")))?;
+        if !res.status().is_success() {
+            return Err(fail(format!("expected status 200, found {}", res.status())));
+        }
+        let set: JwkSet = res
+            .json()
+            .await
+            .map_err(|e| fail(format!("expected a JWK Set document ({e})")))?;
+        // Keys of types we cannot use are skipped rather than failing the whole set.
+        Ok(set
+            .keys
+            .into_iter()
+            .filter_map(|k| serde_json::from_value::<Jwk>(k).ok())
+            .collect())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The keys at `uri`, from the cache while fresh.
+    pub async fn keys(&self, uri: &str) -> Result<Vec<Jwk>, JwksError> {
+        if let Some(e) = self.lock().get(uri).filter(|e| e.fetched.elapsed() < TTL) {
+            return Ok(e.keys.clone());
+        }
+        let keys = self.fetch(uri).await?;
+        self.lock().insert(
+            uri.to_owned(),
+            Entry {
+                keys: keys.clone(),
+                fetched: Instant::now(),
+                forced: Vec::new(),
+            },
+        );
+        Ok(keys)
+    }
+
+    /// Fetches `uri` again because a token named a `kid` we do not know; `None` when the rate
+    /// limit says no.
+    pub async fn refetch(&self, uri: &str) -> Result<Option<Vec<Jwk>>, JwksError> {
+        {
+            let mut entries = self.lock();
+            if let Some(e) = entries.get_mut(uri) {
+                e.forced.retain(|t| t.elapsed() < Duration::from_secs(60));
+                if e.forced.len() >= FORCED_PER_MINUTE {
+                    tracing::warn!(uri, "JWK Set re-fetch refused by the rate limit");
+                    return Ok(None);
+                }
+                e.forced.push(Instant::now());
+            }
+        }
+        let keys = self.fetch(uri).await?;
+        let mut entries = self.lock();
+        let forced = entries.remove(uri).map(|e| e.forced).unwrap_or_default();
+        entries.insert(
+            uri.to_owned(),
+            Entry {
+                keys: keys.clone(),
+                fetched: Instant::now(),
+                forced,
+            },
+        );
+        Ok(Some(keys))
+    }
+}

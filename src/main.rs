@@ -1,0 +1,108 @@
+//! `relying-party`: the reference relying party, serving on its configured address.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use relying_party::app::{self, Rp};
+use relying_party::config::RpConfig;
+use relying_party::store::Store;
+
+/// The reference OpenID Connect relying party.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Configuration file; defaults to fixtures/rp.toml when it exists.
+    #[arg(long, env = "RP_CONFIG")]
+    config: Option<PathBuf>,
+    /// Listen address (overrides the file).
+    #[arg(long, env = "RP_BIND")]
+    bind: Option<String>,
+    /// SQLite file, or :memory: (overrides the file).
+    #[arg(long, env = "RP_DATABASE")]
+    database: Option<String>,
+}
+
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "relying_party=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let path = args.config.clone().or_else(RpConfig::default_path);
+    let mut config = match &path {
+        Some(p) => match RpConfig::load(p) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => RpConfig::default(),
+    };
+    if let Some(b) = args.bind {
+        config.server.bind = b;
+    }
+    if let Some(d) = args.database {
+        config.server.database = d;
+    }
+    let store = if config.server.database == ":memory:" {
+        Store::open_in_memory()
+    } else {
+        Store::open(std::path::Path::new(&config.server.database))
+    };
+    let store = match store {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: database {}: {e}", config.server.database);
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = config.seed(&store) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let rp = Arc::new(Rp::new(store, &config.public_url(), config.server.dev_mode));
+    for p in &config.providers {
+        if rp.provider(&p.name).is_none()
+            && let Err(problems) = rp.save_provider(p)
+        {
+            eprintln!("error: provider {}: {}", p.name, problems.join("; "));
+            return ExitCode::from(2);
+        }
+    }
+    let listener = match tokio::net::TcpListener::bind(&config.server.bind).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", config.server.bind);
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "relying party on {} (redirect URI {})",
+        config.public_url(),
+        rp.redirect_uri()
+    );
+    for p in rp.providers() {
+        let state = if p.active { "active" } else { "inactive" };
+        println!(
+            "  provider {} ({state}, {}) issuer {}",
+            p.name,
+            p.flow.label(),
+            p.issuer
+        );
+    }
+    match app::serve(listener, rp).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! Sign-in through any of the five flows: builds the authorization request (state, nonce,
+//! PKCE), takes the response from the query, the fragment relay or a form_post, validates the
+//! ID token(s), redeems the code, calls userinfo, and hands the identity to the user rules.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use aws_lc_rs::digest::{SHA256, digest};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::{Map, Value, json};
+
+use crate::error::SignInError;
+use crate::jwks::JwksCache;
+use crate::settings::ProviderSettings;
+use crate::validator::{self, Expectations, HashRule};
+
+/// How long a sign-in attempt may take before its state expires.
+const ATTEMPT_TTL: Duration = Duration::from_secs(600);
+/// Clock skew allowed on `exp`, `iat`, `nbf`, `auth_time`.
+pub const LEEWAY: i64 = 60;
+/// How old `iat` may be.
+const MAX_IAT_AGE: i64 = 3600;
+
+fn random(n: usize) -> String {
+    let mut buf = vec![0u8; n];
+    let _ = aws_lc_rs::rand::fill(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// A sign-in in progress, found again by its `state`.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// Provider name.
+    pub provider: String,
+    nonce: String,
+    pkce_verifier: Option<String>,
+    response_type: String,
+    max_age: Option<i64>,
+    created: Instant,
+}
+
+/// Sign-ins in progress; each `state` is single use.
+#[derive(Debug, Default)]
+pub struct Attempts(Mutex<HashMap<String, Attempt>>);
+
+impl Attempts {
+    fn insert(&self, state: String, attempt: Attempt) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, a| a.created.elapsed() < ATTEMPT_TTL);
+        map.insert(state, attempt);
+    }
+
+    fn take(&self, state: &str) -> Option<Attempt> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(state)
+            .filter(|a| a.created.elapsed() < ATTEMPT_TTL)
+    }
+}
+
+/// Options a caller may add to the authorization request.
+#[derive(Debug, Default, Clone)]
+pub struct StartOptions {
+    /// Passed through as `login_hint`.
+    pub login_hint: Option<String>,
+    /// Passed through as `prompt`.
+    pub prompt: Option<String>,
+    /// Passed through as `max_age` (and then `auth_time` is required).
+    pub max_age: Option<i64>,
+}
+
+/// Builds the authorization request URL for `provider` and remembers the attempt.
+pub fn start(
+    attempts: &Attempts,
+    provider: &ProviderSettings,
+    redirect_uri: &str,
+    options: &StartOptions,
+) -> Result<String, crate::settings::SettingsError> {
+    let state = random(24);
+    let nonce = random(24);
+    let response_type = provider.response_type().to_owned();
+    let has_code = response_type.split(' ').any(|w| w == "code");
+    let pkce_verifier = has_code.then(|| random(48));
+    let mut url = url::Url::parse(&provider.authorization_endpoint).map_err(|e| {
+        crate::settings::SettingsError {
+            field: "authorization_endpoint",
+            problem: format!(
+                "expected an absolute URL, found \"{}\" ({e})",
+                provider.authorization_endpoint
+            ),
+        }
+    })?;
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("client_id", &provider.client_id)
+            .append_pair("response_type", &response_type)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("scope", &provider.scopes().join(" "))
+            .append_pair("state", &state)
+            // Core §3.1.2.1: nonce in every flow, also where it is optional (code).
+            .append_pair("nonce", &nonce);
+        if provider.flow.response_mode() != "query" || !has_code {
+            q.append_pair("response_mode", provider.flow.response_mode());
+        }
+        if let Some(v) = &pkce_verifier {
+            let challenge = URL_SAFE_NO_PAD.encode(digest(&SHA256, v.as_bytes()).as_ref());
+            q.append_pair("code_challenge", &challenge)
+                .append_pair("code_challenge_method", "S256");
+        }
+        if let Some(h) = &options.login_hint {
+            q.append_pair("login_hint", h);
+        }
+        if let Some(p) = &options.prompt {
+            q.append_pair("prompt", p);
+        }
+        if let Some(m) = options.max_age {
+            q.append_pair("max_age", &m.to_string());
+        }
+    }
+    attempts.insert(
+        state,
+        Attempt {
+            provider: provider.name.clone(),
+            nonce,
+            pkce_verifier,
+            response_type,
+            max_age: options.max_age,
+            created: Instant::now(),
+        },
+    );
+    Ok(url.into())
+}
+
+/// Who signed in, as the provider asserts it after every check.
+#[derive(Debug, Clone)]
+pub struct VerifiedIdentity {
+    /// Provider name.
+    pub provider: String,
+    /// The value of the identity claim.
+    pub external_id: String,
+    /// Claims of the ID token, completed by userinfo where the ID token lacks them.
+    pub claims: Map<String, Value>,
+    /// The scopes requested.
+    pub scopes: Vec<String>,
+}
+
+/// What `finish` needs from the application.
+#[derive(Debug)]
+pub struct Env<'a> {
+    /// HTTP client (no redirects followed).
+    pub http: &'a reqwest::Client,
+    /// JWK Set cache.
+    pub jwks: &'a JwksCache,
+    /// The redirect URI registered at providers.
+    pub redirect_uri: &'a str,
+    /// Now, unix seconds.
+    pub now: i64,
+}
+
+/// Completes a sign-in from the authorization response parameters. `lookup` finds active
+/// provider settings by name.
+pub async fn finish(
+    env: &Env<'_>,
+    attempts: &Attempts,
+    params: &HashMap<String, String>,
+    lookup: impl Fn(&str) -> Option<ProviderSettings>,
+) -> Result<VerifiedIdentity, SignInError> {
+    let state = params
+        .get("state")
+        .filter(|s| !s.is_empty())
+        .ok_or(SignInError::MissingState)?;
+    // RFC 6749 §10.12, Core §3.1.2.7: the state must be one we issued, once.
+    let attempt = attempts.take(state).ok_or(SignInError::StateMismatch)?;
+    let provider = lookup(&attempt.provider)
+        .filter(|p| p.active)
+        .ok_or_else(|| SignInError::ProviderUnavailable(attempt.provider.clone()))?;
+    // RFC 9207 §2.4: if the provider says who it is, it must be the one we asked.
+    if let Some(iss) = params.get("iss")
+        && !provider.issuer.contains("{tenantid}")
+        && iss != &provider.issuer
+    {
+        return Err(SignInError::ResponseIssuer {
+            expected: provider.issuer.clone(),
+            found: iss.clone(),
+        });
+    }
+    if let Some(error) = params.get("error") {
+        return Err(SignInError::Provider {
+            error: error.clone(),
+            description: params.get("error_description").cloned().unwrap_or_default(),
+        });
+    }
+    let words: Vec<&str> = attempt.response_type.split(' ').collect();
+    let want = |w: &str| words.contains(&w);
+    let code = params.get("code").filter(|_| want("code"));
+    let front_token = params.get("access_token").filter(|_| want("token"));
+    let front_id = params.get("id_token").filter(|_| want("id_token"));
+    if want("code") && code.is_none() {
+        return Err(SignInError::MissingParameter("code"));
+    }
+    if want("id_token") && front_id.is_none() {
+        return Err(SignInError::MissingParameter("id_token"));
+    }
+    if want("token") && front_token.is_none() {
+        return Err(SignInError::MissingParameter("access_token"));
+    }
+    let tenants = provider
+        .entra
+        .as_ref()
+        .and_then(|e| (!e.allowed_tenants.is_empty()).then_some(e.allowed_tenants.as_slice()));
+    let base = Expectations {
+        issuer: &provider.issuer,
+        client_id: &provider.client_id,
+        client_secret: provider.client_secret.as_ref().map(|s| s.expose()),
+        allowed_algs: &provider.allowed_algs,
+        nonce: Some(&attempt.nonce),
+        max_age: attempt.max_age,
+        access_token: None,
+        at_hash: HashRule::None,
+        code: None,
+        c_hash: HashRule::None,
+        now: env.now,
+        leeway: LEEWAY,
+        max_iat_age: MAX_IAT_AGE,
+        allowed_tenants: tenants,
+        jwks_uri: &provider.jwks_uri,
+    };
+    // An ID token from the authorization endpoint is validated before anything else is done
+    // with the response: no token or userinfo call follows a rejected one (Core §3.2.2.11,
+    // §3.3.2.12). at_hash is REQUIRED with `token`, c_hash with `code` (§3.2.2.10, §3.3.2.11).
+    let front_claims = match front_id {
+        Some(t) => {
+            let at_rule = if front_token.is_some() {
+                HashRule::Required
+            } else {
+                HashRule::None
+            };
+            let c_rule = if code.is_some() {
+                HashRule::Required
+            } else {
+                HashRule::None
+            };
+            let e = Expectations {
+                access_token: front_token.map(String::as_str),
+                at_hash: at_rule,
+                code: code.map(String::as_str),
+                c_hash: c_rule,
+                ..base.clone()
+            };
+            Some(validator::validate(t, &e, env.jwks).await?)
+        }
+        None => None,
+    };
+    let mut access_token = front_token.cloned();
+    let claims = match code {
+        Some(code) => {
+            let tokens = redeem(env, &provider, code, attempt.pkce_verifier.as_deref()).await?;
+            let id = tokens
+                .get("id_token")
+                .and_then(Value::as_str)
+                .ok_or(SignInError::TokenWithoutIdToken)?;
+            let back_access = tokens.get("access_token").and_then(Value::as_str);
+            // §3.1.3.8, §3.3.3.8: at_hash is optional here; checked when present.
+            let e = Expectations {
+                access_token: back_access,
+                at_hash: HashRule::IfPresent,
+                ..base.clone()
+            };
+            let back = validator::validate(id, &e, env.jwks).await?;
+            if let Some(front) = &front_claims {
+                validator::same_subject(front, &back)?;
+            }
+            if let Some(at) = back_access {
+                access_token = Some(at.to_owned());
+            }
+            back
+        }
+        None => front_claims.unwrap_or_default(),
+    };
+    let mut claims = claims;
+    if let (Some(at), Some(endpoint)) = (&access_token, &provider.userinfo_endpoint) {
+        let info = userinfo(env.http, endpoint, at).await?;
+        // Core §5.3.2: the userinfo sub must equal the ID token's, or its claims are not used.
+        let sub = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let info_sub = info.get("sub").and_then(Value::as_str).unwrap_or_default();
+        if sub != info_sub {
+            return Err(SignInError::UserinfoSub {
+                expected: sub.to_owned(),
+                found: info_sub.to_owned(),
+            });
+        }
+        for (k, v) in info {
+            claims.entry(k).or_insert(v);
+        }
+    }
+    if let Some(entra) = &provider.entra {
+        // Entra ID never sends email_verified; xms_edov is its stand-in when trusted.
+        let edov = claims.get("xms_edov") == Some(&Value::Bool(true));
+        claims.remove("email_verified");
+        if entra.trust_xms_edov && edov && claims.contains_key("email") {
+            claims.insert("email_verified".into(), json!(true));
+        }
+    }
+    let name = provider.identity_claim.as_str();
+    let external_id = claims
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or(SignInError::MissingIdentity(name))?
+        .to_owned();
+    Ok(VerifiedIdentity {
+        provider: provider.name.clone(),
+        external_id,
+        claims,
+        scopes: provider.scopes(),
+    })
+}
+
+fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Redeems the code (RFC 6749 §4.1.3) with client_secret_basic and the PKCE verifier.
+async fn redeem(
+    env: &Env<'_>,
+    provider: &ProviderSettings,
+    code: &str,
+    verifier: Option<&str>,
+) -> Result<Map<String, Value>, SignInError> {
+    let endpoint = provider
+        .token_endpoint
+        .as_deref()
+        .ok_or_else(|| SignInError::Token("no token endpoint is configured".into()))?;
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", env.redirect_uri),
+    ];
+    if let Some(v) = verifier {
+        form.push(("code_verifier", v));
+    }
+    let secret = provider
+        .client_secret
+        .as_ref()
+        .map(|s| s.expose())
+        .unwrap_or_default();
+    // RFC 6749 §2.3.1: id and secret are form-encoded before they are base64-encoded.
+    let basic = STANDARD.encode(format!(
+        "{}:{}",
+        form_encode(&provider.client_id),
+        form_encode(secret)
+    ));
+    let res = env
+        .http
+        .post(endpoint)
+        .header(reqwest::header::AUTHORIZATION, format!("Basic {basic}"))
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| SignInError::Token(format!("{endpoint} cannot be reached: {e}")))?;
+    let status = res.status();
+    let body: Value = res.json().await.map_err(|e| {
+        SignInError::Token(format!(
+            "expected a JSON token response, found something else ({e})"
+        ))
+    })?;
+    if !status.is_success() {
+        return Err(SignInError::Token(format!(
+            "status {status}: {} {}",
+            body.get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("(no error code)"),
+            body.get("error_description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+        )));
+    }
+    match body {
+        Value::Object(m) => Ok(m),
+        _ => Err(SignInError::Token("expected a JSON object".into())),
+    }
+}
+
+/// Calls userinfo with the bearer token in the header (Core §5.3.1, RFC 6750 §2.1).
+async fn userinfo(
+    http: &reqwest::Client,
+    endpoint: &str,
+    token: &str,
+) -> Result<Map<String, Value>, SignInError> {
+    let res = http
+        .get(endpoint)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| SignInError::Userinfo(format!("{endpoint} cannot be reached: {e}")))?;
+    if !res.status().is_success() {
+        return Err(SignInError::Userinfo(format!(
+            "expected status 200, found {}",
+            res.status()
+        )));
+    }
+    let ctype = res
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if !ctype.starts_with("application/json") {
+        return Err(SignInError::UserinfoContentType(ctype));
+    }
+    match res.json::<Value>().await {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(SignInError::Userinfo("expected a JSON object".into())),
+    }
+}

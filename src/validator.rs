@@ -1,0 +1,830 @@
+//! Strict ID-token validation: every check OpenID Connect Core 1.0 (errata set 2) requires,
+//! each at the line that implements it, each rejection a typed error with a stable code.
+
+use aws_lc_rs::digest::{SHA256, SHA512, digest};
+use aws_lc_rs::hmac;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+use crate::jwks::{Jwk, JwksCache, JwksError};
+
+/// Why an ID token was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdTokenError {
+    /// Not a compact JWS with JSON header and claims.
+    #[error("expected a compact JWS (header.payload.signature), found {0}")]
+    Malformed(String),
+    /// `alg: none`.
+    #[error("expected a signed ID token, found alg \"none\"")]
+    Unsigned,
+    /// An algorithm outside the allow-list.
+    #[error("expected alg in {allowed}, found \"{found}\"")]
+    AlgNotAllowed {
+        /// The allow-list.
+        allowed: String,
+        /// The header's alg.
+        found: String,
+    },
+    /// A `crit` header we do not understand (RFC 7515 §4.1.11).
+    #[error("expected no crit header parameters, found {0}")]
+    UnsupportedCrit(String),
+    /// A `typ` that is not an ID token's.
+    #[error("expected typ JWT (or none), found \"{0}\"")]
+    WrongType(String),
+    /// No key in the JWK Set (even after one re-fetch) has the token's `kid`.
+    #[error(
+        "expected a key with kid \"{0}\" in the provider's JWK Set, found none after re-fetching it"
+    )]
+    UnknownKey(String),
+    /// No `kid` and several keys fit (Core §10.1: kid MUST be given then).
+    #[error("expected a kid header: {0} keys in the JWK Set fit the algorithm")]
+    AmbiguousKey(usize),
+    /// The signature does not verify.
+    #[error("the signature does not verify with the provider's {0} key")]
+    BadSignature(String),
+    /// The JWK Set could not be fetched.
+    #[error(transparent)]
+    Jwks(#[from] JwksError),
+    /// A required claim is absent.
+    #[error("expected the {0} claim, found none")]
+    MissingClaim(&'static str),
+    /// A claim of the wrong JSON type or shape.
+    #[error("expected {claim} to be {expected}")]
+    InvalidClaim {
+        /// The claim.
+        claim: &'static str,
+        /// What it must be.
+        expected: &'static str,
+    },
+    /// `iss` differs from the issuer identifier.
+    #[error("expected iss \"{expected}\", found \"{found}\"")]
+    WrongIssuer {
+        /// Expected issuer.
+        expected: String,
+        /// Token's issuer.
+        found: String,
+    },
+    /// `aud` does not contain the client id.
+    #[error("expected aud to contain \"{expected}\", found {found}")]
+    WrongAudience {
+        /// The client id.
+        expected: String,
+        /// The token's aud.
+        found: String,
+    },
+    /// `aud` names audiences we do not trust.
+    #[error("expected aud to hold only this client, found also {0}")]
+    UntrustedAudience(String),
+    /// `azp` present and not the client id.
+    #[error("expected azp \"{expected}\", found \"{found}\"")]
+    WrongAzp {
+        /// The client id.
+        expected: String,
+        /// The token's azp.
+        found: String,
+    },
+    /// `exp` has passed.
+    #[error("expired: exp {exp} is before now {now} (leeway {leeway} s)")]
+    Expired {
+        /// exp.
+        exp: i64,
+        /// now.
+        now: i64,
+        /// leeway.
+        leeway: i64,
+    },
+    /// `iat` in the future.
+    #[error("expected iat not after now {now} (leeway {leeway} s), found {iat}")]
+    IssuedInFuture {
+        /// iat.
+        iat: i64,
+        /// now.
+        now: i64,
+        /// leeway.
+        leeway: i64,
+    },
+    /// `iat` too far in the past.
+    #[error("expected iat within {window} s of now {now}, found {iat}")]
+    TooOld {
+        /// iat.
+        iat: i64,
+        /// now.
+        now: i64,
+        /// the window.
+        window: i64,
+    },
+    /// `nbf` in the future.
+    #[error("not valid before {nbf}; now is {now} (leeway {leeway} s)")]
+    NotYetValid {
+        /// nbf.
+        nbf: i64,
+        /// now.
+        now: i64,
+        /// leeway.
+        leeway: i64,
+    },
+    /// `nonce` differs from the one sent.
+    #[error("expected the nonce sent with the request, found \"{0}\"")]
+    NonceMismatch(String),
+    /// `auth_time` older than `max_age` allows.
+    #[error("expected auth_time within max_age {max_age} s, found {auth_time} (now {now})")]
+    AuthTooOld {
+        /// auth_time.
+        auth_time: i64,
+        /// max_age.
+        max_age: i64,
+        /// now.
+        now: i64,
+    },
+    /// `at_hash` does not match the access token.
+    #[error("expected at_hash {expected}, found {found}")]
+    BadAtHash {
+        /// Computed.
+        expected: String,
+        /// Token's.
+        found: String,
+    },
+    /// `c_hash` does not match the code.
+    #[error("expected c_hash {expected}, found {found}")]
+    BadCHash {
+        /// Computed.
+        expected: String,
+        /// Token's.
+        found: String,
+    },
+    /// `tid` is not a GUID (Entra).
+    #[error("expected tid to be a GUID, found \"{0}\"")]
+    BadTenantId(String),
+    /// The Entra tenant is not allowed.
+    #[error("tenant \"{0}\" is not on the allow-list")]
+    TenantNotAllowed(String),
+    /// The token-endpoint ID token's iss or sub differs from the authorization-endpoint one.
+    #[error(
+        "expected the token endpoint's ID token to have the same {claim} as the authorization endpoint's (\"{first}\"), found \"{second}\""
+    )]
+    HybridMismatch {
+        /// `iss` or `sub`.
+        claim: &'static str,
+        /// From the authorization endpoint.
+        first: String,
+        /// From the token endpoint.
+        second: String,
+    },
+}
+
+impl IdTokenError {
+    /// The stable code tests and error pages use.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "id_token.malformed",
+            Self::Unsigned => "id_token.unsigned",
+            Self::AlgNotAllowed { .. } => "id_token.alg_not_allowed",
+            Self::UnsupportedCrit(_) => "id_token.unsupported_crit",
+            Self::WrongType(_) => "id_token.wrong_type",
+            Self::UnknownKey(_) => "id_token.unknown_key",
+            Self::AmbiguousKey(_) => "id_token.ambiguous_key",
+            Self::BadSignature(_) => "id_token.bad_signature",
+            Self::Jwks(_) => "jwks.unavailable",
+            Self::MissingClaim(c) => match *c {
+                "iss" => "id_token.missing_iss",
+                "sub" => "id_token.missing_sub",
+                "aud" => "id_token.missing_aud",
+                "exp" => "id_token.missing_exp",
+                "iat" => "id_token.missing_iat",
+                "nonce" => "id_token.missing_nonce",
+                "auth_time" => "id_token.missing_auth_time",
+                "at_hash" => "id_token.missing_at_hash",
+                "c_hash" => "id_token.missing_c_hash",
+                "tid" => "id_token.missing_tid",
+                _ => "id_token.missing_claim",
+            },
+            Self::InvalidClaim { .. } => "id_token.invalid_claim",
+            Self::WrongIssuer { .. } => "id_token.wrong_issuer",
+            Self::WrongAudience { .. } => "id_token.wrong_audience",
+            Self::UntrustedAudience(_) => "id_token.untrusted_audience",
+            Self::WrongAzp { .. } => "id_token.wrong_azp",
+            Self::Expired { .. } => "id_token.expired",
+            Self::IssuedInFuture { .. } => "id_token.issued_in_future",
+            Self::TooOld { .. } => "id_token.too_old",
+            Self::NotYetValid { .. } => "id_token.not_yet_valid",
+            Self::NonceMismatch(_) => "id_token.nonce_mismatch",
+            Self::AuthTooOld { .. } => "id_token.auth_time_too_old",
+            Self::BadAtHash { .. } => "id_token.bad_at_hash",
+            Self::BadCHash { .. } => "id_token.bad_c_hash",
+            Self::BadTenantId(_) => "id_token.bad_tid",
+            Self::TenantNotAllowed(_) => "id_token.tenant_not_allowed",
+            Self::HybridMismatch { .. } => "id_token.hybrid_mismatch",
+        }
+    }
+}
+
+/// Whether a hash claim must be present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashRule {
+    /// Not applicable: no value to bind to.
+    None,
+    /// Check it if present (token-endpoint ID tokens, Core §3.1.3.8, §3.3.3.8).
+    IfPresent,
+    /// Required (implicit and hybrid authorization-endpoint ID tokens).
+    Required,
+}
+
+/// What the token must match.
+#[derive(Debug, Clone)]
+pub struct Expectations<'a> {
+    /// The issuer identifier; may hold Entra's `{tenantid}` template.
+    pub issuer: &'a str,
+    /// The client id.
+    pub client_id: &'a str,
+    /// The client secret, for HS256.
+    pub client_secret: Option<&'a str>,
+    /// Allowed algorithms.
+    pub allowed_algs: &'a [String],
+    /// The nonce sent in the request.
+    pub nonce: Option<&'a str>,
+    /// `max_age` sent in the request.
+    pub max_age: Option<i64>,
+    /// The access token delivered with the ID token, and whether `at_hash` is required.
+    pub access_token: Option<&'a str>,
+    /// The at_hash rule.
+    pub at_hash: HashRule,
+    /// The code delivered with the ID token.
+    pub code: Option<&'a str>,
+    /// The c_hash rule.
+    pub c_hash: HashRule,
+    /// Now, unix seconds.
+    pub now: i64,
+    /// Clock skew allowed, seconds.
+    pub leeway: i64,
+    /// How old `iat` may be, seconds.
+    pub max_iat_age: i64,
+    /// Entra tenants allowed (when the provider is Entra ID).
+    pub allowed_tenants: Option<&'a [String]>,
+    /// The JWK Set location.
+    pub jwks_uri: &'a str,
+}
+
+/// A decoded compact JWS.
+#[derive(Debug)]
+struct Jws {
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+    input: String,
+    signature: Vec<u8>,
+}
+
+fn decode(token: &str) -> Result<Jws, IdTokenError> {
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 3 {
+        return Err(IdTokenError::Malformed(format!("{} parts", parts.len())));
+    }
+    let json = |part: &str, what: &str| -> Result<Map<String, Value>, IdTokenError> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| IdTokenError::Malformed(format!("{what} that is not base64url")))?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(m)) => Ok(m),
+            _ => Err(IdTokenError::Malformed(format!(
+                "{what} that is not a JSON object"
+            ))),
+        }
+    };
+    let header = json(parts[0], "a header")?;
+    let claims = json(parts[1], "a payload")?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(parts[2])
+        .map_err(|_| IdTokenError::Malformed("a signature that is not base64url".into()))?;
+    Ok(Jws {
+        header,
+        claims,
+        input: format!("{}.{}", parts[0], parts[1]),
+        signature,
+    })
+}
+
+/// The left-most half of the hash of `value` under the hash of `alg`, base64url (Core
+/// §3.1.3.6, §3.3.2.11): SHA-256 for *256, SHA-512 for EdDSA.
+pub fn half_hash(alg: &str, value: &str) -> String {
+    let d = if alg == "EdDSA" {
+        digest(&SHA512, value.as_bytes())
+    } else {
+        digest(&SHA256, value.as_bytes())
+    };
+    let bytes = d.as_ref();
+    URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() / 2])
+}
+
+fn is_guid(s: &str) -> bool {
+    let lens = [8, 4, 4, 4, 12];
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip(lens)
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn int_claim(claims: &Map<String, Value>, name: &'static str) -> Result<Option<i64>, IdTokenError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(v) => v.as_i64().map(Some).ok_or(IdTokenError::InvalidClaim {
+            claim: name,
+            expected: "a number of seconds since the epoch",
+        }),
+    }
+}
+
+fn str_claim<'c>(
+    claims: &'c Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<&'c str>, IdTokenError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(IdTokenError::InvalidClaim {
+            claim: name,
+            expected: "a string",
+        }),
+    }
+}
+
+/// Selects the key and verifies the signature (Core §3.1.3.7 steps 6–8, §10.1).
+async fn verify_signature(
+    jws: &Jws,
+    alg: &str,
+    exp: &Expectations<'_>,
+    jwks: &JwksCache,
+) -> Result<(), IdTokenError> {
+    if alg == "HS256" {
+        // §3.1.3.7 #8: the MAC key is the UTF-8 octets of the client secret, never a
+        // provider public key (RFC 8725 §3.1 key confusion).
+        let secret = exp
+            .client_secret
+            .ok_or_else(|| IdTokenError::BadSignature("HS256 (no client secret)".into()))?;
+        let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+        return hmac::verify(&key, jws.input.as_bytes(), &jws.signature)
+            .map_err(|_| IdTokenError::BadSignature("HS256".into()));
+    }
+    let kid = match jws.header.get("kid") {
+        None => None,
+        Some(Value::String(k)) => Some(k.clone()),
+        Some(_) => return Err(IdTokenError::Malformed("a kid that is not a string".into())),
+    };
+    let pick = |keys: &[Jwk]| -> Vec<Jwk> {
+        keys.iter()
+            .filter(|k| k.fits(alg))
+            .filter(|k| kid.as_ref().is_none_or(|want| k.kid.as_ref() == Some(want)))
+            .cloned()
+            .collect()
+    };
+    let mut candidates = pick(&jwks.keys(exp.jwks_uri).await?);
+    if candidates.is_empty() {
+        // §10.1.1: the provider may have rotated its keys; fetch the set again, once.
+        if let Some(keys) = jwks.refetch(exp.jwks_uri).await? {
+            candidates = pick(&keys);
+        }
+    }
+    let key = match (candidates.as_slice(), &kid) {
+        ([], Some(k)) => return Err(IdTokenError::UnknownKey(k.clone())),
+        ([], None) => return Err(IdTokenError::UnknownKey(format!("(none; no {alg} key)"))),
+        ([one], _) => one,
+        // §10.1: with several keys the kid MUST be present.
+        (many, None) => return Err(IdTokenError::AmbiguousKey(many.len())),
+        (many, Some(_)) => &many[0],
+    };
+    if key.verify(alg, jws.input.as_bytes(), &jws.signature) {
+        Ok(())
+    } else {
+        Err(IdTokenError::BadSignature(alg.to_owned()))
+    }
+}
+
+/// Validates `token` and returns its claims.
+pub async fn validate(
+    token: &str,
+    exp: &Expectations<'_>,
+    jwks: &JwksCache,
+) -> Result<Map<String, Value>, IdTokenError> {
+    let jws = decode(token)?;
+    let alg = match jws.header.get("alg") {
+        Some(Value::String(a)) => a.clone(),
+        _ => return Err(IdTokenError::Malformed("a header without alg".into())),
+    };
+    // Core §2: `none` is only for code-flow tokens of clients that registered it; we never do.
+    if alg == "none" {
+        return Err(IdTokenError::Unsigned);
+    }
+    // §3.1.3.7 #7: only the algorithms this client accepts.
+    if !exp.allowed_algs.iter().any(|a| a == &alg) {
+        return Err(IdTokenError::AlgNotAllowed {
+            allowed: exp.allowed_algs.join(", "),
+            found: alg,
+        });
+    }
+    // RFC 7515 §4.1.11: unknown critical extensions must be rejected.
+    if let Some(crit) = jws.header.get("crit") {
+        return Err(IdTokenError::UnsupportedCrit(crit.to_string()));
+    }
+    // RFC 8725 §3.11: an access token (typ at+jwt) must not pass as an ID token.
+    if let Some(typ) = jws.header.get("typ").and_then(Value::as_str)
+        && !typ.eq_ignore_ascii_case("JWT")
+    {
+        return Err(IdTokenError::WrongType(typ.to_owned()));
+    }
+    // §3.1.3.7 #6, §3.2.2.11: verify the signature — always, even from the token endpoint.
+    verify_signature(&jws, &alg, exp, jwks).await?;
+    check_claims(&jws.claims, &alg, exp)?;
+    Ok(jws.claims)
+}
+
+fn check_claims(
+    c: &Map<String, Value>,
+    alg: &str,
+    exp: &Expectations<'_>,
+) -> Result<(), IdTokenError> {
+    // §2: iss, sub, aud, exp, iat are REQUIRED.
+    let iss = str_claim(c, "iss")?.ok_or(IdTokenError::MissingClaim("iss"))?;
+    let sub = str_claim(c, "sub")?.ok_or(IdTokenError::MissingClaim("sub"))?;
+    if sub.is_empty() || sub.len() > 255 {
+        return Err(IdTokenError::InvalidClaim {
+            claim: "sub",
+            expected: "1 to 255 ASCII characters (§2)",
+        });
+    }
+    // §3.1.3.7 #2: iss exactly equals the issuer identifier — for Entra's multi-tenant
+    // template, after substituting the token's own tid, which must be a GUID.
+    let expected_iss = if exp.issuer.contains("{tenantid}") {
+        let tid = str_claim(c, "tid")?.ok_or(IdTokenError::MissingClaim("tid"))?;
+        if !is_guid(tid) {
+            return Err(IdTokenError::BadTenantId(tid.to_owned()));
+        }
+        exp.issuer.replace("{tenantid}", tid)
+    } else {
+        exp.issuer.to_owned()
+    };
+    if iss != expected_iss {
+        return Err(IdTokenError::WrongIssuer {
+            expected: expected_iss,
+            found: iss.to_owned(),
+        });
+    }
+    if let Some(allowed) = exp.allowed_tenants {
+        let tid = str_claim(c, "tid")?.ok_or(IdTokenError::MissingClaim("tid"))?;
+        if !allowed.iter().any(|t| t == tid) {
+            return Err(IdTokenError::TenantNotAllowed(tid.to_owned()));
+        }
+    }
+    // §3.1.3.7 #3: aud contains the client id; extra untrusted audiences are rejected.
+    let auds: Vec<&str> = match c.get("aud") {
+        None => return Err(IdTokenError::MissingClaim("aud")),
+        Some(Value::String(a)) => vec![a.as_str()],
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+        Some(_) => {
+            return Err(IdTokenError::InvalidClaim {
+                claim: "aud",
+                expected: "a string or an array of strings",
+            });
+        }
+    };
+    if !auds.contains(&exp.client_id) {
+        return Err(IdTokenError::WrongAudience {
+            expected: exp.client_id.to_owned(),
+            found: c.get("aud").map(Value::to_string).unwrap_or_default(),
+        });
+    }
+    let extra: Vec<&str> = auds
+        .iter()
+        .copied()
+        .filter(|a| *a != exp.client_id)
+        .collect();
+    // §3.1.3.7 #4–5 (errata 2): when azp is present it must be this client.
+    if let Some(azp) = str_claim(c, "azp")?
+        && azp != exp.client_id
+    {
+        return Err(IdTokenError::WrongAzp {
+            expected: exp.client_id.to_owned(),
+            found: azp.to_owned(),
+        });
+    }
+    if !extra.is_empty() {
+        return Err(IdTokenError::UntrustedAudience(extra.join(", ")));
+    }
+    // §3.1.3.7 #9: the current time is before exp (with leeway for clock skew).
+    let exp_at = int_claim(c, "exp")?.ok_or(IdTokenError::MissingClaim("exp"))?;
+    if exp.now >= exp_at + exp.leeway {
+        return Err(IdTokenError::Expired {
+            exp: exp_at,
+            now: exp.now,
+            leeway: exp.leeway,
+        });
+    }
+    // §3.1.3.7 #10: iat limits how long ago (and how far ahead) the token was issued.
+    let iat = int_claim(c, "iat")?.ok_or(IdTokenError::MissingClaim("iat"))?;
+    if iat > exp.now + exp.leeway {
+        return Err(IdTokenError::IssuedInFuture {
+            iat,
+            now: exp.now,
+            leeway: exp.leeway,
+        });
+    }
+    if exp.now - iat > exp.max_iat_age + exp.leeway {
+        return Err(IdTokenError::TooOld {
+            iat,
+            now: exp.now,
+            window: exp.max_iat_age,
+        });
+    }
+    // RFC 7519 §4.1.5: not before nbf.
+    if let Some(nbf) = int_claim(c, "nbf")?
+        && nbf > exp.now + exp.leeway
+    {
+        return Err(IdTokenError::NotYetValid {
+            nbf,
+            now: exp.now,
+            leeway: exp.leeway,
+        });
+    }
+    // §3.1.3.7 #11: the nonce sent must come back, unchanged.
+    if let Some(sent) = exp.nonce {
+        let got = str_claim(c, "nonce")?.ok_or(IdTokenError::MissingClaim("nonce"))?;
+        if got != sent {
+            return Err(IdTokenError::NonceMismatch(got.to_owned()));
+        }
+    }
+    // §3.1.2.1, §3.1.3.7 #13: with max_age, auth_time is REQUIRED and must be recent enough.
+    if let Some(max_age) = exp.max_age {
+        let auth_time =
+            int_claim(c, "auth_time")?.ok_or(IdTokenError::MissingClaim("auth_time"))?;
+        if exp.now - auth_time > max_age + exp.leeway {
+            return Err(IdTokenError::AuthTooOld {
+                auth_time,
+                max_age,
+                now: exp.now,
+            });
+        }
+    }
+    // §3.2.2.9–10, §3.3.2.11: at_hash binds the access token (REQUIRED for `id_token token`
+    // and `code id_token token` from the authorization endpoint).
+    check_hash(c, "at_hash", alg, exp.access_token, exp.at_hash)?;
+    // §3.3.2.10–11: c_hash binds the code (REQUIRED for `code id_token[ token]`).
+    check_hash(c, "c_hash", alg, exp.code, exp.c_hash)?;
+    Ok(())
+}
+
+fn check_hash(
+    c: &Map<String, Value>,
+    name: &'static str,
+    alg: &str,
+    value: Option<&str>,
+    rule: HashRule,
+) -> Result<(), IdTokenError> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    let found = str_claim(c, name)?;
+    let found = match (found, rule) {
+        (None, HashRule::Required) => return Err(IdTokenError::MissingClaim(name)),
+        (None, _) | (_, HashRule::None) => return Ok(()),
+        (Some(f), _) => f,
+    };
+    let expected = half_hash(alg, value);
+    if found == expected {
+        Ok(())
+    } else if name == "at_hash" {
+        Err(IdTokenError::BadAtHash {
+            expected,
+            found: found.to_owned(),
+        })
+    } else {
+        Err(IdTokenError::BadCHash {
+            expected,
+            found: found.to_owned(),
+        })
+    }
+}
+
+/// Core §3.3.3.6: in the hybrid flow the token endpoint's ID token has the same `iss` and
+/// `sub` as the authorization endpoint's.
+pub fn same_subject(
+    first: &Map<String, Value>,
+    second: &Map<String, Value>,
+) -> Result<(), IdTokenError> {
+    for claim in ["iss", "sub"] {
+        let a = first.get(claim).and_then(Value::as_str).unwrap_or_default();
+        let b = second
+            .get(claim)
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if a != b {
+            return Err(IdTokenError::HybridMismatch {
+                claim: if claim == "iss" { "iss" } else { "sub" },
+                first: a.to_owned(),
+                second: b.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    fn base() -> Map<String, Value> {
+        claims(json!({
+            "iss": "https://idp.test/t", "sub": "alice", "aud": "app",
+            "exp": 2000, "iat": 1000, "nonce": "n-1", "auth_time": 990,
+        }))
+    }
+
+    fn expect<'a>(algs: &'a [String]) -> Expectations<'a> {
+        Expectations {
+            issuer: "https://idp.test/t",
+            client_id: "app",
+            client_secret: None,
+            allowed_algs: algs,
+            nonce: Some("n-1"),
+            max_age: None,
+            access_token: None,
+            at_hash: HashRule::None,
+            code: None,
+            c_hash: HashRule::None,
+            now: 1000,
+            leeway: 60,
+            max_iat_age: 3600,
+            allowed_tenants: None,
+            jwks_uri: "https://idp.test/t/jwks",
+        }
+    }
+
+    fn code(c: &Map<String, Value>, e: &Expectations<'_>) -> &'static str {
+        match check_claims(c, "RS256", e) {
+            Ok(()) => "ok",
+            Err(err) => err.code(),
+        }
+    }
+
+    #[test]
+    fn each_claim_check_has_its_code() {
+        let algs = vec!["RS256".to_owned()];
+        let e = expect(&algs);
+        assert_eq!(code(&base(), &e), "ok");
+        let with = |k: &str, v: Value| {
+            let mut c = base();
+            c.insert(k.into(), v);
+            c
+        };
+        let without = |k: &str| {
+            let mut c = base();
+            c.remove(k);
+            c
+        };
+        assert_eq!(
+            code(&with("iss", json!("https://idp.test/t/")), &e),
+            "id_token.wrong_issuer"
+        );
+        assert_eq!(
+            code(&with("aud", json!("app1")), &e),
+            "id_token.wrong_audience"
+        );
+        assert_eq!(code(&without("aud"), &e), "id_token.missing_aud");
+        assert_eq!(
+            code(&with("aud", json!(["app", "other"])), &e),
+            "id_token.untrusted_audience"
+        );
+        let mut wrong_azp = with("aud", json!(["app", "other"]));
+        wrong_azp.insert("azp".into(), json!("other"));
+        assert_eq!(code(&wrong_azp, &e), "id_token.wrong_azp");
+        assert_eq!(code(&without("sub"), &e), "id_token.missing_sub");
+        assert_eq!(code(&without("iat"), &e), "id_token.missing_iat");
+        assert_eq!(
+            code(&with("iat", json!(1061)), &e),
+            "id_token.issued_in_future"
+        );
+        assert_eq!(code(&with("iat", json!(1060)), &e), "ok", "leeway applies");
+        assert_eq!(code(&with("exp", json!(940)), &e), "id_token.expired");
+        assert_eq!(code(&with("exp", json!(941)), &e), "ok", "leeway applies");
+        assert_eq!(
+            code(&with("nbf", json!(1100)), &e),
+            "id_token.not_yet_valid"
+        );
+        assert_eq!(
+            code(&with("nonce", json!("n-11")), &e),
+            "id_token.nonce_mismatch"
+        );
+        assert_eq!(code(&without("nonce"), &e), "id_token.missing_nonce");
+        assert_eq!(
+            code(&with("exp", json!("2000")), &e),
+            "id_token.invalid_claim"
+        );
+        let mut e2 = expect(&algs);
+        e2.max_age = Some(5);
+        assert_eq!(
+            code(&without("auth_time"), &e2),
+            "id_token.missing_auth_time"
+        );
+        assert_eq!(
+            code(&with("auth_time", json!(900)), &e2),
+            "id_token.auth_time_too_old"
+        );
+    }
+
+    #[test]
+    fn hashes_are_required_only_where_the_flow_says() {
+        let algs = vec!["RS256".to_owned()];
+        let mut e = expect(&algs);
+        e.access_token = Some("tok");
+        e.at_hash = HashRule::Required;
+        assert_eq!(code(&base(), &e), "id_token.missing_at_hash");
+        let mut c = base();
+        c.insert("at_hash".into(), json!(half_hash("RS256", "tok")));
+        assert_eq!(code(&c, &e), "ok");
+        c.insert("at_hash".into(), json!("AAAA"));
+        assert_eq!(code(&c, &e), "id_token.bad_at_hash");
+        e.at_hash = HashRule::IfPresent;
+        assert_eq!(code(&base(), &e), "ok");
+        assert_eq!(code(&c, &e), "id_token.bad_at_hash");
+        e.at_hash = HashRule::None;
+        e.code = Some("the-code");
+        e.c_hash = HashRule::Required;
+        assert_eq!(code(&base(), &e), "id_token.missing_c_hash");
+    }
+
+    #[test]
+    fn entra_template_issuer_is_resolved_from_tid_and_allow_listed() {
+        let algs = vec!["RS256".to_owned()];
+        let allowed = vec!["9122040d-6c67-4c5b-b112-36a304b66dad".to_owned()];
+        let mut e = expect(&algs);
+        e.issuer = "https://login.test/{tenantid}/v2.0";
+        e.allowed_tenants = Some(&allowed);
+        let mut c = base();
+        c.insert(
+            "iss".into(),
+            json!("https://login.test/9122040d-6c67-4c5b-b112-36a304b66dad/v2.0"),
+        );
+        c.insert("tid".into(), json!("9122040d-6c67-4c5b-b112-36a304b66dad"));
+        assert_eq!(code(&c, &e), "ok");
+        c.insert("tid".into(), json!("72f988bf-86f1-41af-91ab-2d7cd011db47"));
+        assert_eq!(code(&c, &e), "id_token.wrong_issuer");
+        c.insert(
+            "iss".into(),
+            json!("https://login.test/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"),
+        );
+        assert_eq!(code(&c, &e), "id_token.tenant_not_allowed");
+        c.insert("tid".into(), json!("common"));
+        assert_eq!(code(&c, &e), "id_token.bad_tid");
+    }
+
+    #[tokio::test]
+    async fn header_checks_come_before_any_key_lookup() {
+        let algs = vec!["RS256".to_owned()];
+        let e = expect(&algs);
+        let cache = JwksCache::new(reqwest::Client::new());
+        let enc = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        let payload = enc(Value::Object(base()));
+        let none = format!("{}.{payload}.", enc(json!({"alg": "none"})));
+        assert_eq!(
+            validate(&none, &e, &cache).await.unwrap_err().code(),
+            "id_token.unsigned"
+        );
+        let hs = format!("{}.{payload}.AAAA", enc(json!({"alg": "HS256"})));
+        assert_eq!(
+            validate(&hs, &e, &cache).await.unwrap_err().code(),
+            "id_token.alg_not_allowed"
+        );
+        let at = format!(
+            "{}.{payload}.AAAA",
+            enc(json!({"alg": "RS256", "typ": "at+jwt"}))
+        );
+        assert_eq!(
+            validate(&at, &e, &cache).await.unwrap_err().code(),
+            "id_token.wrong_type"
+        );
+        assert_eq!(
+            validate("a.b", &e, &cache).await.unwrap_err().code(),
+            "id_token.malformed"
+        );
+    }
+
+    #[test]
+    fn hybrid_tokens_must_agree_on_iss_and_sub() {
+        let a = base();
+        let mut b = base();
+        assert!(same_subject(&a, &b).is_ok());
+        b.insert("sub".into(), json!("mallory"));
+        assert_eq!(
+            same_subject(&a, &b).unwrap_err().code(),
+            "id_token.hybrid_mismatch"
+        );
+    }
+}

@@ -1,0 +1,590 @@
+//! The relying party against a real mock IdP on loopback: every flow signs in, rejected ID
+//! tokens store nothing and stop the flow, autoconfiguration, inactive providers, Entra ID,
+//! key rotation, local sign-out, concurrent first sign-ins.
+
+use mock_idp::agent::{Landing, UserAgent};
+use mock_idp::{Client, Fault, FaultRule, MockIdp, Tenant, User};
+use relying_party::app::RunningRp;
+use relying_party::discovery;
+use relying_party::settings::ProviderSettings;
+use relying_party::store::Store;
+use relying_party::users::{LegalEntity, UserType};
+use serde_json::{Value, json};
+
+const ENTRA_TID: &str = "9122040d-6c67-4c5b-b112-36a304b66dad";
+
+fn alice() -> User {
+    User::new("alice")
+        .with_sub("alice-sub")
+        .email("alice@acme.test", true)
+        .phone("+1 555 0100", false)
+        .claim("given_name", "Alice")
+        .claim("family_name", "Anders")
+        .roles(["billing-admin", "unknown-role"])
+}
+
+struct Rig {
+    idp: MockIdp,
+    rp: RunningRp,
+}
+
+impl Rig {
+    async fn new() -> Self {
+        let store = Store::open_in_memory().expect("store");
+        store
+            .create_legal_entity(&LegalEntity {
+                id: "de".into(),
+                name: "Acme GmbH".into(),
+            })
+            .expect("entity");
+        for role in ["viewer", "billing"] {
+            store.create_role(role).expect("role");
+        }
+        store
+            .create_user_type(&UserType {
+                name: "employee".into(),
+                default_roles: ["viewer".to_owned()].into(),
+                allowed_roles: ["viewer".to_owned(), "billing".to_owned()].into(),
+            })
+            .expect("user type");
+        let rp = RunningRp::start(store).await.expect("rp");
+        let callback = format!("{}/callback", rp.url);
+        let idp = MockIdp::builder()
+            .tenant(
+                Tenant::new("acme")
+                    .scope("roles", ["roles"])
+                    .client(Client::confidential("rp", "rp-secret").redirect_uri(&callback))
+                    .user(alice())
+                    .user(
+                        User::new("bob")
+                            .with_sub("bob-sub")
+                            .email("bob@acme.test", false),
+                    ),
+            )
+            .tenant(
+                Tenant::entra("contoso", ENTRA_TID)
+                    .client(
+                        Client::confidential("entra-app", "entra-secret").redirect_uri(&callback),
+                    )
+                    .user(
+                        User::new("megan")
+                            .email("megan@contoso.test", true)
+                            .claim("xms_edov", false),
+                    ),
+            )
+            .start()
+            .await;
+        Self { idp, rp }
+    }
+
+    fn settings(&self, flow: &str, response_type: Option<&str>) -> ProviderSettings {
+        let mut v = json!({
+            "name": "Acme",
+            "issuer": self.idp.issuer(),
+            "client_id": "rp",
+            "client_secret": "rp-secret",
+            "flow": flow,
+            "identity_scopes": ["email", "profile"],
+            "creation": {
+                "enabled": true,
+                "user_type": "employee",
+                "rows": [
+                    {"user_field": "email", "claim_type": "email", "verified": true, "scope": "email"},
+                    {"user_field": "phone", "claim_type": "phone_number", "verified": true, "scope": "phone"},
+                    {"user_field": "first_name", "claim_type": "given_name", "scope": "profile"},
+                    {"user_field": "last_name", "claim_type": "family_name", "scope": "profile"}
+                ]
+            },
+            "role_mapping": {
+                "roles_from_provider": true,
+                "strategy": "one_role_for_all_legal_entities",
+                "rows": [
+                    {"claim_type": "roles", "scope": "roles", "claim_value": "billing-admin", "role_name": "billing"}
+                ]
+            }
+        });
+        if let Some(rt) = response_type {
+            v["response_type"] = json!(rt);
+        }
+        serde_json::from_value(v).expect("settings")
+    }
+
+    /// Autoconfigures `settings` from the provider's metadata and stores them.
+    async fn configure(&self, mut settings: ProviderSettings) -> ProviderSettings {
+        let http = reqwest::Client::new();
+        let meta = discovery::fetch(&http, &settings.issuer)
+            .await
+            .expect("metadata");
+        discovery::autoconfigure(&meta, &mut settings).expect("autoconfiguration");
+        self.rp.rp.save_provider(&settings).expect("saved");
+        settings
+    }
+
+    async fn sign_in(&self, agent: &UserAgent, provider: &str, hint: &str) -> Landing {
+        agent
+            .navigate(&format!(
+                "{}/signin/{provider}?login_hint={hint}",
+                self.rp.url
+            ))
+            .await
+            .expect("navigation")
+    }
+
+    async fn me(&self, agent: &UserAgent) -> Value {
+        let l = agent
+            .navigate(&format!("{}/api/me", self.rp.url))
+            .await
+            .expect("me");
+        serde_json::from_str(&l.body).expect("json")
+    }
+
+    fn called(&self, endpoint: &str) -> usize {
+        self.idp
+            .requests()
+            .iter()
+            .filter(|r| r.endpoint.as_deref() == Some(endpoint))
+            .count()
+    }
+
+    fn last_code(&self) -> Option<String> {
+        self.rp.rp.sign_ins().last().and_then(|r| r.code.clone())
+    }
+}
+
+const CELLS: [(&str, Option<&str>); 8] = [
+    ("authorization_code", None),
+    ("implicit_form_post", None),
+    ("implicit_fragment", Some("id_token")),
+    ("implicit_fragment", None),
+    ("hybrid_form_post", None),
+    ("hybrid_form_post", Some("code token")),
+    ("hybrid_fragment", Some("code id_token token")),
+    ("hybrid_fragment", None),
+];
+
+#[tokio::test]
+async fn every_flow_signs_in_and_creates_the_user_once() {
+    for (flow, rt) in CELLS {
+        let rig = Rig::new().await;
+        rig.configure(rig.settings(flow, rt)).await;
+        let agent = UserAgent::new();
+        let landing = rig.sign_in(&agent, "Acme", "alice").await;
+        assert_eq!(
+            landing.status,
+            200,
+            "{flow} {rt:?}: {:?} {}",
+            rig.last_code(),
+            landing.body
+        );
+        assert_eq!(landing.url.path(), "/me", "{flow} {rt:?}");
+        let me = rig.me(&agent).await;
+        assert_eq!(me["external_id"], "alice-sub", "{flow} {rt:?}");
+        let user = &me["user"];
+        assert_eq!(user["kind"], "external");
+        assert_eq!(user["email"], "alice@acme.test", "verified email assigned");
+        assert_eq!(user["phone"], Value::Null, "unverified phone not assigned");
+        assert_eq!(user["first_name"], "Alice");
+        assert_eq!(user["roles"]["de"], json!(["billing"]), "{flow} {rt:?}");
+        let uses_token = flow != "implicit_form_post" && flow != "implicit_fragment";
+        assert_eq!(
+            rig.called("token"),
+            usize::from(uses_token),
+            "{flow} {rt:?}"
+        );
+        // A second sign-in finds the same user.
+        let again = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+        assert_eq!(again.url.path(), "/me");
+        assert_eq!(rig.rp.rp.store.users().expect("users").len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_rejected_id_token_stores_nothing_and_ends_the_flow() {
+    let cases = [
+        (Fault::AudChanged, "id_token.wrong_audience"),
+        (Fault::IssChanged, "id_token.wrong_issuer"),
+        (Fault::SignatureCorrupted, "id_token.bad_signature"),
+        (Fault::NonceChanged, "id_token.nonce_mismatch"),
+        (Fault::ExpPast, "id_token.expired"),
+        (Fault::AlgNone, "id_token.unsigned"),
+        (Fault::UnknownKey, "id_token.unknown_key"),
+        (Fault::SubMissing, "id_token.missing_sub"),
+        (Fault::IatMissing, "id_token.missing_iat"),
+        (Fault::IatFuture, "id_token.issued_in_future"),
+        (Fault::NbfFuture, "id_token.not_yet_valid"),
+        (Fault::ExtraAudWrongAzp, "id_token.wrong_azp"),
+        (Fault::ExtraAud, "id_token.untrusted_audience"),
+    ];
+    for (flow, rt) in [
+        ("hybrid_fragment", None),
+        ("authorization_code", None),
+        ("implicit_form_post", None),
+    ] {
+        for (fault, code) in &cases {
+            let rig = Rig::new().await;
+            rig.configure(rig.settings(flow, rt)).await;
+            rig.idp
+                .tenant("acme")
+                .expect("tenant")
+                .inject(FaultRule::new(fault.clone()));
+            let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+            assert_eq!(landing.status, 400, "{flow} {fault}");
+            assert_eq!(
+                landing.element_text("error-code").as_deref(),
+                Some(*code),
+                "{flow} {fault}"
+            );
+            assert!(
+                rig.rp.rp.store.users().expect("users").is_empty(),
+                "{flow} {fault}: nothing stored"
+            );
+            if flow != "authorization_code" {
+                assert_eq!(
+                    rig.called("token"),
+                    0,
+                    "{flow} {fault}: no token call after a bad front-channel ID token"
+                );
+            }
+            assert_eq!(
+                rig.called("userinfo"),
+                0,
+                "{flow} {fault}: no userinfo call"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn hashes_are_checked_where_the_flow_requires_them() {
+    let cases = [
+        (
+            "implicit_fragment",
+            None,
+            Fault::AtHashWrong,
+            "id_token.bad_at_hash",
+        ),
+        (
+            "implicit_form_post",
+            None,
+            Fault::AtHashMissing,
+            "id_token.missing_at_hash",
+        ),
+        (
+            "hybrid_form_post",
+            None,
+            Fault::CHashWrong,
+            "id_token.bad_c_hash",
+        ),
+        (
+            "hybrid_fragment",
+            None,
+            Fault::CHashMissing,
+            "id_token.missing_c_hash",
+        ),
+        (
+            "hybrid_fragment",
+            Some("code id_token token"),
+            Fault::AtHashMissing,
+            "id_token.missing_at_hash",
+        ),
+    ];
+    for (flow, rt, fault, code) in cases {
+        let rig = Rig::new().await;
+        rig.configure(rig.settings(flow, rt)).await;
+        rig.idp
+            .tenant("acme")
+            .expect("tenant")
+            .inject(FaultRule::new(fault.clone()).times(1));
+        let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+        assert_eq!(
+            landing.element_text("error-code").as_deref(),
+            Some(code),
+            "{flow} {fault}"
+        );
+        assert_eq!(rig.called("token"), 0);
+    }
+    // Code flow: at_hash is optional in the token response; a missing one is accepted.
+    let rig = Rig::new().await;
+    rig.configure(rig.settings("authorization_code", None))
+        .await;
+    rig.idp.inject(FaultRule::new(Fault::AtHashMissing));
+    rig.idp
+        .tenant("acme")
+        .expect("tenant")
+        .inject(FaultRule::new(Fault::AtHashMissing));
+    let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_code());
+}
+
+#[tokio::test]
+async fn response_and_userinfo_problems_have_their_codes() {
+    let cases = [
+        (
+            "authorization_code",
+            Fault::StateChanged,
+            "response.state_mismatch",
+        ),
+        (
+            "hybrid_form_post",
+            Fault::StateMissing,
+            "response.missing_state",
+        ),
+        (
+            "authorization_code",
+            Fault::UserinfoSubChanged,
+            "userinfo.sub_mismatch",
+        ),
+        (
+            "authorization_code",
+            Fault::UserinfoWrongContentType,
+            "userinfo.bad_content_type",
+        ),
+        (
+            "implicit_form_post",
+            Fault::AuthorizeError {
+                error: "access_denied".into(),
+            },
+            "authorization.access_denied",
+        ),
+    ];
+    for (flow, fault, code) in cases {
+        let rig = Rig::new().await;
+        rig.configure(rig.settings(flow, None)).await;
+        rig.idp
+            .tenant("acme")
+            .expect("tenant")
+            .inject(FaultRule::new(fault.clone()));
+        let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+        assert_eq!(
+            landing.element_text("error-code").as_deref(),
+            Some(code),
+            "{flow} {fault}"
+        );
+        assert!(rig.rp.rp.store.users().expect("users").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_single_key_without_kid_and_a_rotated_key_are_accepted() {
+    let rig = Rig::new().await;
+    rig.configure(rig.settings("hybrid_fragment", None)).await;
+    let acme = rig.idp.tenant("acme").expect("tenant");
+    acme.inject(FaultRule::new(Fault::KidAbsent).times(2));
+    let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_code());
+    // The relying party has the JWK Set cached; the new key forces one re-fetch.
+    acme.rotate_keys(mock_idp::Alg::RS256).expect("rotate");
+    let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_code());
+    assert_eq!(rig.called("jwks"), 2);
+}
+
+#[tokio::test]
+async fn autoconfiguration_fails_for_the_right_reasons() {
+    let rig = Rig::new().await;
+    let http = reqwest::Client::new();
+    let mut s = rig.settings("authorization_code", None);
+    s.issuer.push('/');
+    let meta = discovery::fetch(&http, &s.issuer).await.expect("metadata");
+    let problems = discovery::autoconfigure(&meta, &mut s).expect_err("trailing slash");
+    assert_eq!(problems[0].code, "discovery.issuer_mismatch");
+    assert!(s.authorization_endpoint.is_empty(), "settings untouched");
+    let mut s = rig.settings("authorization_code", None);
+    s.issuer = format!("{}/nowhere", rig.idp.url());
+    assert_eq!(
+        discovery::fetch(&http, &s.issuer)
+            .await
+            .expect_err("no tenant")
+            .code,
+        "discovery.unreachable"
+    );
+    // Saving settings whose endpoints are missing is refused, naming each field.
+    let s = rig.settings("hybrid_fragment", None);
+    let problems = rig.rp.rp.save_provider(&s).expect_err("incomplete");
+    assert!(
+        problems.iter().any(|p| p.starts_with("token_endpoint")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.starts_with("jwks_uri")),
+        "{problems:?}"
+    );
+}
+
+#[tokio::test]
+async fn validate_lists_each_mismatch_with_the_metadata() {
+    let rig = Rig::new().await;
+    let mut s = rig
+        .configure(rig.settings("authorization_code", None))
+        .await;
+    s.token_endpoint = Some(format!("{}/elsewhere/token", rig.idp.url()));
+    s.jwks_uri = format!("{}/elsewhere/jwks", rig.idp.url());
+    rig.rp.rp.save_provider(&s).expect("saved");
+    let v: Value = reqwest::get(format!("{}/api/admin/providers/Acme/validate", rig.rp.url))
+        .await
+        .expect("validate")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["valid"], false);
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["code"] == "settings.endpoint_mismatch")
+    );
+}
+
+#[tokio::test]
+async fn inactive_providers_are_hidden_and_their_callbacks_refused() {
+    let rig = Rig::new().await;
+    let mut s = rig.configure(rig.settings("hybrid_form_post", None)).await;
+    let page = reqwest::get(format!("{}/", rig.rp.url))
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("Sign in with Acme"));
+    // Start a sign-in, then deactivate the provider before the callback arrives.
+    let agent = UserAgent::new();
+    let start = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}/signin/Acme?login_hint=alice", rig.rp.url))
+        .send()
+        .await
+        .expect("start");
+    let authorize = start.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    s.active = false;
+    rig.rp.rp.save_provider(&s).expect("saved");
+    let landing = agent.navigate(&authorize).await.expect("callback");
+    assert_eq!(
+        landing.element_text("error-code").as_deref(),
+        Some("provider.unavailable")
+    );
+    let page = reqwest::get(format!("{}/", rig.rp.url))
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    assert!(!page.contains("Sign in with Acme"));
+}
+
+#[tokio::test]
+async fn entra_oid_identity_allow_list_and_unverified_email() {
+    let rig = Rig::new().await;
+    let issuer = rig.idp.tenant("contoso").expect("tenant").issuer();
+    let settings: ProviderSettings = serde_json::from_value(json!({
+        "name": "Contoso",
+        "issuer": issuer,
+        "client_id": "entra-app",
+        "client_secret": "entra-secret",
+        "identity_claim": "oid",
+        "flow": "hybrid_form_post",
+        "entra": { "allowed_tenants": [ENTRA_TID] },
+        "creation": {
+            "enabled": true,
+            "user_type": "employee",
+            "rows": [{"user_field": "email", "claim_type": "email", "verified": true, "scope": "email"}]
+        }
+    }))
+    .expect("settings");
+    rig.configure(settings).await;
+    let agent = UserAgent::new();
+    let landing = rig.sign_in(&agent, "Contoso", "megan").await;
+    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_code());
+    let me = rig.me(&agent).await;
+    let oid = me["external_id"].as_str().expect("oid");
+    assert_eq!(
+        oid.len(),
+        36,
+        "the oid GUID is the identity, not the pairwise sub"
+    );
+    assert_eq!(
+        me["user"]["email"],
+        Value::Null,
+        "Entra email without verification is not assigned"
+    );
+
+    // A tenant outside the allow-list is refused.
+    let mut other = rig.rp.rp.provider("Contoso").expect("stored");
+    other.entra = Some(
+        serde_json::from_value(
+            json!({"allowed_tenants": ["72f988bf-86f1-41af-91ab-2d7cd011db47"]}),
+        )
+        .expect("entra"),
+    );
+    rig.rp.rp.save_provider(&other).expect("saved");
+    let landing = rig.sign_in(&UserAgent::new(), "Contoso", "megan").await;
+    assert_eq!(
+        landing.element_text("error-code").as_deref(),
+        Some("id_token.tenant_not_allowed")
+    );
+}
+
+#[tokio::test]
+async fn signing_out_locally_keeps_the_provider_session() {
+    let rig = Rig::new().await;
+    rig.configure(rig.settings("authorization_code", None))
+        .await;
+    let agent = UserAgent::new();
+    rig.sign_in(&agent, "Acme", "alice").await;
+    let out = agent
+        .navigate(&format!("{}/logout", rig.rp.url))
+        .await
+        .expect("logout");
+    assert!(
+        out.body
+            .contains("still signed in at your identity provider")
+    );
+    let me = agent
+        .navigate(&format!("{}/api/me", rig.rp.url))
+        .await
+        .expect("me");
+    assert_eq!(me.status, 401);
+    // prompt=none succeeds: the provider's session was not touched.
+    let again = agent
+        .navigate(&format!("{}/signin/Acme?prompt=none", rig.rp.url))
+        .await
+        .expect("silent");
+    assert_eq!(again.url.path(), "/me", "{:?}", rig.last_code());
+}
+
+#[tokio::test]
+async fn concurrent_first_sign_ins_create_exactly_one_user() {
+    let rig = Rig::new().await;
+    rig.configure(rig.settings("authorization_code", None))
+        .await;
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let url = format!("{}/signin/Acme?login_hint=alice", rig.rp.url);
+        tasks.push(tokio::spawn(async move {
+            UserAgent::new()
+                .navigate(&url)
+                .await
+                .map(|l| l.url.path().to_owned())
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task").expect("navigate"), "/me");
+    }
+    assert_eq!(rig.rp.rp.store.users().expect("users").len(), 1);
+}
+
+#[test]
+fn the_shipped_rp_configuration_loads() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rp.toml");
+    let config = relying_party::config::RpConfig::load(&path).expect("fixtures/rp.toml");
+    assert_eq!(config.providers.len(), 2);
+    let store = Store::open_in_memory().expect("store");
+    config.seed(&store).expect("seed");
+    config.seed(&store).expect("seeding twice is harmless");
+    assert_eq!(store.user_types().expect("types").len(), 1);
+}
