@@ -101,7 +101,9 @@ pub fn forms(html: &str) -> Vec<Form> {
     let mut rest = html;
     while let Some(start) = rest.find("<form") {
         let after = &rest[start..];
-        let Some(tag_end) = after.find('>') else { break };
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..tag_end];
         let body_end = after.find("</form>").unwrap_or(after.len());
         let inner = &after[tag_end..body_end];
@@ -132,7 +134,9 @@ pub fn forms(html: &str) -> Vec<Form> {
         }
         out.push(Form {
             id: attr(tag, "id"),
-            method: attr(tag, "method").unwrap_or_else(|| "get".into()).to_lowercase(),
+            method: attr(tag, "method")
+                .unwrap_or_else(|| "get".into())
+                .to_lowercase(),
             action: attr(tag, "action").unwrap_or_default(),
             fields,
         });
@@ -194,7 +198,12 @@ impl UserAgent {
             });
     }
 
-    async fn send(&self, method: &str, url: Url, form: Option<Vec<(String, String)>>) -> Result<(Url, reqwest::Response), AgentError> {
+    async fn send(
+        &self,
+        method: &str,
+        url: Url,
+        form: Option<Vec<(String, String)>>,
+    ) -> Result<(Url, reqwest::Response), AgentError> {
         let req = match &form {
             Some(f) => self.client.post(url.clone()).form(f),
             None => self.client.get(url.clone()),
@@ -216,7 +225,12 @@ impl UserAgent {
 
     /// Submits a form found on `landing` with `overrides` replacing or adding fields, then
     /// keeps following.
-    pub async fn submit(&self, landing: &Landing, form: &Form, overrides: &[(&str, &str)]) -> Result<Landing, AgentError> {
+    pub async fn submit(
+        &self,
+        landing: &Landing,
+        form: &Form,
+        overrides: &[(&str, &str)],
+    ) -> Result<Landing, AgentError> {
         let mut fields = form.fields.clone();
         for (k, v) in overrides {
             fields.retain(|(n, _)| n != k);
@@ -236,16 +250,30 @@ impl UserAgent {
     }
 
     /// On the mock IdP's login page, signs in as `username`, optionally with edited claims.
-    pub async fn log_in(&self, landing: &Landing, username: &str, claims: Option<&str>) -> Result<Landing, AgentError> {
+    pub async fn log_in(
+        &self,
+        landing: &Landing,
+        username: &str,
+        claims: Option<&str>,
+    ) -> Result<Landing, AgentError> {
         let form = forms(&landing.body)
             .into_iter()
             .find(|f| f.id.as_deref() == Some("login"))
             .ok_or_else(|| AgentError::NoForm(landing.url.to_string()))?;
-        self.submit(landing, &form, &[("username", username), ("claims", claims.unwrap_or(""))])
-            .await
+        self.submit(
+            landing,
+            &form,
+            &[("username", username), ("claims", claims.unwrap_or(""))],
+        )
+        .await
     }
 
-    async fn run(&self, method: &str, start: Url, form: Option<Vec<(String, String)>>) -> Result<Landing, AgentError> {
+    async fn run(
+        &self,
+        method: &str,
+        start: Url,
+        form: Option<Vec<(String, String)>>,
+    ) -> Result<Landing, AgentError> {
         let mut method = method.to_owned();
         let mut url = start;
         let mut form = form;
@@ -262,8 +290,12 @@ impl UserAgent {
                     .headers()
                     .get(reqwest::header::LOCATION)
                     .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| AgentError::BadTarget(format!("redirect without Location from {at}")))?;
-                url = at.join(loc).map_err(|_| AgentError::BadTarget(loc.into()))?;
+                    .ok_or_else(|| {
+                        AgentError::BadTarget(format!("redirect without Location from {at}"))
+                    })?;
+                url = at
+                    .join(loc)
+                    .map_err(|_| AgentError::BadTarget(loc.into()))?;
                 method = "GET".into();
                 continue;
             }
@@ -274,20 +306,31 @@ impl UserAgent {
             let page_forms = forms(&body);
             if let (Some(frag), Some(relay)) = (
                 fragment.take(),
-                page_forms.iter().find(|f| f.id.as_deref() == Some("fragment-relay")),
+                page_forms
+                    .iter()
+                    .find(|f| f.id.as_deref() == Some("fragment-relay")),
             ) {
                 // What the relay page's script does: post the fragment's parameters.
-                let fields: Vec<(String, String)> =
-                    url::form_urlencoded::parse(frag.as_bytes()).into_owned().collect();
-                url = at.join(&relay.action).map_err(|_| AgentError::BadTarget(relay.action.clone()))?;
+                let fields: Vec<(String, String)> = url::form_urlencoded::parse(frag.as_bytes())
+                    .into_owned()
+                    .collect();
+                url = at
+                    .join(&relay.action)
+                    .map_err(|_| AgentError::BadTarget(relay.action.clone()))?;
                 method = "POST".into();
                 form = Some(fields);
                 continue;
             }
             let auto = body.contains("document.forms[0].submit()");
             if let (true, Some(f)) = (auto, page_forms.first()) {
-                url = at.join(&f.action).map_err(|_| AgentError::BadTarget(f.action.clone()))?;
-                method = if f.method == "post" { "POST".into() } else { "GET".into() };
+                url = at
+                    .join(&f.action)
+                    .map_err(|_| AgentError::BadTarget(f.action.clone()))?;
+                method = if f.method == "post" {
+                    "POST".into()
+                } else {
+                    "GET".into()
+                };
                 form = Some(f.fields.clone()).filter(|_| method == "POST");
                 continue;
             }
