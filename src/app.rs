@@ -428,20 +428,34 @@ fn store_error(e: crate::store::StoreError) -> Response {
     coded(e.code(), e.to_string())
 }
 
-async fn list_providers(State(rp): Shared) -> Response {
-    axum::Json(rp.providers()).into_response()
+/// Settings as the admin API shows them: the client secret is never sent back.
+fn shown(mut p: ProviderSettings) -> ProviderSettings {
+    p.client_secret = None;
+    p
 }
 
-async fn put_provider(State(rp): Shared, axum::Json(p): axum::Json<ProviderSettings>) -> Response {
+async fn list_providers(State(rp): Shared) -> Response {
+    axum::Json(rp.providers().into_iter().map(shown).collect::<Vec<_>>()).into_response()
+}
+
+/// Stores settings; a request without `client_secret` keeps the stored one, so settings
+/// read from this API (which never shows the secret) can be sent back changed.
+async fn put_provider(
+    State(rp): Shared,
+    axum::Json(mut p): axum::Json<ProviderSettings>,
+) -> Response {
+    if p.client_secret.is_none() {
+        p.client_secret = rp.provider(&p.name).and_then(|old| old.client_secret);
+    }
     match rp.save_provider(&p) {
-        Ok(()) => (StatusCode::CREATED, axum::Json(p)).into_response(),
+        Ok(()) => (StatusCode::CREATED, axum::Json(shown(p))).into_response(),
         Err(problems) => bad(StatusCode::BAD_REQUEST, "settings.invalid", problems),
     }
 }
 
 async fn get_provider(State(rp): Shared, Path(name): Path<String>) -> Response {
     match rp.provider(&name) {
-        Some(p) => axum::Json(p).into_response(),
+        Some(p) => axum::Json(shown(p)).into_response(),
         None => bad(
             StatusCode::NOT_FOUND,
             "provider.unknown",
@@ -505,7 +519,7 @@ async fn rename_provider(
         .rename_provider(&name, &r.name)
         .and_then(|()| rp.store.put_provider(&r.name, &json))
     {
-        Ok(()) => axum::Json(p).into_response(),
+        Ok(()) => axum::Json(shown(p)).into_response(),
         Err(e) => store_error(e),
     }
 }
@@ -568,7 +582,7 @@ async fn autoconfigure(State(rp): Shared, Path(name): Path<String>) -> Response 
         );
     }
     match rp.save_provider(&p) {
-        Ok(()) => axum::Json(p).into_response(),
+        Ok(()) => axum::Json(shown(p)).into_response(),
         Err(problems) => bad(
             StatusCode::UNPROCESSABLE_ENTITY,
             "settings.invalid",

@@ -97,8 +97,19 @@ async fn edit_user(
     Path(id): Path<UserId>,
     axum::Json(p): axum::Json<UserPatch>,
 ) -> Response {
+    // The store holds its connection while it asks for the policy, so the policy is looked
+    // up first: asking the store from inside the callback would deadlock.
+    let provider = rp
+        .store
+        .user(id)
+        .ok()
+        .flatten()
+        .and_then(|u| u.identity)
+        .map(|i| i.provider);
+    let known = provider.as_deref().map(|name| policy(&rp, name));
     answer!(
-        rp.store.edit_user(id, &p, |provider| policy(&rp, provider)),
+        rp.store.edit_user(id, &p, |_| known
+            .unwrap_or(RolePolicy::ManagedInApplication)),
         StatusCode::OK
     )
 }

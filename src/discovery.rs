@@ -211,3 +211,102 @@ pub fn validate(meta: &Value, settings: &ProviderSettings) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn settings(flow: &str) -> ProviderSettings {
+        serde_json::from_value(json!({
+            "name": "P",
+            "issuer": "https://idp.test/t",
+            "client_id": "c",
+            "client_secret": "s",
+            "flow": flow,
+        }))
+        .expect("settings")
+    }
+
+    fn meta() -> Value {
+        json!({
+            "issuer": "https://idp.test/t",
+            "authorization_endpoint": "https://idp.test/t/authorize",
+            "token_endpoint": "https://idp.test/t/token",
+            "userinfo_endpoint": "https://idp.test/t/userinfo",
+            "jwks_uri": "https://idp.test/t/jwks",
+            "response_types_supported": ["code", "id_token", "id_token token", "code id_token"],
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "email", "profile"],
+        })
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_complete_document_passes_and_fills_the_endpoints() {
+        let mut s = settings("hybrid_form_post");
+        autoconfigure(&meta(), &mut s).expect("passes");
+        assert_eq!(
+            s.token_endpoint.as_deref(),
+            Some("https://idp.test/t/token")
+        );
+        assert_eq!(s.jwks_uri, "https://idp.test/t/jwks");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut m = meta();
+        m["issuer"] = json!("https://idp.test/t/");
+        m.as_object_mut().map(|o| o.remove("jwks_uri"));
+        m["response_modes_supported"] = json!(["query", "fragment"]);
+        m["id_token_signing_alg_values_supported"] = json!(["PS512"]);
+        m["scopes_supported"] = json!(["openid"]);
+        let mut s = settings("hybrid_form_post");
+        s.response_type = Some("code id_token token".into());
+        let found = autoconfigure(&m, &mut s).expect_err("fails");
+        assert_eq!(
+            codes(&found),
+            vec![
+                "discovery.issuer_mismatch",
+                "discovery.missing_jwks_uri",
+                "discovery.flow_unsupported",
+                "discovery.response_mode_unsupported",
+                "discovery.no_common_alg",
+                "discovery.scope_unsupported",
+                "discovery.scope_unsupported",
+            ]
+        );
+        assert!(
+            s.authorization_endpoint.is_empty(),
+            "nothing filled on failure"
+        );
+    }
+
+    #[test]
+    fn implicit_flows_do_not_need_a_token_endpoint_and_modes_default() {
+        let mut m = meta();
+        m.as_object_mut().map(|o| o.remove("token_endpoint"));
+        m.as_object_mut()
+            .map(|o| o.remove("response_modes_supported"));
+        assert!(check(&m, &settings("implicit_fragment")).is_empty());
+        assert_eq!(
+            codes(&check(&m, &settings("implicit_form_post"))),
+            vec!["discovery.response_mode_unsupported"]
+        );
+        assert_eq!(
+            codes(&check(&m, &settings("authorization_code"))),
+            vec!["discovery.missing_token_endpoint"]
+        );
+    }
+
+    #[test]
+    fn response_types_match_in_any_word_order() {
+        let mut m = meta();
+        m["response_types_supported"] = json!(["id_token code"]);
+        assert!(check(&m, &settings("hybrid_fragment")).is_empty());
+    }
+}
