@@ -124,6 +124,60 @@ fn thumbprint(members: &[(&str, &str)]) -> String {
     b64::url(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes()).as_ref())
 }
 
+/// An ES256 or Ed25519 key from 32 bytes of operating-system entropy (`/dev/urandom`), or
+/// `None` (RSA, or no such device) to let AWS-LC generate it.
+///
+/// Why: AWS-LC seeds its random generator from CPU-jitter entropy on first use, which costs
+/// about 40 ms of CPU. Generating the start-up keys without it keeps that off the start-up
+/// path; [`warm_rng`] pays it on a background thread instead.
+fn from_os_entropy(alg: Alg) -> Option<Inner> {
+    use std::io::Read;
+    if alg == Alg::RS256 {
+        return None;
+    }
+    let mut urandom = std::fs::File::open("/dev/urandom").ok()?;
+    let mut secret = [0u8; 32];
+    // A few tries: a P-256 scalar must be non-zero and below the group order (p ≈ 2⁻³²).
+    for _ in 0..4 {
+        urandom.read_exact(&mut secret).ok()?;
+        let inner = if alg == Alg::EdDSA {
+            Ed25519KeyPair::from_seed_unchecked(&secret)
+                .ok()
+                .map(Inner::Ed)
+        } else {
+            // RFC 5915 ECPrivateKey { version 1, privateKey, [0] prime256v1 }; AWS-LC
+            // derives the public key.
+            let mut der = vec![0x30, 0x31, 0x02, 0x01, 0x01, 0x04, 0x20];
+            der.extend_from_slice(&secret);
+            der.extend_from_slice(&[
+                0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+            ]);
+            EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
+                .ok()
+                .map(Inner::Ec)
+        };
+        if inner.is_some() {
+            return inner;
+        }
+    }
+    None
+}
+
+/// Seeds AWS-LC's random generator once per process on a background thread, so the ~40 ms
+/// of CPU-jitter entropy collection it does on first use falls neither on start-up nor on
+/// the first request.
+pub(crate) fn warm_rng() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("mock-idp-rng-warmup".into())
+            .spawn(|| {
+                let mut byte = [0u8; 1];
+                let _ = aws_lc_rs::rand::fill(&mut byte);
+            });
+    });
+}
+
 impl SigningKey {
     fn from_inner(alg: Alg, inner: Inner) -> Self {
         let members: Vec<(&str, String)> = match &inner {
@@ -203,6 +257,9 @@ impl SigningKey {
     /// Makes a fresh key. RSA generation takes 70–700 ms, so keep it off start-up paths.
     pub fn generate(alg: Alg) -> Result<Self, KeyError> {
         let failed = |_| KeyError::Generate { alg: alg.as_str() };
+        if let Some(inner) = from_os_entropy(alg) {
+            return Ok(Self::from_inner(alg, inner));
+        }
         let inner = match alg {
             Alg::RS256 => Inner::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).map_err(failed)?),
             Alg::ES256 => {
@@ -408,6 +465,16 @@ mod tests {
             let key = set.active(alg).unwrap();
             assert!(verifies(&key), "{alg:?}");
             assert_eq!(key.public_jwk()["kid"], key.kid());
+        }
+    }
+
+    #[test]
+    fn generated_keys_are_fresh() {
+        for alg in [Alg::ES256, Alg::EdDSA] {
+            let a = SigningKey::generate(alg).unwrap();
+            let b = SigningKey::generate(alg).unwrap();
+            assert_ne!(a.kid(), b.kid(), "{alg:?}");
+            assert!(verifies(&a), "{alg:?}");
         }
     }
 

@@ -268,6 +268,7 @@ impl MockIdpBuilder {
                 })
             }
         };
+        jwks::warm_rng();
         Ok(MockIdp {
             server,
             addr,

@@ -168,6 +168,9 @@ pub(crate) struct PendingLogin {
     pub created: i64,
 }
 
+/// Map size past which [`TenantData::prune`] first sweeps expired entries.
+const PRUNE_THRESHOLD: usize = 4096;
+
 /// Everything of a tenant that changes, behind one lock held only for short moments.
 #[derive(Debug)]
 pub(crate) struct TenantData {
@@ -184,6 +187,9 @@ pub(crate) struct TenantData {
     pub refresh: HashMap<String, RefreshGrant>,
     pub sessions: HashMap<String, Session>,
     pub pending: HashMap<String, PendingLogin>,
+    /// Sizes of `codes`, `access`, `refresh` and `pending` above which [`Self::prune`] next
+    /// sweeps each map.
+    prune_at: [usize; 4],
 }
 
 impl TenantData {
@@ -210,25 +216,30 @@ impl TenantData {
             refresh: HashMap::new(),
             sessions: HashMap::new(),
             pending: HashMap::new(),
+            prune_at: [PRUNE_THRESHOLD; 4],
         }
     }
 
     /// Drops expired codes, tokens and abandoned logins once a map grows past a threshold, so
-    /// a long benchmark does not grow memory without bound.
+    /// a long benchmark does not grow memory without bound. After a sweep a map is swept again
+    /// only once it has doubled (or regrown past the threshold), so a run where nothing has
+    /// expired yet does not scan every grant on every authorization.
     pub(crate) fn prune(&mut self, now: i64) {
-        const THRESHOLD: usize = 4096;
-        if self.codes.len() > THRESHOLD {
-            self.codes.retain(|_, g| g.expires_at > now - 600);
+        fn sweep<V>(
+            map: &mut HashMap<String, V>,
+            at: &mut usize,
+            keep: impl FnMut(&String, &mut V) -> bool,
+        ) {
+            if map.len() > *at {
+                map.retain(keep);
+                *at = (2 * map.len()).max(PRUNE_THRESHOLD);
+            }
         }
-        if self.access.len() > THRESHOLD {
-            self.access.retain(|_, g| g.expires_at > now);
-        }
-        if self.refresh.len() > THRESHOLD {
-            self.refresh.retain(|_, g| g.expires_at > now);
-        }
-        if self.pending.len() > THRESHOLD {
-            self.pending.retain(|_, p| p.created > now - 3600);
-        }
+        let [codes, access, refresh, pending] = &mut self.prune_at;
+        sweep(&mut self.codes, codes, |_, g| g.expires_at > now - 600);
+        sweep(&mut self.access, access, |_, g| g.expires_at > now);
+        sweep(&mut self.refresh, refresh, |_, g| g.expires_at > now);
+        sweep(&mut self.pending, pending, |_, p| p.created > now - 3600);
     }
 
     /// Applies the overrides for `target` to `claims`, spending `once` overrides.
@@ -479,5 +490,40 @@ impl Ctx {
 
     pub(crate) fn endpoint(&self, path: &str) -> String {
         format!("{}{path}", self.issuer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_sweeps_expired_grants_but_not_on_every_call() {
+        let mut d = TenantData::new(&Tenant::new("t"));
+        let grant = |expires_at| AccessGrant {
+            client_id: ClientId::new("c"),
+            ctx: None,
+            scope: Vec::new(),
+            expires_at,
+        };
+        for i in 0..=PRUNE_THRESHOLD {
+            d.access.insert(format!("live{i}"), grant(100));
+        }
+        d.prune(10);
+        assert_eq!(d.access.len(), PRUNE_THRESHOLD + 1, "nothing had expired");
+        // The next sweep waits until the map has doubled, then drops what has expired.
+        for i in 0..=PRUNE_THRESHOLD {
+            d.access.insert(format!("old{i}"), grant(5));
+        }
+        d.prune(10);
+        assert_eq!(
+            d.access.len(),
+            2 * (PRUNE_THRESHOLD + 1),
+            "not past twice the size yet"
+        );
+        d.access.insert("one-more".into(), grant(5));
+        d.prune(10);
+        assert_eq!(d.access.len(), PRUNE_THRESHOLD + 1);
+        assert!(d.access.keys().all(|k| k.starts_with("live")));
     }
 }
