@@ -81,6 +81,10 @@ fn validate(
     let requested_mode = p.get("response_mode").map(ResponseMode::parse);
     let rt = p.get("response_type").map(ResponseType::parse);
     let fallback = match (requested_mode, rt) {
+        // Tokens never travel in a query, so neither does the error about asking for that.
+        (Some(Some(ResponseMode::Query)), Some(Some(t))) if t != ResponseType::Code => {
+            t.default_mode()
+        }
         (Some(Some(m)), _) => m,
         (_, Some(Some(t))) => t.default_mode(),
         _ => ResponseMode::Query,
