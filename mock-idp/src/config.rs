@@ -292,7 +292,9 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("idp.toml");
         std::fs::write(&path, text).unwrap();
-        IdpConfig::load(&path)
+        let loaded = IdpConfig::load(&path);
+        let _ = std::fs::remove_dir_all(&dir);
+        loaded
     }
 
     #[test]
