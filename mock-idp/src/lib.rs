@@ -58,6 +58,7 @@ mod admin;
 pub mod agent;
 mod authorize;
 mod b64;
+pub mod catalog;
 mod claims;
 mod client;
 mod clock;
