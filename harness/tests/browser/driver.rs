@@ -234,18 +234,21 @@ impl Driver {
             }
             let _ = std::io::copy(&mut lines, &mut std::io::sink());
         });
-        let port = rx.recv_timeout(Duration::from_secs(15));
+        // Built before waiting so that a panic below still stops the process.
         let mut driver = Self {
             child,
-            port: port.unwrap_or_default(),
+            port: 0,
             root,
         };
-        if port.is_err() {
-            let status = driver.child.try_wait().ok().flatten();
-            panic!(
-                "expected chromedriver to announce its port, found exit status {status:?}\n{}",
-                driver.log()
-            );
+        match rx.recv_timeout(Duration::from_secs(15)) {
+            Ok(port) => driver.port = port,
+            Err(_) => {
+                let status = driver.child.try_wait().ok().flatten();
+                panic!(
+                    "expected chromedriver to announce its port, found exit status {status:?}\n{}",
+                    driver.log()
+                );
+            }
         }
         driver
     }
@@ -256,16 +259,13 @@ impl Driver {
             "--user-data-dir={}",
             self.root.join("profile").display()
         ));
-        let caps = json!({
+        let caps: Capabilities = serde_json::from_value(json!({
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
             "timeouts": {"pageLoad": PAGE_TIMEOUT.as_millis() as u64, "script": 5000, "implicit": 0},
             "goog:chromeOptions": {"binary": chromium, "args": args},
-        });
-        let Value::Object(caps) = caps else {
-            unreachable!("a JSON object literal")
-        };
-        let caps: Capabilities = caps;
+        }))
+        .expect("capabilities are a JSON object");
         ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.port))
