@@ -1031,3 +1031,22 @@ async fn rules_select_by_client_user_and_count_over_the_admin_api_and_the_handle
     assert_eq!(doc["issuer"], format!("{}/", acme.issuer()));
     acme.clear_faults();
 }
+
+#[tokio::test]
+async fn a_tenant_can_start_with_fault_rules() {
+    let idp = MockIdp::builder()
+        .tenant(
+            Tenant::new("acme")
+                .client(Client::confidential("rp", SECRET).redirect_uri(CALLBACK))
+                .user(User::new("alice"))
+                .fault(FaultRule::new(Fault::NonceMissing).times(1)),
+        )
+        .start()
+        .await;
+    let rig = Rig { idp, http: http() };
+    assert_eq!(rig.tenant(ACME).faults().len(), 1);
+    let s = rig.sign_in(ACME, FlowKind::ImplicitFragment, &[]).await;
+    assert!(decode(s.id_token()).1.get("nonce").is_none());
+    let s = rig.sign_in(ACME, FlowKind::ImplicitFragment, &[]).await;
+    assert_eq!(decode(s.id_token()).1["nonce"], "n-1");
+}
