@@ -185,7 +185,8 @@ pub enum Setup {
     Refresh,
     /// Use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso` in
     /// `fixtures/idp.toml`), configured at the relying party as Entra ID: the tenant's own
-    /// issuer, or the multi-tenant template with this tenant's id on the allow-list.
+    /// issuer, or the multi-tenant template with this tenant's id on the allow-list. (No
+    /// entry needs it today; kept for runners that already handle it.)
     EntraTenant,
     /// Use an Entra-flavoured tenant through Entra's multi-tenant `common` endpoint: configure
     /// the relying party with the issuer `{base}/{tenantid}/v2.0` (the literal template) and
@@ -862,6 +863,40 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), all.len());
         assert!(all.iter().all(|e| !e.flows.is_empty()));
+    }
+
+    #[test]
+    fn the_all_lists_hold_every_variant_once() {
+        // Exhaustive matches: a new variant fails to compile here until it is placed.
+        let setup = |s: Setup| match s {
+            Setup::None => 0,
+            Setup::MaxAge => 1,
+            Setup::Es256 => 2,
+            Setup::Hs256 => 3,
+            Setup::SignInTwice => 4,
+            Setup::ForceKeyFetch => 5,
+            Setup::Discovery => 6,
+            Setup::Refresh => 7,
+            Setup::EntraTenant => 8,
+            Setup::EntraCommon => 9,
+            Setup::EntraGroups => 10,
+        };
+        let positions: Vec<usize> = Setup::ALL.iter().map(|s| setup(*s)).collect();
+        assert_eq!(positions, (0..Setup::ALL.len()).collect::<Vec<_>>());
+        let group = |g: Group| match g {
+            Group::IdTokenClaims => 0,
+            Group::Signature => 1,
+            Group::Hashes => 2,
+            Group::Hybrid => 3,
+            Group::Userinfo => 4,
+            Group::Discovery => 5,
+            Group::AuthorizationResponse => 6,
+            Group::Transport => 7,
+            Group::Refresh => 8,
+            Group::Entra => 9,
+        };
+        let positions: Vec<usize> = Group::ALL.iter().map(|g| group(*g)).collect();
+        assert_eq!(positions, (0..Group::ALL.len()).collect::<Vec<_>>());
     }
 
     #[test]
