@@ -169,6 +169,10 @@ pub struct ProviderSettings {
     /// The response type within the flow's family; the flow's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_type: Option<String>,
+    /// Ask for `offline_access` (a refresh token) so the session can be refreshed; code and
+    /// hybrid flows only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub offline_access: bool,
     /// Authorization endpoint.
     #[serde(default)]
     pub authorization_endpoint: String,
@@ -346,6 +350,9 @@ impl ProviderSettings {
                 out.push(s);
             }
         }
+        if self.offline_access {
+            out.push("offline_access".to_owned());
+        }
         out
     }
 
@@ -406,6 +413,15 @@ impl ProviderSettings {
                 }
             }
             (None, false) => {}
+        }
+        if self.offline_access && !self.flow.needs_token_endpoint() {
+            problems.push(err(
+                "offline_access",
+                format!(
+                    "expected a flow with a token endpoint to redeem a refresh token, found {}",
+                    self.flow.label()
+                ),
+            ));
         }
         if self.flow.needs_token_endpoint() && self.client_secret.is_none() {
             problems.push(err(

@@ -1,0 +1,267 @@
+//! The fault × flow matrix: one trial per entry of the mock IdP's fault catalog and per flow
+//! where it applies, named `<fault>::<flow>`, so a regression names its cell and
+//! `cargo test --test fault_matrix aud_changed` runs one row.
+//!
+//! Each trial starts its own mock IdP and relying party, injects the fault, autoconfigures
+//! the provider for the flow and signs in through the headless user agent (then refreshes
+//! the session for refresh faults). A fault the catalog says to reject must be refused with
+//! the code [`CODES`] gives it, store nothing, and make no token-endpoint call after a bad
+//! front-channel ID token and no userinfo call after any bad ID token; a fault to accept
+//! must sign the user in.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Rig;
+use libtest_mimic::{Arguments, Failed, Trial};
+use mock_idp::FaultRule;
+use mock_idp::agent::{UserAgent, forms};
+use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup, catalog};
+use serde_json::Value;
+
+/// The relying party's stable error code for each fault it must reject. A catalog entry
+/// missing here fails its trials, so a new fault cannot slip through unexamined.
+const CODES: &[(&str, &str)] = &[
+    ("iss_changed", "id_token.wrong_issuer"),
+    ("aud_changed", "id_token.wrong_audience"),
+    ("aud_missing", "id_token.missing_aud"),
+    ("extra_aud", "id_token.untrusted_audience"),
+    ("extra_aud_wrong_azp", "id_token.wrong_azp"),
+    ("sub_missing", "id_token.missing_sub"),
+    ("iat_missing", "id_token.missing_iat"),
+    ("iat_future", "id_token.issued_in_future"),
+    ("exp_past", "id_token.expired"),
+    ("nbf_future", "id_token.not_yet_valid"),
+    ("nonce_changed", "id_token.nonce_mismatch"),
+    ("nonce_missing", "id_token.missing_nonce"),
+    ("auth_time_missing", "id_token.missing_auth_time"),
+    ("signature_corrupted", "id_token.bad_signature"),
+    ("alg_none", "id_token.unsigned"),
+    ("unknown_key", "id_token.unknown_key"),
+    ("at_hash_wrong", "id_token.bad_at_hash"),
+    ("at_hash_missing", "id_token.missing_at_hash"),
+    ("c_hash_wrong", "id_token.bad_c_hash"),
+    ("c_hash_missing", "id_token.missing_c_hash"),
+    ("state_changed", "response.state_mismatch"),
+    ("state_missing", "response.missing_state"),
+    (
+        "authorize_error_access_denied",
+        "authorization.access_denied",
+    ),
+    ("userinfo_sub_changed", "userinfo.sub_mismatch"),
+];
+
+/// `max_age` sent for entries whose setup asks for it.
+const MAX_AGE: i64 = 300;
+
+/// How the relying party answered the last step of a trial.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    /// The user landed on `/me`.
+    SignedIn,
+    /// Refused with this stable code (from the error page, or from autoconfiguration).
+    Refused(String),
+}
+
+fn expected_code(name: &str) -> Result<&'static str, String> {
+    CODES
+        .iter()
+        .find(|(fault, _)| *fault == name)
+        .map(|(_, code)| *code)
+        .ok_or_else(|| {
+            format!(
+                "fault \"{name}\" has no expected error code in tests/fault_matrix.rs CODES: \
+                 decide which code the relying party must refuse it with and add it"
+            )
+        })
+}
+
+fn outcome_of(landing: &mock_idp::agent::Landing) -> Result<Outcome, String> {
+    if landing.status == 200 && landing.url.path() == "/me" {
+        return Ok(Outcome::SignedIn);
+    }
+    landing
+        .element_text("error-code")
+        .map(Outcome::Refused)
+        .ok_or_else(|| {
+            let head: String = landing.body.chars().take(300).collect();
+            format!(
+                "expected /me or an error page with a code, found status {} at {} ({head})",
+                landing.status, landing.url
+            )
+        })
+}
+
+fn users(rig: &Rig) -> Value {
+    serde_json::to_value(rig.rp.rp.store.users().expect("users")).expect("json")
+}
+
+/// What stood before the last step of a trial, to compare with what stands after it.
+#[derive(Debug, Default)]
+struct Before {
+    /// Userinfo calls the IdP had seen.
+    userinfo: usize,
+    /// The stored users, when the last step was a refresh after a sign-in.
+    users: Option<Value>,
+}
+
+/// Signs in for the cell, then, for refresh faults, refreshes the session. Returns the
+/// outcome of the last step and what stood before it.
+async fn sign_in(
+    rig: &Rig,
+    entry: &CatalogEntry,
+    agent: &UserAgent,
+) -> Result<(Outcome, Before), String> {
+    let query = match entry.setup {
+        Setup::None => "login_hint=alice".to_owned(),
+        Setup::MaxAge => format!("login_hint=alice&max_age={MAX_AGE}"),
+    };
+    let landing = rig.sign_in(agent, "Acme", &query).await;
+    let signed_in = outcome_of(&landing)?;
+    if entry.group != Group::Refresh || signed_in != Outcome::SignedIn {
+        return Ok((signed_in, Before::default()));
+    }
+    let form = forms(&landing.body)
+        .into_iter()
+        .find(|f| f.id.as_deref() == Some("refresh"))
+        .ok_or("expected a refresh form on /me: was offline_access granted?")?;
+    let before = Before {
+        userinfo: rig.called("userinfo"),
+        users: Some(users(rig)),
+    };
+    let refreshed = agent
+        .submit(&landing, &form, &[])
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((outcome_of(&refreshed)?, before))
+}
+
+async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
+    let expected = match entry.expect {
+        Expect::Reject => Some(expected_code(&entry.name)?),
+        Expect::Accept => None,
+    };
+    let rig = Rig::new().await;
+    rig.idp
+        .tenant("acme")
+        .expect("tenant")
+        .inject(FaultRule::new(entry.fault.clone()));
+    let mut settings = rig.settings(flow.as_str(), None);
+    // Refresh tokens exist only where a token endpoint is used; asking for them everywhere
+    // it is keeps refresh in every code and hybrid cell.
+    settings.offline_access = flow.uses_token_endpoint();
+    let agent = UserAgent::new();
+    let (outcome, before) = match rig.configure(settings).await {
+        Err(code) => (Outcome::Refused(code), Before::default()),
+        Ok(_) => sign_in(&rig, &entry, &agent).await?,
+    };
+    match (expected, outcome) {
+        (None, Outcome::SignedIn) => {
+            let count = rig.rp.rp.store.users().expect("users").len();
+            if count != 1 {
+                return Err(format!(
+                    "expected the signed-in user stored once, found {count} users"
+                ));
+            }
+            let me = rig.me(&agent).await;
+            if !me["user"].is_object() {
+                return Err(format!("expected /api/me to show the user, found {me}"));
+            }
+            Ok(())
+        }
+        (None, Outcome::Refused(code)) => Err(format!(
+            "expected the sign-in to succeed, found it refused with {code}: {}",
+            rig.last_refusal().unwrap_or_default()
+        )),
+        (Some(want), Outcome::SignedIn) => Err(format!(
+            "expected a refusal with {want}, found the user signed in"
+        )),
+        (Some(want), Outcome::Refused(code)) => {
+            if code != want {
+                return Err(format!(
+                    "expected error code {want}, found {code}: {}",
+                    rig.last_refusal().unwrap_or_default()
+                ));
+            }
+            match before.users {
+                // A refused refresh leaves the user of the sign-in exactly as it was.
+                Some(before) if users(&rig) != before => {
+                    return Err("expected a refused refresh to leave the user untouched".into());
+                }
+                Some(_) => {}
+                None if rig.rp.rp.store.users().expect("users").is_empty() => {}
+                None => return Err("expected nothing stored after a refusal".into()),
+            }
+            let bad_id_token = code.starts_with("id_token.");
+            // The second ID token of a hybrid flow, and refreshed ones, come from the token
+            // endpoint: only a bad front-channel token forbids calling it.
+            let front_channel = flow.front_channel_id_token()
+                && !matches!(entry.group, Group::Hybrid | Group::Refresh);
+            let token_calls = rig.called("token");
+            if bad_id_token && front_channel && token_calls != 0 {
+                return Err(format!(
+                    "expected no token-endpoint call after a rejected front-channel ID token, found {token_calls}"
+                ));
+            }
+            let userinfo_calls = rig.called("userinfo") - before.userinfo;
+            if bad_id_token && userinfo_calls != 0 {
+                return Err(format!(
+                    "expected no userinfo call after a rejected ID token, found {userinfo_calls}"
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn trial(entry: CatalogEntry, flow: FlowKind) -> Trial {
+    let name = format!("{}::{flow}", entry.name);
+    Trial::test(name, move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failed::from(format!("tokio runtime: {e}")))?;
+        runtime
+            .block_on(async {
+                tokio::time::timeout(Duration::from_secs(60), run_cell(entry, flow))
+                    .await
+                    .unwrap_or_else(|_| Err("expected the cell to finish within 60 s".into()))
+            })
+            .map_err(Failed::from)
+    })
+}
+
+/// The code table names only faults the catalog has, so it cannot rot unnoticed.
+fn table_matches_catalog() -> Trial {
+    Trial::test("code_table::names_only_catalog_faults", || {
+        let names: Vec<String> = catalog().into_iter().map(|e| e.name).collect();
+        let stale: Vec<&str> = CODES
+            .iter()
+            .map(|(fault, _)| *fault)
+            .filter(|fault| !names.iter().any(|n| n == fault))
+            .collect();
+        if stale.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("CODES names faults the catalog lacks: {stale:?}").into())
+        }
+    })
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // The cells wait on loopback I/O, not on the CPU: run more of them than there are cores.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(8);
+    }
+    let mut trials = vec![table_matches_catalog()];
+    for entry in catalog() {
+        for flow in FlowKind::ALL {
+            if entry.applies_to(flow) {
+                trials.push(trial(entry.clone(), flow));
+            }
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
