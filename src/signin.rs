@@ -488,10 +488,16 @@ async fn token_request(
         .await
         .map_err(|e| unavailable(format!("{endpoint} cannot be reached: {e}")))?;
     let status = res.status();
+    // RFC 9110 §15.6: a 5xx says the server failed, not that it refused this request.
     if status.is_server_error() {
         return Err(unavailable(format!("expected status 200, found {status}")));
     }
-    let body: Value = res.json().await.map_err(|e| {
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| unavailable(format!("{endpoint} closed the connection mid-answer: {e}")))?;
+    // RFC 6749 §5.1, §5.2: success and error answers alike are JSON objects.
+    let body: Value = serde_json::from_slice(&bytes).map_err(|e| {
         SignInError::Token(format!(
             "expected a JSON token response, found something else ({e})"
         ))
@@ -550,7 +556,11 @@ async fn userinfo(
     if !ctype.starts_with("application/json") {
         return Err(SignInError::UserinfoContentType(ctype));
     }
-    match res.json::<Value>().await {
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| unavailable(format!("{endpoint} closed the connection mid-answer: {e}")))?;
+    match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(SignInError::Userinfo("expected a JSON object".into())),
     }

@@ -830,6 +830,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn hs256_is_keyed_with_the_client_secret_only() {
+        let algs = vec!["HS256".to_owned()];
+        let mut e = expect(&algs);
+        e.client_secret = Some("rp-secret");
+        let cache = JwksCache::new(reqwest::Client::new());
+        let enc = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        let input = format!(
+            "{}.{}",
+            enc(json!({"alg": "HS256", "typ": "JWT"})),
+            enc(Value::Object(base()))
+        );
+        let mac = |secret: &[u8]| {
+            let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+            format!(
+                "{input}.{}",
+                URL_SAFE_NO_PAD.encode(hmac::sign(&key, input.as_bytes()))
+            )
+        };
+        assert!(validate(&mac(b"rp-secret"), &e, &cache).await.is_ok());
+        // Key confusion (RFC 8725 §3.1): a MAC keyed with anything else, such as the
+        // provider's public key, does not verify.
+        let public_key = br#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZpt","e":"AQAB"}"#;
+        assert_eq!(
+            validate(&mac(public_key), &e, &cache)
+                .await
+                .unwrap_err()
+                .code(),
+            "id_token.bad_signature"
+        );
+        e.client_secret = None;
+        assert_eq!(
+            validate(&mac(b"rp-secret"), &e, &cache)
+                .await
+                .unwrap_err()
+                .code(),
+            "id_token.bad_signature"
+        );
+    }
+
+    #[tokio::test]
     async fn header_checks_come_before_any_key_lookup() {
         let algs = vec!["RS256".to_owned()];
         let e = expect(&algs);

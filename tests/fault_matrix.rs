@@ -151,6 +151,9 @@ async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
     // Refresh tokens exist only where a token endpoint is used; asking for them everywhere
     // it is keeps refresh in every code and hybrid cell.
     settings.offline_access = flow.uses_token_endpoint();
+    // HS256 (keyed with the client secret) is allowed so that HMAC faults reach the
+    // signature check instead of stopping at the algorithm allow-list.
+    settings.allowed_algs.push("HS256".into());
     let agent = UserAgent::new();
     let (outcome, before) = match rig.configure(settings).await {
         Err(code) => (Outcome::Refused(code), Before::default()),
