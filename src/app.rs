@@ -605,7 +605,7 @@ async fn metadata(State(rp): Shared, Path(name): Path<String>) -> Response {
             format!("no provider named \"{name}\""),
         );
     };
-    match discovery::fetch(&rp.http, &p.issuer).await {
+    match discovery::fetch_document(&rp.http, &p.metadata_location()).await {
         Ok(m) => axum::Json(m).into_response(),
         Err(f) => bad(StatusCode::BAD_GATEWAY, f.code, f.message),
     }
@@ -619,7 +619,7 @@ async fn validate(State(rp): Shared, Path(name): Path<String>) -> Response {
             format!("no provider named \"{name}\""),
         );
     };
-    match discovery::fetch(&rp.http, &p.issuer).await {
+    match discovery::fetch_document(&rp.http, &p.metadata_location()).await {
         Ok(m) => {
             let findings = discovery::validate(&m, &p);
             axum::Json(json!({ "valid": findings.is_empty(), "findings": findings }))
@@ -637,7 +637,7 @@ async fn autoconfigure(State(rp): Shared, Path(name): Path<String>) -> Response 
             format!("no provider named \"{name}\""),
         );
     };
-    let meta = match discovery::fetch(&rp.http, &p.issuer).await {
+    let meta = match discovery::fetch_document(&rp.http, &p.metadata_location()).await {
         Ok(m) => m,
         Err(f) => {
             return bad(

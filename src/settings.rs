@@ -169,6 +169,11 @@ pub struct ProviderSettings {
     /// The response type within the flow's family; the flow's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_type: Option<String>,
+    /// Where the metadata document is, when not at `{issuer}/.well-known/openid-configuration`:
+    /// Entra ID's multi-tenant document (`.../common/v2.0/.well-known/openid-configuration`),
+    /// whose `issuer` is the `{tenantid}` template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery_url: Option<String>,
     /// Ask for `offline_access` (a refresh token) so the session can be refreshed; code and
     /// hybrid flows only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -335,6 +340,13 @@ impl ProviderSettings {
             .unwrap_or(self.flow.response_types()[0])
     }
 
+    /// Where autoconfiguration and validation read the provider's metadata.
+    pub fn metadata_location(&self) -> String {
+        self.discovery_url
+            .clone()
+            .unwrap_or_else(|| crate::discovery::metadata_url(&self.issuer))
+    }
+
     /// The scopes requested: `openid`, the identity scopes, and the scopes the active role
     /// mapping rows name (a role claim lives in a scope configured at the provider).
     pub fn scopes(&self) -> Vec<String> {
@@ -439,6 +451,11 @@ impl ProviderSettings {
         }
         if let Some(u) = &self.userinfo_endpoint
             && let Err(e) = check_endpoint("userinfo_endpoint", u, dev_mode)
+        {
+            problems.push(e);
+        }
+        if let Some(u) = &self.discovery_url
+            && let Err(e) = check_endpoint("discovery_url", u, dev_mode)
         {
             problems.push(e);
         }

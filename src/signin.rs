@@ -305,6 +305,8 @@ pub async fn finish(
         }
         None => front_claims.unwrap_or_default(),
     };
+    // Before userinfo: the ID token decides whether the role claim came with it.
+    refuse_role_claim_overage(&provider, &claims)?;
     let mut claims = claims;
     if let (Some(at), Some(endpoint)) = (&access_token, &provider.userinfo_endpoint) {
         let info = userinfo(env.http, endpoint, at).await?;
@@ -332,7 +334,6 @@ pub async fn finish(
             claims.insert("email_verified".into(), json!(true));
         }
     }
-    refuse_role_claim_overage(&provider, &claims)?;
     let name = provider.identity_claim.as_str();
     let external_id = claims
         .get(name)

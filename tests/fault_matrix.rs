@@ -18,6 +18,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use mock_idp::FaultRule;
 use mock_idp::agent::{UserAgent, forms};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup, catalog};
+use relying_party::settings::ProviderSettings;
 use serde_json::Value;
 
 /// The relying party's stable error code for each fault it must reject. A catalog entry
@@ -97,39 +98,113 @@ fn users(rig: &Rig) -> Value {
     serde_json::to_value(rig.rp.rp.store.users().expect("users")).expect("json")
 }
 
-/// What stood before the last step of a trial, to compare with what stands after it.
+/// How Entra ID is configured at the relying party for a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entra {
+    /// The tenant's own issuer.
+    Tenant,
+}
+
+/// What a cell arranges besides injecting its fault, read from the entry's [`Setup`].
+#[derive(Debug, Default)]
+struct Plan {
+    /// Sign in at the Entra-flavoured `contoso` tenant instead of `acme`.
+    entra: Option<Entra>,
+    /// Send `max_age`.
+    max_age: bool,
+    /// Refresh after signing in; only the refresh is judged.
+    refresh: bool,
+}
+
+fn plan(entry: &CatalogEntry) -> Plan {
+    let base = Plan {
+        entra: (entry.group == Group::Entra).then_some(Entra::Tenant),
+        refresh: entry.group == Group::Refresh,
+        ..Plan::default()
+    };
+    match entry.setup {
+        Setup::None => base,
+        Setup::MaxAge => Plan {
+            max_age: true,
+            ..base
+        },
+    }
+}
+
+/// Where a cell signs in: tenant, provider name and user.
+#[derive(Debug)]
+struct Site {
+    tenant: &'static str,
+    provider: &'static str,
+    query: String,
+}
+
+impl Site {
+    fn of(plan: &Plan) -> Self {
+        let (tenant, provider, user) = match plan.entra {
+            None => ("acme", "Acme", "alice"),
+            Some(_) => ("contoso", "Contoso", "megan"),
+        };
+        let mut query = format!("login_hint={user}");
+        if plan.max_age {
+            query.push_str(&format!("&max_age={MAX_AGE}"));
+        }
+        Self {
+            tenant,
+            provider,
+            query,
+        }
+    }
+}
+
+fn settings(rig: &Rig, plan: &Plan, flow: FlowKind) -> ProviderSettings {
+    let mut settings = match plan.entra {
+        None => rig.settings(flow.as_str(), None),
+        Some(Entra::Tenant) => rig.entra_settings(flow.as_str()),
+    };
+    // Refresh tokens exist only where a token endpoint is used; asking for them everywhere
+    // it is keeps refresh in every code and hybrid cell.
+    settings.offline_access = flow.uses_token_endpoint();
+    // HS256 (keyed with the client secret) is allowed so that HMAC faults reach the
+    // signature check instead of stopping at the algorithm allow-list.
+    settings.allowed_algs.push("HS256".into());
+    settings
+}
+
+/// What stood before the judged step of a trial, to compare with what stands after it.
 #[derive(Debug, Default)]
 struct Before {
     /// Userinfo calls the IdP had seen.
     userinfo: usize,
-    /// The stored users, when the last step was a refresh after a sign-in.
+    /// The stored users, when the judged step came after a successful sign-in.
     users: Option<Value>,
 }
 
+fn snapshot(rig: &Rig) -> Before {
+    Before {
+        userinfo: rig.called("userinfo"),
+        users: Some(users(rig)),
+    }
+}
+
 /// Signs in for the cell, then, for refresh faults, refreshes the session. Returns the
-/// outcome of the last step and what stood before it.
+/// outcome of the judged step and what stood before it.
 async fn sign_in(
     rig: &Rig,
-    entry: &CatalogEntry,
+    plan: &Plan,
+    site: &Site,
     agent: &UserAgent,
 ) -> Result<(Outcome, Before), String> {
-    let query = match entry.setup {
-        Setup::None => "login_hint=alice".to_owned(),
-        Setup::MaxAge => format!("login_hint=alice&max_age={MAX_AGE}"),
-    };
-    let landing = rig.sign_in(agent, "Acme", &query).await;
+    let landing = rig.sign_in(agent, site.provider, &site.query).await;
     let signed_in = outcome_of(&landing)?;
-    if entry.group != Group::Refresh || signed_in != Outcome::SignedIn {
+    if !plan.refresh || signed_in != Outcome::SignedIn {
         return Ok((signed_in, Before::default()));
     }
     let form = forms(&landing.body)
         .into_iter()
         .find(|f| f.id.as_deref() == Some("refresh"))
         .ok_or("expected a refresh form on /me: was offline_access granted?")?;
-    let before = Before {
-        userinfo: rig.called("userinfo"),
-        users: Some(users(rig)),
-    };
+    let before = snapshot(rig);
     let refreshed = agent
         .submit(&landing, &form, &[])
         .await
@@ -142,22 +217,25 @@ async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
         Expect::Reject => Some(expected_code(&entry.name)?),
         Expect::Accept => None,
     };
+    let plan = plan(&entry);
+    let site = Site::of(&plan);
     let rig = Rig::new().await;
     rig.idp
-        .tenant("acme")
+        .tenant(site.tenant)
         .expect("tenant")
         .inject(FaultRule::new(entry.fault.clone()));
-    let mut settings = rig.settings(flow.as_str(), None);
-    // Refresh tokens exist only where a token endpoint is used; asking for them everywhere
-    // it is keeps refresh in every code and hybrid cell.
-    settings.offline_access = flow.uses_token_endpoint();
-    // HS256 (keyed with the client secret) is allowed so that HMAC faults reach the
-    // signature check instead of stopping at the algorithm allow-list.
-    settings.allowed_algs.push("HS256".into());
     let agent = UserAgent::new();
-    let (outcome, before) = match rig.configure(settings).await {
-        Err(code) => (Outcome::Refused(code), Before::default()),
-        Ok(_) => sign_in(&rig, &entry, &agent).await?,
+    let (outcome, before) = match rig.configure(settings(&rig, &plan, flow)).await {
+        Err(code) => {
+            let authorize_calls = rig.called("authorize");
+            if authorize_calls != 0 {
+                return Err(format!(
+                    "expected no authorization request after refused metadata, found {authorize_calls}"
+                ));
+            }
+            (Outcome::Refused(code), Before::default())
+        }
+        Ok(_) => sign_in(&rig, &plan, &site, &agent).await?,
     };
     match (expected, outcome) {
         (None, Outcome::SignedIn) => {
@@ -188,19 +266,20 @@ async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
                 ));
             }
             match before.users {
-                // A refused refresh leaves the user of the sign-in exactly as it was.
-                Some(before) if users(&rig) != before => {
-                    return Err("expected a refused refresh to leave the user untouched".into());
+                // A refusal after an earlier sign-in leaves that user exactly as it was.
+                Some(users_before) if users(&rig) != users_before => {
+                    return Err("expected the refusal to leave the stored user untouched".into());
                 }
                 Some(_) => {}
                 None if rig.rp.rp.store.users().expect("users").is_empty() => {}
                 None => return Err("expected nothing stored after a refusal".into()),
             }
-            let bad_id_token = code.starts_with("id_token.");
+            // The JWK Set being unavailable leaves the ID token unverified: refused as well.
+            let bad_id_token = code.starts_with("id_token.") || code.starts_with("jwks.");
             // The second ID token of a hybrid flow, and refreshed ones, come from the token
             // endpoint: only a bad front-channel token forbids calling it.
-            let front_channel = flow.front_channel_id_token()
-                && !matches!(entry.group, Group::Hybrid | Group::Refresh);
+            let front_channel =
+                flow.front_channel_id_token() && !plan.refresh && entry.group != Group::Hybrid;
             let token_calls = rig.called("token");
             if bad_id_token && front_channel && token_calls != 0 {
                 return Err(format!(

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::Rig;
+use common::{ENTRA_TID, Rig};
 use mock_idp::agent::{Landing, UserAgent, forms};
 use mock_idp::{ClaimOverride, ClaimTarget, Endpoint, Fault, FaultRule};
 use serde_json::json;
@@ -193,4 +193,43 @@ async fn roles_from_a_claim_the_token_only_points_at_are_refused() {
         .sign_in(&UserAgent::new(), "Acme", "login_hint=alice")
         .await;
     assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
+}
+
+#[tokio::test]
+async fn an_entra_template_issuer_is_resolved_from_tid_and_allow_listed() {
+    let rig = Rig::new().await;
+    let real = rig
+        .configure(rig.entra_settings("authorization_code"))
+        .await
+        .expect("configured");
+    let mut template = real.clone();
+    template.issuer = real.issuer.replace(ENTRA_TID, "{tenantid}");
+    template.discovery_url = Some(relying_party::discovery::metadata_url(&real.issuer));
+    rig.rp.rp.save_provider(&template).expect("saved");
+    let agent = UserAgent::new();
+    let landing = rig.sign_in(&agent, "Contoso", "login_hint=megan").await;
+    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
+    assert_eq!(
+        rig.me(&agent).await["user"]["roles"]["de"],
+        json!(["billing"])
+    );
+    // The metadata's own issuer is not the template: autoconfiguration names the mismatch.
+    assert_eq!(
+        rig.configure(template.clone()).await.expect_err("mismatch"),
+        "discovery.issuer_mismatch"
+    );
+    template.entra = Some(
+        serde_json::from_value(
+            json!({"allowed_tenants": ["72f988bf-86f1-41af-91ab-2d7cd011db47"]}),
+        )
+        .expect("entra"),
+    );
+    rig.rp.rp.save_provider(&template).expect("saved");
+    let landing = rig
+        .sign_in(&UserAgent::new(), "Contoso", "login_hint=megan")
+        .await;
+    assert_eq!(
+        landing.element_text("error-code").as_deref(),
+        Some("id_token.tenant_not_allowed")
+    );
 }

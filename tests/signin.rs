@@ -4,11 +4,10 @@
 
 mod common;
 
-use common::{ENTRA_TID, Rig};
+use common::Rig;
 use mock_idp::agent::UserAgent;
 use mock_idp::{Fault, FaultRule};
 use relying_party::discovery;
-use relying_party::settings::ProviderSettings;
 use relying_party::store::Store;
 use serde_json::{Value, json};
 
@@ -370,23 +369,9 @@ async fn inactive_providers_are_hidden_and_their_callbacks_refused() {
 #[tokio::test]
 async fn entra_oid_identity_allow_list_and_unverified_email() {
     let rig = Rig::new().await;
-    let issuer = rig.idp.tenant("contoso").expect("tenant").issuer();
-    let settings: ProviderSettings = serde_json::from_value(json!({
-        "name": "Contoso",
-        "issuer": issuer,
-        "client_id": "entra-app",
-        "client_secret": "entra-secret",
-        "identity_claim": "oid",
-        "flow": "hybrid_form_post",
-        "entra": { "allowed_tenants": [ENTRA_TID] },
-        "creation": {
-            "enabled": true,
-            "user_type": "employee",
-            "rows": [{"user_field": "email", "claim_type": "email", "verified": true, "scope": "email"}]
-        }
-    }))
-    .expect("settings");
-    rig.configure(settings).await.expect("configured");
+    rig.configure(rig.entra_settings("hybrid_form_post"))
+        .await
+        .expect("configured");
     let agent = UserAgent::new();
     let landing = rig.sign_in(&agent, "Contoso", "login_hint=megan").await;
     assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
@@ -401,6 +386,11 @@ async fn entra_oid_identity_allow_list_and_unverified_email() {
         me["user"]["email"],
         Value::Null,
         "Entra email without verification is not assigned"
+    );
+    assert_eq!(
+        me["user"]["roles"]["de"],
+        json!(["billing"]),
+        "roles mapped from the groups claim"
     );
 
     // A tenant outside the allow-list is refused.

@@ -12,6 +12,8 @@ use relying_party::users::{LegalEntity, UserType};
 use serde_json::{Value, json};
 
 pub const ENTRA_TID: &str = "9122040d-6c67-4c5b-b112-36a304b66dad";
+/// The Entra group (object id) that role mapping turns into the `billing` role.
+pub const BILLING_GROUP: &str = "5f0c3e2a-8d1b-4c6e-9a7f-2b3d4e5f6a7b";
 
 fn alice() -> User {
     User::new("alice")
@@ -71,7 +73,8 @@ impl Rig {
                     .user(
                         User::new("megan")
                             .email("megan@contoso.test", true)
-                            .claim("xms_edov", false),
+                            .claim("xms_edov", false)
+                            .claim("groups", json!([BILLING_GROUP])),
                     ),
             )
             .start()
@@ -112,13 +115,42 @@ impl Rig {
         serde_json::from_value(v).expect("settings")
     }
 
+    /// Settings for the Entra-flavoured `contoso` tenant's `entra-app` client in `flow`: `oid`
+    /// as the identity, the tenant on the allow-list, creation with the (unverified) email,
+    /// and roles mapped from `groups`.
+    pub fn entra_settings(&self, flow: &str) -> ProviderSettings {
+        let issuer = self.idp.tenant("contoso").expect("tenant").issuer();
+        serde_json::from_value(json!({
+            "name": "Contoso",
+            "issuer": issuer,
+            "client_id": "entra-app",
+            "client_secret": "entra-secret",
+            "identity_claim": "oid",
+            "flow": flow,
+            "entra": { "allowed_tenants": [ENTRA_TID] },
+            "creation": {
+                "enabled": true,
+                "user_type": "employee",
+                "rows": [{"user_field": "email", "claim_type": "email", "verified": true, "scope": "email"}]
+            },
+            "role_mapping": {
+                "roles_from_provider": true,
+                "strategy": "one_role_for_all_legal_entities",
+                "rows": [
+                    {"claim_type": "groups", "scope": "profile", "claim_value": BILLING_GROUP, "role_name": "billing"}
+                ]
+            }
+        }))
+        .expect("settings")
+    }
+
     /// Autoconfigures `settings` and stores them; a refusal answers the first finding's code.
     pub async fn configure(
         &self,
         mut settings: ProviderSettings,
     ) -> Result<ProviderSettings, String> {
         let http = reqwest::Client::new();
-        let meta = discovery::fetch(&http, &settings.issuer)
+        let meta = discovery::fetch_document(&http, &settings.metadata_location())
             .await
             .map_err(|f| f.code.to_owned())?;
         discovery::autoconfigure(&meta, &mut settings)
