@@ -482,11 +482,20 @@ impl ProviderSettings {
                 "HS256 needs a client secret to verify with",
             ));
         }
-        if self.issuer.contains("{tenantid}") && self.entra.is_none() {
-            problems.push(err(
+        match &self.entra {
+            None if self.issuer.contains("{tenantid}") => problems.push(err(
                 "issuer",
                 "the {tenantid} template is only meaningful for Entra ID: add [entra] settings",
-            ));
+            )),
+            // Microsoft's multi-tenant rule: the template resolves any tenant, so the tenants
+            // allowed must be listed; issuer validation is never just switched off.
+            Some(e) if self.issuer.contains("{tenantid}") && e.allowed_tenants.is_empty() => {
+                problems.push(err(
+                    "entra",
+                    "expected allowed_tenants with the {tenantid} issuer template, found none (every Entra tenant could sign in)",
+                ))
+            }
+            _ => {}
         }
         if self.identity_claim == IdentityClaim::Oid
             && !self.identity_scopes.iter().any(|s| s == "profile")

@@ -218,6 +218,17 @@ async fn an_entra_template_issuer_is_resolved_from_tid_and_allow_listed() {
         rig.configure(template.clone()).await.expect_err("mismatch"),
         "discovery.issuer_mismatch"
     );
+    // The template resolves any tenant: without an allow-list the settings are refused.
+    template.entra = Some(serde_json::from_value(json!({})).expect("entra"));
+    let problems = rig
+        .rp
+        .rp
+        .save_provider(&template)
+        .expect_err("no allow-list");
+    assert!(
+        problems.iter().any(|p| p.starts_with("entra:")),
+        "{problems:?}"
+    );
     template.entra = Some(
         serde_json::from_value(
             json!({"allowed_tenants": ["72f988bf-86f1-41af-91ab-2d7cd011db47"]}),
