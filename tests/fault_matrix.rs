@@ -13,11 +13,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::Rig;
+use common::{ENTRA_TID, Rig};
 use libtest_mimic::{Arguments, Failed, Trial};
-use mock_idp::FaultRule;
 use mock_idp::agent::{UserAgent, forms};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup, catalog};
+use mock_idp::{Alg, Client, Fault, FaultRule};
+use relying_party::discovery;
 use relying_party::settings::ProviderSettings;
 use serde_json::Value;
 
@@ -51,6 +52,34 @@ const CODES: &[(&str, &str)] = &[
         "authorization.access_denied",
     ),
     ("userinfo_sub_changed", "userinfo.sub_mismatch"),
+    ("userinfo_wrong_content_type", "userinfo.bad_content_type"),
+    ("signature_corrupted_es256", "id_token.bad_signature"),
+    ("hs256_signature_corrupted", "id_token.bad_signature"),
+    ("hs256_key_confusion", "id_token.bad_signature"),
+    ("kid_absent_multiple_keys", "id_token.ambiguous_key"),
+    ("malformed_jwt", "id_token.malformed"),
+    ("hybrid_sub_differs", "id_token.hybrid_mismatch"),
+    ("hybrid_iss_differs", "id_token.hybrid_mismatch"),
+    ("discovery_issuer_mismatch", "discovery.issuer_mismatch"),
+    (
+        "discovery_issuer_trailing_slash",
+        "discovery.issuer_mismatch",
+    ),
+    (
+        "authorize_error_login_required",
+        "authorization.login_required",
+    ),
+    ("refresh_iss_changed", "id_token.refresh_mismatch"),
+    ("refresh_sub_changed", "id_token.refresh_mismatch"),
+    ("token_server_error", "token.unavailable"),
+    ("jwks_server_error", "jwks.unavailable"),
+    ("userinfo_server_error", "userinfo.unavailable"),
+    ("token_connection_closed", "token.unavailable"),
+    ("jwks_connection_closed", "jwks.unavailable"),
+    ("userinfo_connection_closed", "userinfo.unavailable"),
+    ("entra_foreign_tenant", "id_token.tenant_not_allowed"),
+    ("groups_overage", "roles.claim_overage"),
+    ("has_groups", "roles.claim_overage"),
 ];
 
 /// `max_age` sent for entries whose setup asks for it.
@@ -103,29 +132,60 @@ fn users(rig: &Rig) -> Value {
 enum Entra {
     /// The tenant's own issuer.
     Tenant,
+    /// The multi-tenant `{tenantid}` template, read from the tenant's discovery document.
+    Common,
 }
 
 /// What a cell arranges besides injecting its fault, read from the entry's [`Setup`].
+/// Every cell injects its fault before autoconfiguration (what [`Setup::Discovery`] asks)
+/// and accepts HS256 with the client secret (what [`Setup::Hs256`] asks).
 #[derive(Debug, Default)]
 struct Plan {
     /// Sign in at the Entra-flavoured `contoso` tenant instead of `acme`.
     entra: Option<Entra>,
     /// Send `max_age`.
     max_age: bool,
+    /// The client signs with this algorithm, the only one the relying party accepts.
+    alg: Option<Alg>,
+    /// Sign in once without the fault first; only the second sign-in is judged.
+    twice: bool,
     /// Refresh after signing in; only the refresh is judged.
     refresh: bool,
+    /// A fault injected beside the entry's own.
+    also: Option<Fault>,
 }
 
 fn plan(entry: &CatalogEntry) -> Plan {
-    let base = Plan {
-        entra: (entry.group == Group::Entra).then_some(Entra::Tenant),
-        refresh: entry.group == Group::Refresh,
-        ..Plan::default()
-    };
+    let base = Plan::default();
     match entry.setup {
-        Setup::None => base,
+        Setup::None | Setup::Hs256 | Setup::Discovery => base,
         Setup::MaxAge => Plan {
             max_age: true,
+            ..base
+        },
+        Setup::Es256 => Plan {
+            alg: Some(Alg::ES256),
+            ..base
+        },
+        Setup::SignInTwice => Plan {
+            twice: true,
+            ..base
+        },
+        Setup::ForceKeyFetch => Plan {
+            also: Some(Fault::KeyRotated),
+            ..base
+        },
+        Setup::Refresh => Plan {
+            refresh: true,
+            ..base
+        },
+        Setup::EntraTenant | Setup::EntraGroups => Plan {
+            entra: Some(Entra::Tenant),
+            ..base
+        },
+        Setup::EntraCommon => Plan {
+            entra: Some(Entra::Common),
+            also: (entry.fault != Fault::EntraCommonIssuer).then_some(Fault::EntraCommonIssuer),
             ..base
         },
     }
@@ -160,15 +220,42 @@ impl Site {
 fn settings(rig: &Rig, plan: &Plan, flow: FlowKind) -> ProviderSettings {
     let mut settings = match plan.entra {
         None => rig.settings(flow.as_str(), None),
-        Some(Entra::Tenant) => rig.entra_settings(flow.as_str()),
+        Some(_) => rig.entra_settings(flow.as_str()),
     };
+    if plan.entra == Some(Entra::Common) {
+        let issuer = settings.issuer.replace(ENTRA_TID, "{tenantid}");
+        settings.discovery_url = Some(discovery::metadata_url(&settings.issuer));
+        settings.issuer = issuer;
+    }
     // Refresh tokens exist only where a token endpoint is used; asking for them everywhere
     // it is keeps refresh in every code and hybrid cell.
     settings.offline_access = flow.uses_token_endpoint();
     // HS256 (keyed with the client secret) is allowed so that HMAC faults reach the
     // signature check instead of stopping at the algorithm allow-list.
     settings.allowed_algs.push("HS256".into());
+    if let Some(alg) = plan.alg {
+        settings.allowed_algs = vec![alg.as_str().to_owned()];
+    }
     settings
+}
+
+/// Registers the `acme` client anew, signing ID tokens with `alg`.
+fn sign_with(rig: &Rig, alg: Alg) {
+    let client = Client::confidential("rp", "rp-secret")
+        .redirect_uri(format!("{}/callback", rig.rp.url))
+        .signing_alg(alg);
+    rig.idp
+        .tenant("acme")
+        .expect("tenant")
+        .put_client(client)
+        .expect("client");
+}
+
+fn inject(rig: &Rig, site: &Site, entry: &CatalogEntry, plan: &Plan) {
+    let tenant = rig.idp.tenant(site.tenant).expect("tenant");
+    for fault in std::iter::once(&entry.fault).chain(&plan.also) {
+        tenant.inject(FaultRule::new(fault.clone()));
+    }
 }
 
 /// What stood before the judged step of a trial, to compare with what stands after it.
@@ -187,14 +274,29 @@ fn snapshot(rig: &Rig) -> Before {
     }
 }
 
-/// Signs in for the cell, then, for refresh faults, refreshes the session. Returns the
-/// outcome of the judged step and what stood before it.
+/// Signs in for the cell (twice when the plan says so, injecting the fault in between),
+/// then, for refresh faults, refreshes the session. Returns the outcome of the judged step
+/// and what stood before it.
 async fn sign_in(
     rig: &Rig,
+    entry: &CatalogEntry,
     plan: &Plan,
     site: &Site,
     agent: &UserAgent,
 ) -> Result<(Outcome, Before), String> {
+    if plan.twice {
+        let first = rig.sign_in(agent, site.provider, &site.query).await;
+        if outcome_of(&first)? != Outcome::SignedIn {
+            return Err(format!(
+                "expected the sign-in before the fault to succeed, found {:?}",
+                rig.last_refusal()
+            ));
+        }
+        let before = snapshot(rig);
+        inject(rig, site, entry, plan);
+        let landing = rig.sign_in(agent, site.provider, &site.query).await;
+        return Ok((outcome_of(&landing)?, before));
+    }
     let landing = rig.sign_in(agent, site.provider, &site.query).await;
     let signed_in = outcome_of(&landing)?;
     if !plan.refresh || signed_in != Outcome::SignedIn {
@@ -220,10 +322,12 @@ async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
     let plan = plan(&entry);
     let site = Site::of(&plan);
     let rig = Rig::new().await;
-    rig.idp
-        .tenant(site.tenant)
-        .expect("tenant")
-        .inject(FaultRule::new(entry.fault.clone()));
+    if let Some(alg) = plan.alg {
+        sign_with(&rig, alg);
+    }
+    if !plan.twice {
+        inject(&rig, &site, &entry, &plan);
+    }
     let agent = UserAgent::new();
     let (outcome, before) = match rig.configure(settings(&rig, &plan, flow)).await {
         Err(code) => {
@@ -235,7 +339,7 @@ async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
             }
             (Outcome::Refused(code), Before::default())
         }
-        Ok(_) => sign_in(&rig, &plan, &site, &agent).await?,
+        Ok(_) => sign_in(&rig, &entry, &plan, &site, &agent).await?,
     };
     match (expected, outcome) {
         (None, Outcome::SignedIn) => {
