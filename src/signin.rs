@@ -536,6 +536,7 @@ async fn userinfo(
         .send()
         .await
         .map_err(|e| unavailable(format!("{endpoint} cannot be reached: {e}")))?;
+    // RFC 9110 §15.6: a 5xx is the provider failing, told apart from a refusal (Core §5.3.3).
     if res.status().is_server_error() {
         return Err(unavailable(format!(
             "expected status 200, found {}",
