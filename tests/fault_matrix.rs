@@ -3,8 +3,10 @@
 //! `cargo test --test fault_matrix aud_changed` runs one row.
 //!
 //! Each trial starts its own mock IdP and relying party, injects the fault, autoconfigures
-//! the provider for the flow and signs in through the headless user agent (then refreshes
-//! the session for refresh faults). A fault the catalog says to reject must be refused with
+//! the provider for the flow and signs in through the headless user agent, arranged as the
+//! entry's `Setup` says (`max_age`, an ES256 client, a clean sign-in before the fault, a
+//! refresh after the sign-in, an Entra tenant as itself or as `common`, an extra fault that
+//! forces a JWK Set fetch). A fault the catalog says to reject must be refused with
 //! the code [`CODES`] gives it, store nothing, and make no token-endpoint call after a bad
 //! front-channel ID token and no userinfo call after any bad ID token; a fault to accept
 //! must sign the user in.
@@ -15,7 +17,7 @@ use std::time::Duration;
 
 use common::{ENTRA_TID, Rig};
 use libtest_mimic::{Arguments, Failed, Trial};
-use mock_idp::agent::{UserAgent, forms};
+use mock_idp::agent::{Landing, UserAgent, forms};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup, catalog};
 use mock_idp::{Alg, Client, Fault, FaultRule};
 use relying_party::discovery;
@@ -107,7 +109,7 @@ fn expected_code(name: &str) -> Result<&'static str, String> {
         })
 }
 
-fn outcome_of(landing: &mock_idp::agent::Landing) -> Result<Outcome, String> {
+fn outcome_of(landing: &Landing) -> Result<Outcome, String> {
     if landing.status == 200 && landing.url.path() == "/me" {
         return Ok(Outcome::SignedIn);
     }
