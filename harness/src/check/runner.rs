@@ -1,0 +1,366 @@
+//! Plays every catalog entry × configured flow against the application: reset faults,
+//! inject one for the application's client, drive the headless browser from the sign-in
+//! URL, then judge the outcome from the success signal and the IdP's request log.
+
+use std::time::{Duration, Instant};
+
+use mock_idp::agent::{Landing, UserAgent};
+use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup};
+use mock_idp::{Fault, FaultRule};
+use url::Url;
+
+use super::config::{CheckConfig, Flow, SuccessSection, fill};
+use super::idp::Idp;
+use super::report::{BASELINE, Calls, Cell, Observed, Status};
+
+/// What the run covers besides the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only these faults (every applicable one when empty); baselines always run.
+    pub only: Vec<String>,
+    /// Only these flows (every configured one when empty).
+    pub flows: Vec<FlowKind>,
+}
+
+/// Which calls a correct application does not make after the fault, following the OpenID
+/// Foundation's black-box rule: after a rejected ID token from the authorization endpoint
+/// no token call, after any rejected ID token no userinfo call. A rejected authorization
+/// response (wrong `state`, an error) must not be redeemed either.
+fn forbidden(entry: &CatalogEntry, flow: FlowKind) -> (bool, bool) {
+    if entry.expect != Expect::Reject {
+        return (false, false);
+    }
+    let bad_id_token = matches!(
+        entry.group,
+        Group::IdTokenClaims | Group::Signature | Group::Hashes
+    );
+    if bad_id_token {
+        (flow.front_channel_id_token(), true)
+    } else if matches!(entry.group, Group::Hybrid) {
+        // The inconsistent token is the token endpoint's: redeeming the code is fine.
+        (false, true)
+    } else if matches!(entry.group, Group::AuthorizationResponse) {
+        (true, true)
+    } else {
+        (false, false)
+    }
+}
+
+fn group_name(g: Group) -> String {
+    match serde_json::to_value(g) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => format!("{g:?}"),
+    }
+}
+
+fn setup_name(s: Setup) -> String {
+    match serde_json::to_value(s) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => format!("{s:?}"),
+    }
+}
+
+/// The sign-in URL that arranges the entry's setup, or why the runner cannot arrange it.
+fn arrange(setup: Setup, flow: &Flow, cfg: &CheckConfig) -> Result<String, String> {
+    if setup == Setup::None {
+        Ok(fill(&flow.section.signin_url, &cfg.login_hint, cfg.max_age))
+    } else if setup == Setup::MaxAge {
+        flow.section
+            .signin_url_max_age
+            .as_deref()
+            .map(|t| fill(t, &cfg.login_hint, cfg.max_age))
+            .ok_or_else(|| {
+                "needs the application to send max_age: set signin_url_max_age for this flow"
+                    .to_owned()
+            })
+    } else {
+        Err(format!(
+            "setup \"{}\" cannot be arranged black-box by this runner",
+            setup_name(setup)
+        ))
+    }
+}
+
+/// What one browser journey showed.
+struct Play {
+    observed: Observed,
+    missing: Vec<String>,
+    landing: Option<Landing>,
+    app_error: Option<String>,
+    calls: Calls,
+    sent_max_age: bool,
+}
+
+/// Drives the application and the IdP through the cells.
+#[derive(Debug)]
+pub struct Runner<'a> {
+    /// The configuration.
+    pub cfg: &'a CheckConfig,
+    /// The IdP.
+    pub idp: &'a Idp,
+}
+
+impl Runner<'_> {
+    /// Runs every selected cell, flow by flow, baseline first.
+    pub async fn run(
+        &self,
+        flows: &[Flow],
+        entries: &[CatalogEntry],
+        sel: &Selection,
+    ) -> anyhow::Result<Vec<Cell>> {
+        let mut cells = Vec::new();
+        for flow in flows
+            .iter()
+            .filter(|f| sel.flows.is_empty() || sel.flows.contains(&f.kind))
+        {
+            let url = fill(
+                &flow.section.signin_url,
+                &self.cfg.login_hint,
+                self.cfg.max_age,
+            );
+            let baseline = self.cell(flow, None, &url).await?;
+            let baseline_ok = baseline.status == Status::Pass;
+            cells.push(baseline);
+            for entry in entries.iter().filter(|e| {
+                e.applies_to(flow.kind) && (sel.only.is_empty() || sel.only.contains(&e.name))
+            }) {
+                let group = group_name(entry.group);
+                let cell = if !baseline_ok {
+                    Cell::not_run(
+                        &entry.name,
+                        flow.kind,
+                        group,
+                        entry.expect,
+                        Status::NotMeaningful,
+                        format!("the {} baseline failed", flow.kind),
+                    )
+                } else {
+                    match arrange(entry.setup, flow, self.cfg) {
+                        Ok(url) => self.cell(flow, Some(entry), &url).await?,
+                        Err(reason) => Cell::not_run(
+                            &entry.name,
+                            flow.kind,
+                            group,
+                            entry.expect,
+                            Status::Skipped,
+                            reason,
+                        ),
+                    }
+                };
+                cells.push(Cell {
+                    mirrors: entry.mirrors.map(str::to_owned),
+                    ..cell
+                });
+            }
+        }
+        self.idp.reset_faults().await?;
+        Ok(cells)
+    }
+
+    async fn cell(
+        &self,
+        flow: &Flow,
+        entry: Option<&CatalogEntry>,
+        url: &str,
+    ) -> anyhow::Result<Cell> {
+        let started = Instant::now();
+        let fault = entry.map_or(BASELINE, |e| e.name.as_str());
+        tracing::debug!(fault, flow = %flow.kind, "cell");
+        self.idp.reset_faults().await?;
+        if let Some(e) = entry {
+            self.idp
+                .inject(rule(&e.fault, &self.cfg.client.client_id))
+                .await?;
+        }
+        let play = self.play(flow, url).await?;
+        let expected = entry.map_or(Expect::Accept, |e| e.expect);
+        let (no_token, no_userinfo) = entry.map_or((false, false), |e| forbidden(e, flow.kind));
+        let mut forbidden_calls = Vec::new();
+        if no_token && play.calls.token > 0 {
+            forbidden_calls.push("token".to_owned());
+        }
+        if no_userinfo && play.calls.userinfo > 0 {
+            forbidden_calls.push("userinfo".to_owned());
+        }
+        let mut reasons = Vec::new();
+        if !play.observed.matches(expected) {
+            match play.observed {
+                Observed::Accepted => reasons.push("the application signed the user in".into()),
+                Observed::Rejected => {
+                    reasons.push(format!("no success signal: {}", play.missing.join("; ")))
+                }
+            }
+        }
+        if !forbidden_calls.is_empty() {
+            reasons.push(format!(
+                "called {} after a rejected response",
+                forbidden_calls.join(" and ")
+            ));
+        }
+        if entry.is_some_and(|e| e.setup == Setup::MaxAge) && !play.sent_max_age {
+            reasons.push("the authorization request carried no max_age".into());
+        }
+        let status = if reasons.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        };
+        Ok(Cell {
+            name: format!("{fault}::{}", flow.kind),
+            fault: fault.to_owned(),
+            flow: flow.kind,
+            group: entry.map_or(BASELINE.to_owned(), |e| group_name(e.group)),
+            mirrors: None,
+            expected,
+            observed: Some(play.observed),
+            status,
+            calls: play.calls,
+            forbidden_calls,
+            landing_status: play.landing.as_ref().map(|l| l.status),
+            landing_url: play.landing.as_ref().map(|l| {
+                let mut u = l.url.clone();
+                u.set_query(None);
+                u.to_string()
+            }),
+            app_error: play.app_error,
+            reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
+    async fn play(&self, flow: &Flow, url: &str) -> anyhow::Result<Play> {
+        let mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
+        let agent = UserAgent::new();
+        let mut landing = agent.navigate(url).await;
+        // An application that does not pass login_hint on gets the IdP's login page.
+        if let Ok(l) = &landing
+            && l.is_login_page()
+        {
+            landing = agent.log_in(l, &self.cfg.login_hint, None).await;
+        }
+        let (observed, missing, landing, app_error) = match landing {
+            Ok(l) => {
+                let missing = self
+                    .missing_signals(&flow.section.success, &agent, &l, url)
+                    .await;
+                let observed = if missing.is_empty() {
+                    Observed::Accepted
+                } else {
+                    Observed::Rejected
+                };
+                let app_error = l.element_text(&self.cfg.error_element);
+                (observed, missing, Some(l), app_error)
+            }
+            Err(e) => (
+                Observed::Rejected,
+                vec![format!("the browser stopped: {e}")],
+                None,
+                Some(e.to_string()),
+            ),
+        };
+        if self.cfg.settle_millis > 0 {
+            tokio::time::sleep(Duration::from_millis(self.cfg.settle_millis)).await;
+        }
+        let after: Vec<_> = self
+            .idp
+            .requests()
+            .await?
+            .into_iter()
+            .filter(|r| r.id > mark)
+            .collect();
+        let count = |name: &str| {
+            after
+                .iter()
+                .filter(|r| r.endpoint.as_deref() == Some(name))
+                .count()
+        };
+        let sent_max_age = after.iter().any(|r| {
+            r.endpoint.as_deref() == Some("authorize") && r.params.contains_key("max_age")
+        });
+        Ok(Play {
+            observed,
+            missing,
+            landing,
+            app_error,
+            calls: Calls {
+                token: count("token"),
+                userinfo: count("userinfo"),
+            },
+            sent_max_age,
+        })
+    }
+
+    /// The success signals not seen, each saying what was expected and what was found.
+    async fn missing_signals(
+        &self,
+        s: &SuccessSection,
+        agent: &UserAgent,
+        landing: &Landing,
+        signin_url: &str,
+    ) -> Vec<String> {
+        let mut missing = Vec::new();
+        if let Some(want) = s.status
+            && landing.status != want
+        {
+            missing.push(format!(
+                "expected landing status {want}, found {}",
+                landing.status
+            ));
+        }
+        if let Some(want) = &s.url {
+            let reached = if want.starts_with('/') {
+                landing.url.path().starts_with(want.as_str())
+            } else {
+                landing.url.as_str().starts_with(want.as_str())
+            };
+            if !reached {
+                missing.push(format!(
+                    "expected to land on {want}, found {}",
+                    landing.url.path()
+                ));
+            }
+        }
+        if let Some(name) = &s.cookie {
+            let held = Url::parse(signin_url)
+                .map(|u| agent.cookie_names(&u))
+                .unwrap_or_default();
+            if !held.contains(name) {
+                missing.push(format!(
+                    "expected cookie {name}, found [{}]",
+                    held.join(", ")
+                ));
+            }
+        }
+        if let Some(probe) = &s.json
+            && let Err(why) = json_probe(agent, &probe.url, &probe.pointer).await
+        {
+            missing.push(why);
+        }
+        missing
+    }
+}
+
+fn rule(fault: &Fault, client_id: &str) -> FaultRule {
+    FaultRule::new(fault.clone()).for_client(client_id)
+}
+
+async fn json_probe(agent: &UserAgent, url: &str, pointer: &str) -> Result<(), String> {
+    let page = agent
+        .navigate(url)
+        .await
+        .map_err(|e| format!("expected JSON from {url}, found an error: {e}"))?;
+    if !(200..300).contains(&page.status) {
+        return Err(format!(
+            "expected 2xx JSON from {url}, found status {}",
+            page.status
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_str(&page.body)
+        .map_err(|e| format!("expected JSON from {url}, found unparsable text ({e})"))?;
+    match value.pointer(pointer) {
+        Some(v) if !v.is_null() => Ok(()),
+        _ => Err(format!(
+            "expected a value at {pointer} in {url}, found none"
+        )),
+    }
+}
