@@ -135,6 +135,24 @@ pub struct ClientSection {
     /// Response types allowed; every one when empty.
     #[serde(default)]
     pub response_types: Vec<ResponseType>,
+    /// The ID-token signing algorithms the application accepts from this provider; faults
+    /// that need another algorithm are skipped.
+    #[serde(default = "default_algs")]
+    pub id_token_algs: Vec<String>,
+}
+
+fn default_algs() -> Vec<String> {
+    vec!["RS256".into()]
+}
+
+/// Algorithms the mock IdP can sign ID tokens with (HS256 only through a fault).
+const KNOWN_ALGS: [&str; 4] = ["RS256", "ES256", "EdDSA", "HS256"];
+
+impl ClientSection {
+    /// Whether the application accepts ID tokens signed with `alg`.
+    pub fn accepts(&self, alg: &str) -> bool {
+        self.id_token_algs.iter().any(|a| a == alg)
+    }
 }
 
 /// `[[flows]]`: one flow the application offers.
@@ -346,6 +364,15 @@ impl CheckConfig {
         }
         for (i, uri) in c.redirect_uris.iter().enumerate() {
             e.url(&format!("client.redirect_uris[{i}]"), uri)?;
+        }
+        for (i, alg) in c.id_token_algs.iter().enumerate() {
+            if !KNOWN_ALGS.contains(&alg.as_str()) {
+                return Err(e.err(
+                    format!("client.id_token_algs[{i}]"),
+                    format!("expected one of {}, found \"{alg}\"", KNOWN_ALGS.join(", ")),
+                    "list the algorithms the application accepts, spelled as in JOSE",
+                ));
+            }
         }
         if self.login_hint.trim().is_empty() {
             return Err(e.err(

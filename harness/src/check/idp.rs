@@ -3,7 +3,7 @@
 //! reset and inject faults, and read the request log.
 
 use anyhow::{Context, bail};
-use mock_idp::{Client, FaultRule, LoggedRequest, MockIdp, TenantHandle};
+use mock_idp::{Alg, Client, FaultRule, LoggedRequest, MockIdp, TenantHandle};
 use url::Url;
 
 use super::config::{ClientSection, IdpChoice};
@@ -26,20 +26,27 @@ pub enum Idp {
         admin: String,
         /// The tenant.
         tenant: String,
+        /// Whether the run may create and replace the client.
+        may_register: bool,
         /// HTTP client.
         http: reqwest::Client,
     },
 }
 
-fn client_of(c: &ClientSection) -> Client {
+fn client_of(c: &ClientSection, alg: Option<Alg>) -> Client {
     let base = match &c.client_secret {
         Some(s) => Client::confidential(c.client_id.clone(), s.clone()),
         None => Client::public(c.client_id.clone()),
     };
-    c.redirect_uris
+    let client = c
+        .redirect_uris
         .iter()
         .fold(base, |client, uri| client.redirect_uri(uri))
-        .response_types(c.response_types.iter().copied())
+        .response_types(c.response_types.iter().copied());
+    match alg {
+        Some(alg) => client.signing_alg(alg),
+        None => client,
+    }
 }
 
 impl Idp {
@@ -63,13 +70,12 @@ impl Idp {
                 let handle = idp
                     .tenant(tenant)
                     .with_context(|| format!("expected tenant {tenant}, found none"))?;
-                handle
-                    .put_client(client_of(client))
-                    .context("registering the client at the embedded mock IdP")?;
-                Ok(Self::Embedded {
+                let this = Self::Embedded {
                     idp,
                     tenant: handle,
-                })
+                };
+                this.register(client, None).await?;
+                Ok(this)
             }
             IdpChoice::External {
                 url,
@@ -81,12 +87,11 @@ impl Idp {
                     url: url.clone(),
                     admin: admin.as_str().trim_end_matches('/').to_owned(),
                     tenant: tenant.clone(),
+                    may_register: *register_client,
                     http: reqwest::Client::new(),
                 };
                 this.check_tenant().await?;
-                if *register_client {
-                    this.register(client).await?;
-                }
+                this.register(client, None).await?;
                 Ok(this)
             }
         }
@@ -116,40 +121,60 @@ impl Idp {
         Ok(())
     }
 
-    async fn register(&self, c: &ClientSection) -> anyhow::Result<()> {
-        let Self::External {
-            admin,
-            tenant,
-            http,
-            ..
-        } = self
-        else {
-            return Ok(());
-        };
-        // `Client` never serialises its secret, so the admin API body is written here.
-        let mut body = serde_json::json!({
-            "client_id": c.client_id,
-            "redirect_uris": c.redirect_uris,
-            "response_types": c.response_types,
-        });
-        match &c.client_secret {
-            Some(s) => body["client_secret"] = s.clone().into(),
-            None => body["token_endpoint_auth_method"] = "none".into(),
+    /// Whether the run may create and replace the application's client.
+    pub fn may_register(&self) -> bool {
+        match self {
+            Self::Embedded { .. } => true,
+            Self::External { may_register, .. } => *may_register,
         }
-        let res = http
-            .put(format!("{admin}/tenants/{tenant}/clients/{}", c.client_id))
-            .json(&body)
-            .send()
-            .await
-            .context("registering the client over the admin API")?;
-        if !res.status().is_success() {
-            let status = res.status();
-            let text = res.text().await.unwrap_or_default();
-            bail!(
-                "registering the client: expected 2xx from the admin API, found {status}: {text}"
-            );
+    }
+
+    /// Creates or replaces the client, signing its ID tokens with `alg` (the tenant's
+    /// default when `None`); does nothing when the configuration forbids registering.
+    pub async fn register(&self, c: &ClientSection, alg: Option<Alg>) -> anyhow::Result<()> {
+        match self {
+            Self::Embedded { tenant, .. } => tenant
+                .put_client(client_of(c, alg))
+                .context("registering the client at the embedded mock IdP"),
+            Self::External {
+                admin,
+                tenant,
+                may_register,
+                http,
+                ..
+            } => {
+                if !*may_register {
+                    return Ok(());
+                }
+                // `Client` never serialises its secret, so the admin API body is written here.
+                let mut body = serde_json::json!({
+                    "client_id": c.client_id,
+                    "redirect_uris": c.redirect_uris,
+                    "response_types": c.response_types,
+                });
+                match &c.client_secret {
+                    Some(s) => body["client_secret"] = s.clone().into(),
+                    None => body["token_endpoint_auth_method"] = "none".into(),
+                }
+                if let Some(alg) = alg {
+                    body["id_token_signed_response_alg"] = serde_json::to_value(alg)?;
+                }
+                let res = http
+                    .put(format!("{admin}/tenants/{tenant}/clients/{}", c.client_id))
+                    .json(&body)
+                    .send()
+                    .await
+                    .context("registering the client over the admin API")?;
+                if !res.status().is_success() {
+                    let status = res.status();
+                    let text = res.text().await.unwrap_or_default();
+                    bail!(
+                        "registering the client: expected 2xx from the admin API, found {status}: {text}"
+                    );
+                }
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     /// The base URL of the server.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use mock_idp::agent::{Landing, UserAgent};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup};
-use mock_idp::{Fault, FaultRule};
+use mock_idp::{Alg, Fault, FaultRule};
 use url::Url;
 
 use super::config::{CheckConfig, Flow, SuccessSection, fill};
@@ -60,15 +60,35 @@ fn setup_name(s: Setup) -> String {
     }
 }
 
-/// The sign-in URL that arranges the entry's setup, or why the runner cannot arrange it.
-fn arrange(setup: Setup, flow: &Flow, cfg: &CheckConfig) -> Result<String, String> {
+/// What a cell arranges besides injecting its fault.
+#[derive(Debug, Default)]
+struct Arrangement {
+    /// Where the browser starts.
+    url: String,
+    /// Faults injected beside the entry's own, for the same client.
+    extra_faults: Vec<Fault>,
+    /// Register the client with this ID-token algorithm for the cell.
+    client_alg: Option<Alg>,
+    /// Sign in once without the fault first; only the second sign-in is judged.
+    warm_up: bool,
+}
+
+/// How to arrange the entry's setup, or why a black-box run cannot.
+fn arrange(setup: Setup, flow: &Flow, cfg: &CheckConfig) -> Result<Arrangement, String> {
+    let plain = Arrangement {
+        url: fill(&flow.section.signin_url, &cfg.login_hint, cfg.max_age),
+        ..Arrangement::default()
+    };
     if setup == Setup::None {
-        Ok(fill(&flow.section.signin_url, &cfg.login_hint, cfg.max_age))
+        Ok(plain)
     } else if setup == Setup::MaxAge {
         flow.section
             .signin_url_max_age
             .as_deref()
-            .map(|t| fill(t, &cfg.login_hint, cfg.max_age))
+            .map(|t| Arrangement {
+                url: fill(t, &cfg.login_hint, cfg.max_age),
+                ..Arrangement::default()
+            })
             .ok_or_else(|| {
                 "needs the application to send max_age: set signin_url_max_age for this flow"
                     .to_owned()
@@ -113,12 +133,9 @@ impl Runner<'_> {
             .iter()
             .filter(|f| sel.flows.is_empty() || sel.flows.contains(&f.kind))
         {
-            let url = fill(
-                &flow.section.signin_url,
-                &self.cfg.login_hint,
-                self.cfg.max_age,
-            );
-            let baseline = self.cell(flow, None, &url).await?;
+            let plain = arrange(Setup::None, flow, self.cfg)
+                .map_err(|why| anyhow::anyhow!("baseline of {}: {why}", flow.kind))?;
+            let baseline = self.cell(flow, None, &plain).await?;
             let baseline_ok = baseline.status == Status::Pass;
             cells.push(baseline);
             for entry in entries.iter().filter(|e| {
@@ -136,7 +153,7 @@ impl Runner<'_> {
                     )
                 } else {
                     match arrange(entry.setup, flow, self.cfg) {
-                        Ok(url) => self.cell(flow, Some(entry), &url).await?,
+                        Ok(arrangement) => self.cell(flow, Some(entry), &arrangement).await?,
                         Err(reason) => Cell::not_run(
                             &entry.name,
                             flow.kind,
@@ -161,18 +178,27 @@ impl Runner<'_> {
         &self,
         flow: &Flow,
         entry: Option<&CatalogEntry>,
-        url: &str,
+        arrangement: &Arrangement,
     ) -> anyhow::Result<Cell> {
         let started = Instant::now();
         let fault = entry.map_or(BASELINE, |e| e.name.as_str());
         tracing::debug!(fault, flow = %flow.kind, "cell");
+        let client = &self.cfg.client;
         self.idp.reset_faults().await?;
-        if let Some(e) = entry {
-            self.idp
-                .inject(rule(&e.fault, &self.cfg.client.client_id))
-                .await?;
+        if arrangement.client_alg.is_some() {
+            self.idp.register(client, arrangement.client_alg).await?;
         }
-        let play = self.play(flow, url).await?;
+        if arrangement.warm_up {
+            self.play(flow, &arrangement.url).await?;
+        }
+        let faults = entry.map(|e| &e.fault).into_iter();
+        for fault in faults.chain(&arrangement.extra_faults) {
+            self.idp.inject(rule(fault, &client.client_id)).await?;
+        }
+        let play = self.play(flow, &arrangement.url).await?;
+        if arrangement.client_alg.is_some() {
+            self.idp.register(client, None).await?;
+        }
         let expected = entry.map_or(Expect::Accept, |e| e.expect);
         let (no_token, no_userinfo) = entry.map_or((false, false), |e| forbidden(e, flow.kind));
         let mut forbidden_calls = Vec::new();
