@@ -574,6 +574,36 @@ fn configuration_errors_name_the_field_and_the_fix() {
 }
 
 #[test]
+fn an_embedded_idp_can_take_its_tenants_from_a_fixture() {
+    let dir = scratch("fixture");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/idp.toml");
+    let with_fixture = GOOD.replace(
+        "[[idp.embedded.users]]\nusername = \"alice\"",
+        &format!("fixture = {:?}", fixture.display().to_string()),
+    );
+    let path = write(&dir, "fixture.toml", &with_fixture);
+    let loaded = CheckConfig::load(&path).expect("fixture config");
+    match &loaded.idp {
+        check::config::IdpChoice::Embedded { config, tenant, .. } => {
+            assert_eq!(tenant, "acme");
+            assert!(
+                config.tenants.len() > 1,
+                "every tenant of the fixture is served"
+            );
+        }
+        other => panic!("expected an embedded IdP, found {other:?}"),
+    }
+    let wrong = write(
+        &dir,
+        "wrong.toml",
+        &with_fixture.replace("[idp.embedded]", "[idp.embedded]\ntenant = \"nope\""),
+    );
+    let err = CheckConfig::load(&wrong).expect_err("unknown tenant");
+    assert_eq!(err.field, "idp.embedded.tenant", "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
 fn the_command_exits_2_on_configuration_and_usage_errors() {
     let dir = scratch("exit-2");
     let bad = write(
