@@ -46,17 +46,11 @@ fn forbidden(entry: &CatalogEntry, flow: FlowKind) -> (bool, bool) {
     }
 }
 
-fn group_name(g: Group) -> String {
-    match serde_json::to_value(g) {
+/// The snake_case name a catalog enum serialises to (as reports and docs spell it).
+fn snake_name<T: serde::Serialize + std::fmt::Debug>(value: &T) -> String {
+    match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
-        _ => format!("{g:?}"),
-    }
-}
-
-fn setup_name(s: Setup) -> String {
-    match serde_json::to_value(s) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => format!("{s:?}"),
+        _ => format!("{value:?}"),
     }
 }
 
@@ -96,7 +90,7 @@ fn arrange(setup: Setup, flow: &Flow, cfg: &CheckConfig) -> Result<Arrangement, 
     } else {
         Err(format!(
             "setup \"{}\" cannot be arranged black-box by this runner",
-            setup_name(setup)
+            snake_name(&setup)
         ))
     }
 }
@@ -141,7 +135,7 @@ impl Runner<'_> {
             for entry in entries.iter().filter(|e| {
                 e.applies_to(flow.kind) && (sel.only.is_empty() || sel.only.contains(&e.name))
             }) {
-                let group = group_name(entry.group);
+                let group = snake_name(&entry.group);
                 let cell = if !baseline_ok {
                     Cell::not_run(
                         &entry.name,
@@ -235,7 +229,7 @@ impl Runner<'_> {
             name: format!("{fault}::{}", flow.kind),
             fault: fault.to_owned(),
             flow: flow.kind,
-            group: entry.map_or(BASELINE.to_owned(), |e| group_name(e.group)),
+            group: entry.map_or(BASELINE.to_owned(), |e| snake_name(&e.group)),
             mirrors: None,
             expected,
             observed: Some(play.observed),
