@@ -46,6 +46,9 @@ pub struct CheckConfig {
     /// applications that call the token or userinfo endpoint in the background.
     #[serde(default = "default_settle_millis")]
     pub settle_millis: u64,
+    /// How long one sign-in may take before the cell counts as not signed in.
+    #[serde(default = "default_cell_timeout_secs")]
+    pub cell_timeout_secs: u64,
     /// The flows the application offers.
     pub flows: Vec<FlowSection>,
 }
@@ -64,6 +67,10 @@ fn default_max_age() -> u32 {
 
 fn default_settle_millis() -> u64 {
     50
+}
+
+fn default_cell_timeout_secs() -> u64 {
+    30
 }
 
 /// `[idp]`: exactly one of `embedded` or `external`.
@@ -397,6 +404,13 @@ impl CheckConfig {
                     "add the user under [[idp.embedded.users]] or in the fixture",
                 ));
             }
+        }
+        if self.cell_timeout_secs == 0 {
+            return Err(e.err(
+                "cell_timeout_secs",
+                "expected a number of seconds above 0, found 0",
+                "leave it out for 30 seconds, or give the longest sign-in you expect",
+            ));
         }
         if self.flows.is_empty() {
             return Err(e.err(

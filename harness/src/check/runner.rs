@@ -251,13 +251,23 @@ impl Runner<'_> {
     async fn play(&self, flow: &Flow, url: &str) -> anyhow::Result<Play> {
         let mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
         let agent = UserAgent::new();
-        let mut landing = agent.navigate(url).await;
-        // An application that does not pass login_hint on gets the IdP's login page.
-        if let Ok(l) = &landing
-            && l.is_login_page()
-        {
-            landing = agent.log_in(l, &self.cfg.login_hint, None).await;
-        }
+        let limit = Duration::from_secs(self.cfg.cell_timeout_secs);
+        let journey = async {
+            let landing = agent.navigate(url).await?;
+            // An application that does not pass login_hint on gets the IdP's login page.
+            if landing.is_login_page() {
+                agent.log_in(&landing, &self.cfg.login_hint, None).await
+            } else {
+                Ok(landing)
+            }
+        };
+        let landing = match tokio::time::timeout(limit, journey).await {
+            Ok(l) => l.map_err(|e| e.to_string()),
+            Err(_) => Err(format!(
+                "no page within {}s (cell_timeout_secs)",
+                limit.as_secs()
+            )),
+        };
         let (observed, missing, landing, app_error) = match landing {
             Ok(l) => {
                 let missing = self
@@ -275,7 +285,7 @@ impl Runner<'_> {
                 Observed::Rejected,
                 vec![format!("the browser stopped: {e}")],
                 None,
-                Some(e.to_string()),
+                None,
             ),
         };
         if self.cfg.settle_millis > 0 {
