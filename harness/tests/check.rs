@@ -532,7 +532,7 @@ fn configuration_errors_name_the_field_and_the_fix() {
                 "client_id = \"app\"",
                 "client_id = \"app\"\nclient_scret = \"x\"",
             ),
-            "[client] (line 8)",
+            "[client] (line 9)",
             "unknown field `client_scret`",
         ),
         (

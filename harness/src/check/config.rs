@@ -313,7 +313,7 @@ pub fn fill(template: &str, login_hint: &str, max_age: u32) -> String {
 /// errors carry a span, not a field path.
 fn locate(text: &str, offset: usize) -> String {
     let before = &text[..offset.min(text.len())];
-    let line = before.lines().count().max(1);
+    let line = before.matches('\n').count() + 1;
     let table = before
         .lines()
         .rev()
@@ -586,5 +586,28 @@ impl CheckConfig {
                 "add [idp.embedded] to start a mock IdP, or [idp.external] with its url",
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_and_the_hint_is_encoded() {
+        assert_eq!(
+            fill("http://a/s?h={login_hint}&m={max_age}", "a b&c", 5),
+            "http://a/s?h=a+b%26c&m=5"
+        );
+    }
+
+    #[test]
+    fn positions_are_named_by_their_table() {
+        let text = "x = 1\n[client]\n# note\nclient_scret = 2\n";
+        assert_eq!(locate(text, 0), "top level (line 1)");
+        assert_eq!(
+            locate(text, text.find("client_scret").unwrap()),
+            "[client] (line 4)"
+        );
     }
 }
