@@ -90,6 +90,8 @@ pub struct Cell {
     pub group: String,
     /// The certification test it mirrors.
     pub mirrors: Option<String>,
+    /// The catalog's note on the entry (allowed alternatives, caveats).
+    pub note: Option<String>,
     /// What a correct application does.
     pub expected: Expect,
     /// What this one did; absent when the cell did not run.
@@ -128,6 +130,7 @@ impl Cell {
             flow,
             group,
             mirrors: None,
+            note: None,
             expected,
             observed: None,
             status,

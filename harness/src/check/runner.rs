@@ -67,16 +67,23 @@ struct Arrangement {
     warm_up: bool,
 }
 
-/// How to arrange the entry's setup, or why a black-box run cannot.
-fn arrange(setup: Setup, flow: &Flow, cfg: &CheckConfig) -> Result<Arrangement, String> {
+/// How to arrange a cell, or why a black-box run cannot: the runner drives the browser and
+/// the mock IdP, never the application's own settings.
+fn arrange(
+    setup: Setup,
+    fault: Option<&Fault>,
+    flow: &Flow,
+    cfg: &CheckConfig,
+    may_register: bool,
+) -> Result<Arrangement, String> {
     let plain = Arrangement {
         url: fill(&flow.section.signin_url, &cfg.login_hint, cfg.max_age),
         ..Arrangement::default()
     };
-    if setup == Setup::None {
-        Ok(plain)
-    } else if setup == Setup::MaxAge {
-        flow.section
+    match setup {
+        Setup::None => Ok(plain),
+        Setup::MaxAge => flow
+            .section
             .signin_url_max_age
             .as_deref()
             .map(|t| Arrangement {
@@ -86,12 +93,41 @@ fn arrange(setup: Setup, flow: &Flow, cfg: &CheckConfig) -> Result<Arrangement, 
             .ok_or_else(|| {
                 "needs the application to send max_age: set signin_url_max_age for this flow"
                     .to_owned()
-            })
-    } else {
-        Err(format!(
-            "setup \"{}\" cannot be arranged black-box by this runner",
-            snake_name(&setup)
-        ))
+            }),
+        Setup::Es256 if !cfg.client.accepts("ES256") => Err(
+            "needs an application that accepts ES256 ID tokens: add ES256 to client.id_token_algs"
+                .to_owned(),
+        ),
+        Setup::Es256 if !may_register => Err(
+            "needs the client registered with ES256 ID tokens: set idp.external.register_client"
+                .to_owned(),
+        ),
+        Setup::Es256 => Ok(Arrangement {
+            client_alg: Some(Alg::ES256),
+            ..plain
+        }),
+        Setup::Hs256 if cfg.client.client_secret.is_none() || !cfg.client.accepts("HS256") => {
+            Err("needs a confidential client whose application accepts HS256 ID tokens: add HS256 to client.id_token_algs".to_owned())
+        }
+        Setup::Hs256 => Ok(plain),
+        Setup::SignInTwice => Ok(Arrangement {
+            warm_up: true,
+            ..plain
+        }),
+        Setup::ForceKeyFetch => Ok(Arrangement {
+            extra_faults: vec![Fault::KeyRotated]
+                .into_iter()
+                .filter(|f| Some(f) != fault)
+                .collect(),
+            ..plain
+        }),
+        Setup::Discovery => Err("needs the application configured again from the discovery document after the fault is injected; a black-box run cannot reconfigure it".to_owned()),
+        Setup::Refresh => Err("needs the application to refresh its tokens after the sign-in; a black-box run cannot make it".to_owned()),
+        // Entra-flavoured setups, and setups added to the catalog after this runner.
+        other => Err(format!(
+            "setup \"{}\" needs the application configured for it; a black-box run cannot arrange it",
+            snake_name(&other)
+        )),
     }
 }
 
@@ -127,7 +163,7 @@ impl Runner<'_> {
             .iter()
             .filter(|f| sel.flows.is_empty() || sel.flows.contains(&f.kind))
         {
-            let plain = arrange(Setup::None, flow, self.cfg)
+            let plain = arrange(Setup::None, None, flow, self.cfg, false)
                 .map_err(|why| anyhow::anyhow!("baseline of {}: {why}", flow.kind))?;
             let baseline = self.cell(flow, None, &plain).await?;
             let baseline_ok = baseline.status == Status::Pass;
@@ -146,7 +182,14 @@ impl Runner<'_> {
                         format!("the {} baseline failed", flow.kind),
                     )
                 } else {
-                    match arrange(entry.setup, flow, self.cfg) {
+                    let may_register = self.idp.may_register();
+                    match arrange(
+                        entry.setup,
+                        Some(&entry.fault),
+                        flow,
+                        self.cfg,
+                        may_register,
+                    ) {
                         Ok(arrangement) => self.cell(flow, Some(entry), &arrangement).await?,
                         Err(reason) => Cell::not_run(
                             &entry.name,
@@ -160,6 +203,7 @@ impl Runner<'_> {
                 };
                 cells.push(Cell {
                     mirrors: entry.mirrors.map(str::to_owned),
+                    note: entry.note.map(str::to_owned),
                     ..cell
                 });
             }
@@ -231,6 +275,7 @@ impl Runner<'_> {
             flow: flow.kind,
             group: entry.map_or(BASELINE.to_owned(), |e| snake_name(&e.group)),
             mirrors: None,
+            note: None,
             expected,
             observed: Some(play.observed),
             status,
