@@ -79,6 +79,16 @@ pub enum Expect {
     Accept,
 }
 
+impl Expect {
+    /// `reject` or `accept`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reject => "reject",
+            Self::Accept => "accept",
+        }
+    }
+}
+
 /// The part of the protocol a fault belongs to, for grouping in reports and docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -103,6 +113,38 @@ pub enum Group {
     Refresh,
     /// Microsoft Entra ID behaviour.
     Entra,
+}
+
+impl Group {
+    /// Every group, in the order of the docs.
+    pub const ALL: [Group; 10] = [
+        Self::IdTokenClaims,
+        Self::Signature,
+        Self::Hashes,
+        Self::Hybrid,
+        Self::Userinfo,
+        Self::Discovery,
+        Self::AuthorizationResponse,
+        Self::Transport,
+        Self::Refresh,
+        Self::Entra,
+    ];
+
+    /// A heading for reports and docs.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::IdTokenClaims => "ID token claims",
+            Self::Signature => "Signature and keys",
+            Self::Hashes => "Hashes",
+            Self::Hybrid => "Hybrid flow",
+            Self::Userinfo => "Userinfo",
+            Self::Discovery => "Discovery",
+            Self::AuthorizationResponse => "Authorization response",
+            Self::Transport => "Transport",
+            Self::Refresh => "Refresh",
+            Self::Entra => "Microsoft Entra ID flavour",
+        }
+    }
 }
 
 /// What the runner arranges besides injecting the fault, so that the fault can show and the
@@ -156,6 +198,79 @@ pub enum Setup {
     /// Without the groups a correct relying party cannot map roles, and it has no Graph token
     /// to fetch them, so it refuses the sign-in rather than map no roles silently.
     EntraGroups,
+}
+
+impl Setup {
+    /// Every variant, in the order of the docs.
+    pub const ALL: [Setup; 11] = [
+        Self::None,
+        Self::MaxAge,
+        Self::Es256,
+        Self::Hs256,
+        Self::SignInTwice,
+        Self::ForceKeyFetch,
+        Self::Discovery,
+        Self::Refresh,
+        Self::EntraTenant,
+        Self::EntraCommon,
+        Self::EntraGroups,
+    ];
+
+    /// The snake_case name, as the JSON form spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::MaxAge => "max_age",
+            Self::Es256 => "es256",
+            Self::Hs256 => "hs256",
+            Self::SignInTwice => "sign_in_twice",
+            Self::ForceKeyFetch => "force_key_fetch",
+            Self::Discovery => "discovery",
+            Self::Refresh => "refresh",
+            Self::EntraTenant => "entra_tenant",
+            Self::EntraCommon => "entra_common",
+            Self::EntraGroups => "entra_groups",
+        }
+    }
+
+    /// What a runner arranges, in a sentence or two (for reports of skipped cells and docs).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::None => {
+                "nothing: inject the rule for the relying party's client and sign in once"
+            }
+            Self::MaxAge => {
+                "send `max_age` (e.g. `max_age=300`) with the authorization request, so that `auth_time` becomes required"
+            }
+            Self::Es256 => {
+                "register the client with `id_token_signed_response_alg = \"ES256\"` and let the relying party accept ES256, so the fault acts on an ES256 token"
+            }
+            Self::Hs256 => {
+                "use a confidential client and let the relying party accept HS256 ID tokens, verified with the client secret; the fault makes the provider sign HS256"
+            }
+            Self::SignInTwice => {
+                "sign in once without the fault (the relying party caches the JWK Set), then inject it and sign in again; only the second sign-in is judged"
+            }
+            Self::ForceKeyFetch => {
+                "inject `key_rotated` for the same client as well, so the ID token names a key the relying party has not cached and it must fetch the JWK Set"
+            }
+            Self::Discovery => {
+                "inject the fault, then configure the relying party from the discovery document; reject = it refuses the metadata (no authorization request follows), accept = a sign-in with the discovered settings succeeds"
+            }
+            Self::Refresh => {
+                "request `offline_access`, sign in (the fault spares it), then make the relying party refresh; only the refresh is judged, and a rejected refresh leaves the stored user unchanged"
+            }
+            Self::EntraTenant => {
+                "use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso`), configured at the relying party as Entra ID"
+            }
+            Self::EntraCommon => {
+                "use an Entra-flavoured tenant as Entra's `common` endpoint: issuer `{base}/{tenantid}/v2.0` (the literal template), the tenant's discovery URL and its id alone on the allow-list; inject `entra_common_issuer` as well when the entry's fault is another"
+            }
+            Self::EntraGroups => {
+                "use an Entra-flavoured tenant whose user has `groups` (e.g. `megan`) and map roles from `groups` at the relying party; without Graph access it must refuse rather than map no roles"
+            }
+        }
+    }
 }
 
 /// One row of the catalog.
@@ -247,6 +362,62 @@ pub fn catalog() -> Vec<CatalogEntry> {
     all.extend(transport_entries());
     all.extend(entra_entries());
     all
+}
+
+/// The catalog as the Markdown of `docs/faults.md`'s generated part: a table per group,
+/// then the setups. A test keeps the committed page equal to it.
+pub fn markdown() -> String {
+    let all = catalog();
+    let mut out = String::new();
+    for group in Group::ALL {
+        let rows: Vec<&CatalogEntry> = all.iter().filter(|e| e.group == group).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("### {}\n\n", group.title()));
+        out.push_str("| fault | what it breaks | flows | a correct relying party | setup | mirrors | admin API `fault` | per request |\n");
+        out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        for e in rows {
+            let flows = if e.flows == FlowKind::ALL {
+                "all".to_owned()
+            } else {
+                e.flows
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let verdict = match (e.expect, e.note) {
+                (x, Some(n)) => format!("{}s; {n}", x.as_str()),
+                (x, None) => format!("{}s", x.as_str()),
+            };
+            let json = serde_json::to_string(&e.fault).unwrap_or_default();
+            let per_request = if e.fault.per_request() {
+                format!("`mock_fault={}`", e.name)
+            } else {
+                "no".to_owned()
+            };
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | `{}` | {} | `{}` | {} |\n",
+                e.name,
+                e.breaks.replace('|', "\\|"),
+                flows,
+                verdict,
+                e.setup.as_str(),
+                e.mirrors
+                    .map(|m| format!("`{m}`"))
+                    .unwrap_or_else(|| "—".into()),
+                json,
+                per_request,
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str("### Setups\n\n| setup | what the runner arranges |\n| --- | --- |\n");
+    for s in Setup::ALL {
+        out.push_str(&format!("| `{}` | {} |\n", s.as_str(), s.describe()));
+    }
+    out
 }
 
 /// The entry named `name` (as `mock_fault=` and the docs spell it).
@@ -689,6 +860,16 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), all.len());
         assert!(all.iter().all(|e| !e.flows.is_empty()));
+    }
+
+    #[test]
+    fn setup_and_group_lists_are_complete() {
+        for e in catalog() {
+            assert!(Setup::ALL.contains(&e.setup), "{}", e.name);
+            assert!(Group::ALL.contains(&e.group), "{}", e.name);
+            let json = serde_json::to_value(e.setup).unwrap();
+            assert_eq!(json, e.setup.as_str());
+        }
     }
 
     #[test]

@@ -215,7 +215,13 @@ impl TenantData {
                 .iter()
                 .map(|u| (u.username.clone(), u.clone()))
                 .collect(),
-            faults: FaultSet::default(),
+            faults: {
+                let mut set = FaultSet::default();
+                for rule in &tenant.faults {
+                    set.add(rule.clone());
+                }
+                set
+            },
             overrides: Vec::new(),
             codes: HashMap::new(),
             access: HashMap::new(),

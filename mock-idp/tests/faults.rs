@@ -810,3 +810,243 @@ async fn every_catalog_entry_shows_as_documented_in_every_flow() {
     }
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+#[tokio::test]
+async fn mock_fault_selects_faults_for_one_sign_in_and_follows_it() {
+    let rig = Rig::start().await;
+    let keys = rig.jwks(ACME).await;
+    // Two faults on one hybrid sign-in: one on the front-channel token, one on the
+    // token-endpoint token; the grant carries the second to the token endpoint.
+    let s = rig
+        .sign_in(
+            ACME,
+            FlowKind::HybridFragment,
+            &[("mock_fault", "aud_changed,hybrid_sub_differs")],
+        )
+        .await;
+    let front = verified(s.id_token(), &keys);
+    assert_eq!(front["aud"], "rp1");
+    let back = verified(s.back_id().expect("back"), &keys);
+    assert_eq!(back["sub"], "alice-sub1");
+    assert_eq!(
+        back["aud"], "rp1",
+        "aud_changed acts on every ID token of the sign-in"
+    );
+    // The next sign-in, without mock_fault, is clean: the faults belonged to one request.
+    let clean = rig.sign_in(ACME, FlowKind::HybridFragment, &[]).await;
+    assert_eq!(verified(clean.id_token(), &keys)["aud"], "rp");
+    assert_eq!(
+        verified(clean.back_id().expect("back"), &keys)["sub"],
+        "alice-sub"
+    );
+    assert!(rig.tenant(ACME).faults().is_empty(), "no rule was added");
+
+    // Userinfo and refresh follow the access and refresh tokens the sign-in got.
+    let s = rig
+        .sign_in(
+            ACME,
+            FlowKind::AuthorizationCode,
+            &[("mock_fault", "userinfo_sub_changed, refresh_sub_changed")],
+        )
+        .await;
+    let info: Value = rig
+        .userinfo(ACME, s.access_token())
+        .await
+        .expect("userinfo")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(info["sub"], "alice-subinvalid");
+    let refreshed = rig
+        .refresh(ACME, s.token_json()["refresh_token"].as_str().expect("rt"))
+        .await;
+    let new = verified(refreshed["id_token"].as_str().expect("id"), &keys);
+    assert_eq!(new["sub"], "alice-sub1");
+    let clean = rig.sign_in(ACME, FlowKind::AuthorizationCode, &[]).await;
+    let info: Value = rig
+        .userinfo(ACME, clean.access_token())
+        .await
+        .expect("userinfo")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(info["sub"], "alice-sub");
+
+    // Transport faults of the sign-in's own endpoints: the token endpoint answers 500 for
+    // this sign-in's code only.
+    let s = rig
+        .sign_in(
+            ACME,
+            FlowKind::AuthorizationCode,
+            &[("mock_fault", "token_server_error")],
+        )
+        .await;
+    assert_eq!(s.token.as_ref().map(|t| t.0), Some(500));
+    let clean = rig.sign_in(ACME, FlowKind::AuthorizationCode, &[]).await;
+    assert_eq!(clean.token.as_ref().map(|t| t.0), Some(200));
+    let s = rig
+        .sign_in(
+            ACME,
+            FlowKind::AuthorizationCode,
+            &[("mock_fault", "token_connection_closed")],
+        )
+        .await;
+    assert_eq!(s.token.as_ref().map(|t| t.0), Some(0), "no answer at all");
+    let logged = rig.idp.requests();
+    let last_token = logged
+        .iter()
+        .rev()
+        .find(|r| r.endpoint.as_deref() == Some("token"))
+        .expect("logged");
+    assert_eq!(last_token.status, 0, "logged as closed");
+}
+
+#[tokio::test]
+async fn mock_fault_names_must_come_from_the_catalog() {
+    let rig = Rig::start().await;
+    for mode in [FlowKind::AuthorizationCode, FlowKind::ImplicitFormPost] {
+        let s = rig
+            .sign_in(ACME, mode, &[("mock_fault", "aud_changed,no_such_fault")])
+            .await;
+        assert_eq!(s.front["error"], "invalid_request", "{mode}");
+        let d = &s.front["error_description"];
+        assert!(
+            d.contains("\"no_such_fault\"")
+                && d.contains("fault catalog")
+                && d.contains("aud_changed"),
+            "{d}"
+        );
+        assert_eq!(s.front["state"], "st-1");
+    }
+    // Faults on discovery and the JWK Set act outside a sign-in: not selectable per request.
+    let s = rig
+        .sign_in(
+            ACME,
+            FlowKind::AuthorizationCode,
+            &[("mock_fault", "jwks_server_error")],
+        )
+        .await;
+    assert_eq!(s.front["error"], "invalid_request");
+    assert!(
+        s.front["error_description"].contains("admin API"),
+        "{}",
+        s.front["error_description"]
+    );
+    // Every other catalog entry is selectable by its name.
+    for e in catalog() {
+        let ok = mock_idp::catalog::select(&e.name).is_ok();
+        assert_eq!(ok, e.fault.per_request(), "{}", e.name);
+    }
+}
+
+async fn admin(method: reqwest::Method, url: String, body: Option<Value>) -> (u16, Value) {
+    let mut req = reqwest::Client::new().request(method, url);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("admin");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn rules_select_by_client_user_and_count_over_the_admin_api_and_the_handle() {
+    use reqwest::Method;
+    let rig = Rig::start().await;
+    let keys = rig.jwks(ACME).await;
+    let faults = format!("{}/_admin/tenants/acme/faults", rig.idp.url());
+    // Admin API: a parameterised fault in its JSON form, for one client, twice.
+    let (status, added) = admin(
+        Method::POST,
+        faults.clone(),
+        Some(json!({
+            "fault": {"connection_closed": {"endpoint": "userinfo"}},
+            "client_id": "rp",
+            "times": 2
+        })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, list) = admin(Method::GET, faults.clone(), None).await;
+    assert_eq!(list[0]["id"], added["id"]);
+    assert_eq!(
+        list[0]["fault"],
+        json!({"connection_closed": {"endpoint": "userinfo"}})
+    );
+    let es = rig
+        .sign_in(ACME_ES256, FlowKind::AuthorizationCode, &[])
+        .await;
+    assert!(
+        rig.userinfo(ACME_ES256, es.access_token()).await.is_ok(),
+        "another client is untouched"
+    );
+    for _ in 0..2 {
+        let s = rig.sign_in(ACME, FlowKind::AuthorizationCode, &[]).await;
+        assert!(rig.userinfo(ACME, s.access_token()).await.is_err());
+    }
+    let s = rig.sign_in(ACME, FlowKind::AuthorizationCode, &[]).await;
+    assert_eq!(
+        rig.userinfo(ACME, s.access_token())
+            .await
+            .expect("answered")
+            .status(),
+        200,
+        "spent after two"
+    );
+    let (_, list) = admin(Method::GET, faults.clone(), None).await;
+    assert_eq!(list, json!([]));
+
+    // A unit fault by name, for a user; then removed by id.
+    let (_, added) = admin(
+        Method::POST,
+        faults.clone(),
+        Some(json!({"fault": "hs256_signature_corrupted", "user": "alice"})),
+    )
+    .await;
+    let s = rig.sign_in(ACME, FlowKind::AuthorizationCode, &[]).await;
+    assert_eq!(decode(s.id_token()).0["alg"], "HS256");
+    let (status, _) = admin(Method::DELETE, format!("{faults}/{}", added["id"]), None).await;
+    assert_eq!(status, 204);
+    let s = rig.sign_in(ACME, FlowKind::AuthorizationCode, &[]).await;
+    verified(s.id_token(), &keys);
+
+    // Rust handle: per tenant (any client), once; the other tenant is untouched.
+    let acme = rig.tenant(ACME);
+    acme.inject(FaultRule::new(Fault::GroupsOverage).times(1));
+    assert_eq!(acme.faults().len(), 1);
+    let contoso = rig.sign_in(CONTOSO, FlowKind::AuthorizationCode, &[]).await;
+    assert!(decode(contoso.id_token()).1.get("groups").is_some());
+    let es = rig
+        .sign_in(ACME_ES256, FlowKind::ImplicitFragment, &[])
+        .await;
+    assert!(decode(es.id_token()).1.get("_claim_names").is_some());
+    let again = rig.sign_in(ACME, FlowKind::ImplicitFragment, &[]).await;
+    assert_eq!(decode(again.id_token()).1["groups"], json!(["staff"]));
+    assert!(acme.faults().is_empty());
+
+    // A client-scoped transport rule on a discovery fault still acts: discovery requests
+    // name no client, so a rule's scope cannot narrow them.
+    acme.inject(FaultRule::new(Fault::DiscoveryIssuerTrailingSlash).for_client("rp"));
+    let doc = rig.discovery(ACME).await;
+    assert_eq!(doc["issuer"], format!("{}/", acme.issuer()));
+    acme.clear_faults();
+}
+
+#[tokio::test]
+async fn a_tenant_can_start_with_fault_rules() {
+    let idp = MockIdp::builder()
+        .tenant(
+            Tenant::new("acme")
+                .client(Client::confidential("rp", SECRET).redirect_uri(CALLBACK))
+                .user(User::new("alice"))
+                .fault(FaultRule::new(Fault::NonceMissing).times(1)),
+        )
+        .start()
+        .await;
+    let rig = Rig { idp, http: http() };
+    assert_eq!(rig.tenant(ACME).faults().len(), 1);
+    let s = rig.sign_in(ACME, FlowKind::ImplicitFragment, &[]).await;
+    assert!(decode(s.id_token()).1.get("nonce").is_none());
+    let s = rig.sign_in(ACME, FlowKind::ImplicitFragment, &[]).await;
+    assert_eq!(decode(s.id_token()).1["nonce"], "n-1");
+}
