@@ -36,13 +36,6 @@ impl Observed {
     }
 }
 
-fn expect_str(e: Expect) -> &'static str {
-    match e {
-        Expect::Accept => "accept",
-        Expect::Reject => "reject",
-    }
-}
-
 /// A cell's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -251,7 +244,7 @@ impl Report {
                 [
                     c.fault.clone(),
                     c.flow.to_string(),
-                    expect_str(c.expected).to_owned(),
+                    c.expected.as_str().to_owned(),
                     c.observed.map_or("-", Observed::as_str).to_owned(),
                     c.calls_text(),
                     c.status.as_str().to_owned(),
@@ -349,7 +342,7 @@ impl Report {
                     let observed = c.observed.map_or("not observed", Observed::as_str);
                     let message = format!(
                         "expected {}, observed {observed}{}",
-                        expect_str(c.expected),
+                        c.expected.as_str(),
                         if c.forbidden_calls.is_empty() {
                             String::new()
                         } else {

@@ -46,11 +46,11 @@ fn forbidden(entry: &CatalogEntry, flow: FlowKind) -> (bool, bool) {
     }
 }
 
-/// The snake_case name a catalog enum serialises to (as reports and docs spell it).
-fn snake_name<T: serde::Serialize + std::fmt::Debug>(value: &T) -> String {
-    match serde_json::to_value(value) {
+/// The group's snake_case name, as the catalog serialises it.
+fn group_name(group: Group) -> String {
+    match serde_json::to_value(group) {
         Ok(serde_json::Value::String(s)) => s,
-        _ => format!("{value:?}"),
+        _ => format!("{group:?}"),
     }
 }
 
@@ -125,8 +125,9 @@ fn arrange(
         Setup::Refresh => Err("needs the application to refresh its tokens after the sign-in; a black-box run cannot make it".to_owned()),
         // Entra-flavoured setups, and setups added to the catalog after this runner.
         other => Err(format!(
-            "setup \"{}\" needs the application configured for it; a black-box run cannot arrange it",
-            snake_name(&other)
+            "setup \"{}\" ({}) needs the application configured for it; a black-box run cannot arrange it",
+            other.as_str(),
+            other.describe()
         )),
     }
 }
@@ -171,7 +172,7 @@ impl Runner<'_> {
             for entry in entries.iter().filter(|e| {
                 e.applies_to(flow.kind) && (sel.only.is_empty() || sel.only.contains(&e.name))
             }) {
-                let group = snake_name(&entry.group);
+                let group = group_name(entry.group);
                 let cell = if !baseline_ok {
                     Cell::not_run(
                         &entry.name,
@@ -273,7 +274,7 @@ impl Runner<'_> {
             name: format!("{fault}::{}", flow.kind),
             fault: fault.to_owned(),
             flow: flow.kind,
-            group: entry.map_or(BASELINE.to_owned(), |e| snake_name(&e.group)),
+            group: entry.map_or(BASELINE.to_owned(), |e| group_name(e.group)),
             mirrors: None,
             note: None,
             expected,
