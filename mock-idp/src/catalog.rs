@@ -187,11 +187,13 @@ pub enum Setup {
     /// `fixtures/idp.toml`), configured at the relying party as Entra ID: the tenant's own
     /// issuer, or the multi-tenant template with this tenant's id on the allow-list.
     EntraTenant,
-    /// Use an Entra-flavoured tenant as Entra's multi-tenant `common` endpoint: configure the
-    /// relying party with the issuer `{base}/{tenantid}/v2.0` (the literal template), the
-    /// tenant's discovery document URL and the tenant's id (only) on its allow-list; inject
-    /// `entra_common_issuer` ([`Fault::EntraCommonIssuer`]) as well when the entry's own fault
-    /// is another one, so the metadata carries the template.
+    /// Use an Entra-flavoured tenant through Entra's multi-tenant `common` endpoint: configure
+    /// the relying party with the issuer `{base}/{tenantid}/v2.0` (the literal template) and
+    /// the tenant's id (only) on its allow-list, and take the metadata from
+    /// `{base}/common/v2.0/.well-known/openid-configuration` (the mock serves `common` for
+    /// its first Entra tenant, always templated). A runner that can only use the tenant's own
+    /// discovery URL injects `entra_common_issuer` ([`Fault::EntraCommonIssuer`]) as well, so
+    /// that document carries the template too.
     EntraCommon,
     /// Use an Entra-flavoured tenant whose signing-in user has `groups` (as `megan` in
     /// `fixtures/idp.toml`), and configure the relying party's role mapping to read `groups`.
@@ -264,7 +266,7 @@ impl Setup {
                 "use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso`), configured at the relying party as Entra ID"
             }
             Self::EntraCommon => {
-                "use an Entra-flavoured tenant as Entra's `common` endpoint: issuer `{base}/{tenantid}/v2.0` (the literal template), the tenant's discovery URL and its id alone on the allow-list; inject `entra_common_issuer` as well when the entry's fault is another"
+                "use an Entra-flavoured tenant through Entra's `common` endpoint: issuer `{base}/{tenantid}/v2.0` (the literal template), metadata from `{base}/common/v2.0/.well-known/openid-configuration`, the tenant's id alone on the allow-list; with the tenant's own discovery URL instead, inject `entra_common_issuer` as well"
             }
             Self::EntraGroups => {
                 "use an Entra-flavoured tenant whose user has `groups` (e.g. `megan`) and map roles from `groups` at the relying party; without Graph access it must refuse rather than map no roles"
@@ -822,7 +824,7 @@ fn entra_entries() -> Vec<CatalogEntry> {
         CatalogEntry::new(
             Fault::EntraCommonIssuer,
             Entra,
-            "nothing: the metadata `issuer` is Entra's `{tenantid}` template, tokens the tenant's real `iss`",
+            "nothing: the tenant's metadata `issuer` is Entra's `{tenantid}` template (as at `common`), tokens carry the real `iss`",
         )
         .accept()
         .setup(Setup::EntraCommon)

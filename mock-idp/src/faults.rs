@@ -163,9 +163,10 @@ pub enum Fault {
     RefreshIssChanged,
     /// A refreshed ID token has a `sub` with `"1"` appended.
     RefreshSubChanged,
-    /// An Entra tenant's discovery document advertises the multi-tenant (`common`) issuer,
-    /// the literal template `{base}/{tenantid}/v2.0`; tokens keep the tenant's real `iss`
-    /// and `tid`.
+    /// An Entra tenant's own discovery document advertises the multi-tenant issuer, the
+    /// literal template `{base}/{tenantid}/v2.0`, as Entra's `common` document does (the mock
+    /// serves that one at `{base}/common/v2.0` for its first Entra tenant, always templated);
+    /// tokens keep the tenant's real `iss` and `tid`.
     EntraCommonIssuer,
     /// The ID token comes from another Entra tenant: `tid` is a different GUID and `iss`
     /// names it (`{base}/{tid}/v2.0`), signed with the same keys as Entra's common keys are.

@@ -1050,3 +1050,67 @@ async fn a_tenant_can_start_with_fault_rules() {
     let s = rig.sign_in(ACME, FlowKind::ImplicitFragment, &[]).await;
     assert_eq!(decode(s.id_token()).1["nonce"], "n-1");
 }
+
+#[tokio::test]
+async fn entra_common_endpoint_serves_the_templated_issuer_and_real_tokens() {
+    let rig = Rig::start().await;
+    let common = format!("{}/common/v2.0", rig.idp.url());
+    let doc: Value = rig
+        .http
+        .get(format!("{common}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        doc["issuer"],
+        format!("{}/{{tenantid}}/v2.0", rig.idp.url())
+    );
+    assert_eq!(doc["authorization_endpoint"], format!("{common}/authorize"));
+    assert_eq!(doc["jwks_uri"], format!("{common}/jwks"));
+    // A sign-in through common: tokens carry the real tenant's issuer and tid.
+    let front = authorize(
+        &rig.http,
+        &common,
+        &[
+            ("client_id", ENTRA_APP),
+            ("redirect_uri", CALLBACK),
+            ("response_type", "code"),
+            ("scope", "openid profile"),
+            ("nonce", "n-1"),
+            ("login_hint", "megan"),
+        ],
+    )
+    .await;
+    let token: Value = common::exchange(
+        &rig.http,
+        &common,
+        (ENTRA_APP, SECRET),
+        &front.params["code"],
+        None,
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let keys = common::jwks(&common).await;
+    let claims = verified(token["id_token"].as_str().expect("id_token"), &keys);
+    assert_eq!(claims["iss"], rig.issuer(CONTOSO));
+    assert_eq!(claims["tid"], TID);
+    // The tenant's own document is untouched unless entra_common_issuer is injected.
+    assert_eq!(rig.discovery(CONTOSO).await["issuer"], rig.issuer(CONTOSO));
+    // Without an Entra tenant there is no common endpoint.
+    let plain = MockIdp::start().await;
+    let res = rig
+        .http
+        .get(format!(
+            "{}/common/v2.0/.well-known/openid-configuration",
+            plain.url()
+        ))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(res.status(), 404);
+}
