@@ -472,6 +472,69 @@ mod tests {
     }
 
     #[test]
+    fn hybrid_and_refresh_faults_act_only_where_they_are_minted() {
+        let at = |f: Fault| {
+            [MintAt::Authorize, MintAt::Token, MintAt::Refresh].map(|m| f.touches_id_token(m))
+        };
+        assert_eq!(at(Fault::HybridSubDiffers), [false, true, false]);
+        assert_eq!(at(Fault::RefreshIssChanged), [false, false, true]);
+        assert_eq!(at(Fault::KeyRotated), [true, true, true]);
+        assert_eq!(at(Fault::UserinfoSubChanged), [false, false, false]);
+    }
+
+    #[test]
+    fn discovery_rules_ignore_scope_and_selected_faults_join_rules() {
+        let mut set = FaultSet::default();
+        set.add(
+            FaultRule::new(Fault::JwksUriRandom)
+                .for_client("a")
+                .for_user("u"),
+        );
+        assert!(set.any(|f| *f == Fault::JwksUriRandom));
+        assert_eq!(
+            set.take_unscoped(Fault::touches_discovery),
+            vec![Fault::JwksUriRandom]
+        );
+        set.add(FaultRule::new(Fault::StateMissing).times(1));
+        let selected = [Fault::AudChanged, Fault::StateChanged];
+        let state = |f: &Fault| matches!(f, Fault::StateMissing | Fault::StateChanged);
+        assert_eq!(
+            set.take_with(None, None, &selected, state),
+            vec![Fault::StateMissing, Fault::StateChanged]
+        );
+        assert_eq!(
+            set.take_with(None, None, &selected, state),
+            vec![Fault::StateChanged],
+            "the rule is spent; the request's own selection stays"
+        );
+    }
+
+    #[test]
+    fn faults_outside_a_sign_in_are_not_per_request() {
+        assert!(Fault::AudChanged.per_request());
+        assert!(
+            Fault::ConnectionClosed {
+                endpoint: Endpoint::Token
+            }
+            .per_request()
+        );
+        assert!(
+            !Fault::ConnectionClosed {
+                endpoint: Endpoint::Jwks
+            }
+            .per_request()
+        );
+        assert!(!Fault::DiscoveryIssuerMismatch.per_request());
+        assert!(
+            Fault::Delay {
+                millis: 1,
+                endpoint: None
+            }
+            .per_request()
+        );
+    }
+
+    #[test]
     fn faults_read_as_snake_case_names() {
         let rule: FaultRule = serde_json::from_str(r#"{"fault":"aud_changed","times":2}"#).unwrap();
         assert_eq!(rule.fault, Fault::AudChanged);
