@@ -183,10 +183,6 @@ pub enum Setup {
     /// the relying party refresh its tokens. Only the refresh is judged; reject means the
     /// relying party refuses the refreshed ID token and leaves the stored user unchanged.
     Refresh,
-    /// Use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso` in
-    /// `fixtures/idp.toml`), configured at the relying party as Entra ID: the tenant's own
-    /// issuer, or the multi-tenant template with this tenant's id on the allow-list.
-    EntraTenant,
     /// Use an Entra-flavoured tenant through Entra's multi-tenant `common` endpoint: configure
     /// the relying party with the issuer `{base}/{tenantid}/v2.0` (the literal template) and
     /// the tenant's id (only) on its allow-list, and take the metadata from
@@ -204,7 +200,7 @@ pub enum Setup {
 
 impl Setup {
     /// Every variant, in the order of the docs.
-    pub const ALL: [Setup; 11] = [
+    pub const ALL: [Setup; 10] = [
         Self::None,
         Self::MaxAge,
         Self::Es256,
@@ -213,7 +209,6 @@ impl Setup {
         Self::ForceKeyFetch,
         Self::Discovery,
         Self::Refresh,
-        Self::EntraTenant,
         Self::EntraCommon,
         Self::EntraGroups,
     ];
@@ -229,7 +224,6 @@ impl Setup {
             Self::ForceKeyFetch => "force_key_fetch",
             Self::Discovery => "discovery",
             Self::Refresh => "refresh",
-            Self::EntraTenant => "entra_tenant",
             Self::EntraCommon => "entra_common",
             Self::EntraGroups => "entra_groups",
         }
@@ -261,9 +255,6 @@ impl Setup {
             }
             Self::Refresh => {
                 "request `offline_access`, sign in (the fault spares it), then make the relying party refresh; only the refresh is judged, and a rejected refresh leaves the stored user unchanged"
-            }
-            Self::EntraTenant => {
-                "use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso`), configured at the relying party as Entra ID"
             }
             Self::EntraCommon => {
                 "use an Entra-flavoured tenant through Entra's `common` endpoint: issuer `{base}/{tenantid}/v2.0` (the literal template), metadata from `{base}/common/v2.0/.well-known/openid-configuration`, the tenant's id alone on the allow-list; with the tenant's own discovery URL instead, inject `entra_common_issuer` as well"
@@ -862,6 +853,39 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), all.len());
         assert!(all.iter().all(|e| !e.flows.is_empty()));
+    }
+
+    #[test]
+    fn the_all_lists_hold_every_variant_once() {
+        // Exhaustive matches: a new variant fails to compile here until it is placed.
+        let setup = |s: Setup| match s {
+            Setup::None => 0,
+            Setup::MaxAge => 1,
+            Setup::Es256 => 2,
+            Setup::Hs256 => 3,
+            Setup::SignInTwice => 4,
+            Setup::ForceKeyFetch => 5,
+            Setup::Discovery => 6,
+            Setup::Refresh => 7,
+            Setup::EntraCommon => 8,
+            Setup::EntraGroups => 9,
+        };
+        let positions: Vec<usize> = Setup::ALL.iter().map(|s| setup(*s)).collect();
+        assert_eq!(positions, (0..Setup::ALL.len()).collect::<Vec<_>>());
+        let group = |g: Group| match g {
+            Group::IdTokenClaims => 0,
+            Group::Signature => 1,
+            Group::Hashes => 2,
+            Group::Hybrid => 3,
+            Group::Userinfo => 4,
+            Group::Discovery => 5,
+            Group::AuthorizationResponse => 6,
+            Group::Transport => 7,
+            Group::Refresh => 8,
+            Group::Entra => 9,
+        };
+        let positions: Vec<usize> = Group::ALL.iter().map(|g| group(*g)).collect();
+        assert_eq!(positions, (0..Group::ALL.len()).collect::<Vec<_>>());
     }
 
     #[test]
