@@ -183,6 +183,11 @@ pub enum Setup {
     /// the relying party refresh its tokens. Only the refresh is judged; reject means the
     /// relying party refuses the refreshed ID token and leaves the stored user unchanged.
     Refresh,
+    /// Use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso` in
+    /// `fixtures/idp.toml`), configured at the relying party as Entra ID: the tenant's own
+    /// issuer, or the multi-tenant template with this tenant's id on the allow-list. (No
+    /// entry needs it today; kept for runners that already handle it.)
+    EntraTenant,
     /// Use an Entra-flavoured tenant through Entra's multi-tenant `common` endpoint: configure
     /// the relying party with the issuer `{base}/{tenantid}/v2.0` (the literal template) and
     /// the tenant's id (only) on its allow-list, and take the metadata from
@@ -200,7 +205,7 @@ pub enum Setup {
 
 impl Setup {
     /// Every variant, in the order of the docs.
-    pub const ALL: [Setup; 10] = [
+    pub const ALL: [Setup; 11] = [
         Self::None,
         Self::MaxAge,
         Self::Es256,
@@ -209,6 +214,7 @@ impl Setup {
         Self::ForceKeyFetch,
         Self::Discovery,
         Self::Refresh,
+        Self::EntraTenant,
         Self::EntraCommon,
         Self::EntraGroups,
     ];
@@ -224,6 +230,7 @@ impl Setup {
             Self::ForceKeyFetch => "force_key_fetch",
             Self::Discovery => "discovery",
             Self::Refresh => "refresh",
+            Self::EntraTenant => "entra_tenant",
             Self::EntraCommon => "entra_common",
             Self::EntraGroups => "entra_groups",
         }
@@ -255,6 +262,9 @@ impl Setup {
             }
             Self::Refresh => {
                 "request `offline_access`, sign in (the fault spares it), then make the relying party refresh; only the refresh is judged, and a rejected refresh leaves the stored user unchanged"
+            }
+            Self::EntraTenant => {
+                "use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso`), configured at the relying party as Entra ID"
             }
             Self::EntraCommon => {
                 "use an Entra-flavoured tenant through Entra's `common` endpoint: issuer `{base}/{tenantid}/v2.0` (the literal template), metadata from `{base}/common/v2.0/.well-known/openid-configuration`, the tenant's id alone on the allow-list; with the tenant's own discovery URL instead, inject `entra_common_issuer` as well"
@@ -867,8 +877,9 @@ mod tests {
             Setup::ForceKeyFetch => 5,
             Setup::Discovery => 6,
             Setup::Refresh => 7,
-            Setup::EntraCommon => 8,
-            Setup::EntraGroups => 9,
+            Setup::EntraTenant => 8,
+            Setup::EntraCommon => 9,
+            Setup::EntraGroups => 10,
         };
         let positions: Vec<usize> = Setup::ALL.iter().map(|s| setup(*s)).collect();
         assert_eq!(positions, (0..Setup::ALL.len()).collect::<Vec<_>>());

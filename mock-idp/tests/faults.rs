@@ -47,7 +47,7 @@ const CONTOSO: Target = Target {
 fn target_for(e: &CatalogEntry) -> Target {
     match e.setup {
         Setup::Es256 => ACME_ES256,
-        Setup::EntraCommon | Setup::EntraGroups => CONTOSO,
+        Setup::EntraTenant | Setup::EntraCommon | Setup::EntraGroups => CONTOSO,
         _ => ACME,
     }
 }
