@@ -872,6 +872,30 @@ async fn mock_fault_selects_faults_for_one_sign_in_and_follows_it() {
         .expect("json");
     assert_eq!(info["sub"], "alice-sub");
 
+    // Authorization-response faults: an error through the request's own response mode.
+    for flow in [FlowKind::ImplicitFormPost, FlowKind::HybridFragment] {
+        let s = rig
+            .sign_in(
+                ACME,
+                flow,
+                &[("mock_fault", "authorize_error_login_required,state_changed")],
+            )
+            .await;
+        assert_eq!(s.front["error"], "login_required", "{flow}");
+        assert_eq!(
+            s.front["state"], "st-1",
+            "errors answer before state faults"
+        );
+    }
+    let s = rig
+        .sign_in(
+            ACME,
+            FlowKind::ImplicitFormPost,
+            &[("mock_fault", "state_missing")],
+        )
+        .await;
+    assert!(!s.front.contains_key("state") && s.front.contains_key("id_token"));
+
     // Transport faults of the sign-in's own endpoints: the token endpoint answers 500 for
     // this sign-in's code only.
     let s = rig
