@@ -149,6 +149,7 @@ pub fn forms(html: &str) -> Vec<Form> {
 #[derive(Debug, Clone)]
 pub struct UserAgent {
     client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
     trail: Arc<Mutex<Vec<Hop>>>,
 }
 
@@ -168,13 +169,15 @@ impl UserAgent {
     /// assert!(agent.trail().is_empty());
     /// ```
     pub fn new() -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .build()
             .unwrap_or_default();
         Self {
             client,
+            jar,
             trail: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -182,6 +185,23 @@ impl UserAgent {
     /// Every request made so far.
     pub fn trail(&self) -> Vec<Hop> {
         self.trail.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The names of the cookies the agent would send to `url` (a conformance run checks
+    /// that a sign-in set its session cookie).
+    pub fn cookie_names(&self, url: &Url) -> Vec<String> {
+        use reqwest::cookie::CookieStore;
+        let Some(header) = self.jar.cookies(url) else {
+            return Vec::new();
+        };
+        header
+            .to_str()
+            .unwrap_or_default()
+            .split(';')
+            .filter_map(|pair| pair.split('=').next())
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .collect()
     }
 
     fn log(&self, method: &str, url: &Url, status: u16) {

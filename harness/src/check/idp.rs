@@ -1,0 +1,263 @@
+//! The mock IdP a conformance run drives: one started in-process, or one already running
+//! and reached over its admin API. Both answer the same four needs: register the client,
+//! reset and inject faults, and read the request log.
+
+use anyhow::{Context, bail};
+use mock_idp::{Alg, Client, FaultRule, LoggedRequest, MockIdp, TenantHandle};
+use url::Url;
+
+use super::config::{ClientSection, IdpChoice};
+
+/// A connected mock IdP, scoped to the tenant of the run.
+#[derive(Debug)]
+pub enum Idp {
+    /// Started by the harness; stops when dropped.
+    Embedded {
+        /// The server.
+        idp: MockIdp,
+        /// The tenant.
+        tenant: TenantHandle,
+    },
+    /// Reached over HTTP.
+    External {
+        /// Base URL.
+        url: Url,
+        /// Admin API base, without a trailing slash.
+        admin: String,
+        /// The tenant.
+        tenant: String,
+        /// Whether the run may create and replace the client.
+        may_register: bool,
+        /// HTTP client.
+        http: reqwest::Client,
+    },
+}
+
+fn client_of(c: &ClientSection, alg: Option<Alg>) -> Client {
+    let base = match &c.client_secret {
+        Some(s) => Client::confidential(c.client_id.clone(), s.clone()),
+        None => Client::public(c.client_id.clone()),
+    };
+    let client = c
+        .redirect_uris
+        .iter()
+        .fold(base, |client, uri| client.redirect_uri(uri))
+        .response_types(c.response_types.iter().copied());
+    match alg {
+        Some(alg) => client.signing_alg(alg),
+        None => client,
+    }
+}
+
+impl Idp {
+    /// Starts or connects to the IdP and registers the client.
+    pub async fn connect(choice: &IdpChoice, client: &ClientSection) -> anyhow::Result<Self> {
+        match choice {
+            IdpChoice::Embedded {
+                bind,
+                config,
+                tenant,
+            } => {
+                let builder = config
+                    .tenants
+                    .iter()
+                    .cloned()
+                    .fold(MockIdp::builder().bind(*bind), |b, t| b.tenant(t));
+                let idp = builder
+                    .try_start()
+                    .await
+                    .context("starting the embedded mock IdP")?;
+                let handle = idp
+                    .tenant(tenant)
+                    .with_context(|| format!("expected tenant {tenant}, found none"))?;
+                let this = Self::Embedded {
+                    idp,
+                    tenant: handle,
+                };
+                this.register(client, None).await?;
+                Ok(this)
+            }
+            IdpChoice::External {
+                url,
+                admin,
+                tenant,
+                register_client,
+            } => {
+                let this = Self::External {
+                    url: url.clone(),
+                    admin: admin.as_str().trim_end_matches('/').to_owned(),
+                    tenant: tenant.clone(),
+                    may_register: *register_client,
+                    http: reqwest::Client::new(),
+                };
+                this.check_tenant().await?;
+                this.register(client, None).await?;
+                Ok(this)
+            }
+        }
+    }
+
+    async fn check_tenant(&self) -> anyhow::Result<()> {
+        let Self::External {
+            admin,
+            tenant,
+            http,
+            ..
+        } = self
+        else {
+            return Ok(());
+        };
+        let res = http
+            .get(format!("{admin}/tenants/{tenant}"))
+            .send()
+            .await
+            .with_context(|| format!("reaching the mock IdP's admin API at {admin}"))?;
+        if !res.status().is_success() {
+            bail!(
+                "idp.external.tenant: expected a tenant of the running mock IdP, found status {} for \"{tenant}\"",
+                res.status()
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether the run may create and replace the application's client.
+    pub fn may_register(&self) -> bool {
+        match self {
+            Self::Embedded { .. } => true,
+            Self::External { may_register, .. } => *may_register,
+        }
+    }
+
+    /// Creates or replaces the client, signing its ID tokens with `alg` (the tenant's
+    /// default when `None`); does nothing when the configuration forbids registering.
+    pub async fn register(&self, c: &ClientSection, alg: Option<Alg>) -> anyhow::Result<()> {
+        match self {
+            Self::Embedded { tenant, .. } => tenant
+                .put_client(client_of(c, alg))
+                .context("registering the client at the embedded mock IdP"),
+            Self::External {
+                admin,
+                tenant,
+                may_register,
+                http,
+                ..
+            } => {
+                if !*may_register {
+                    return Ok(());
+                }
+                // `Client` never serialises its secret, so the admin API body is written here.
+                let mut body = serde_json::json!({
+                    "client_id": c.client_id,
+                    "redirect_uris": c.redirect_uris,
+                    "response_types": c.response_types,
+                });
+                match &c.client_secret {
+                    Some(s) => body["client_secret"] = s.clone().into(),
+                    None => body["token_endpoint_auth_method"] = "none".into(),
+                }
+                if let Some(alg) = alg {
+                    body["id_token_signed_response_alg"] = serde_json::to_value(alg)?;
+                }
+                let res = http
+                    .put(format!("{admin}/tenants/{tenant}/clients/{}", c.client_id))
+                    .json(&body)
+                    .send()
+                    .await
+                    .context("registering the client over the admin API")?;
+                if !res.status().is_success() {
+                    let status = res.status();
+                    let text = res.text().await.unwrap_or_default();
+                    bail!(
+                        "registering the client: expected 2xx from the admin API, found {status}: {text}"
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The base URL of the server.
+    pub fn url(&self) -> String {
+        match self {
+            Self::Embedded { idp, .. } => idp.url(),
+            Self::External { url, .. } => url.as_str().trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The tenant's name.
+    pub fn tenant_name(&self) -> &str {
+        match self {
+            Self::Embedded { tenant, .. } => tenant.name(),
+            Self::External { tenant, .. } => tenant,
+        }
+    }
+
+    /// Removes every fault rule of the tenant.
+    pub async fn reset_faults(&self) -> anyhow::Result<()> {
+        match self {
+            Self::Embedded { tenant, .. } => {
+                tenant.clear_faults();
+                Ok(())
+            }
+            Self::External {
+                admin,
+                tenant,
+                http,
+                ..
+            } => {
+                http.delete(format!("{admin}/tenants/{tenant}/faults"))
+                    .send()
+                    .await
+                    .and_then(|r| r.error_for_status())
+                    .context("clearing faults over the admin API")?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds a fault rule.
+    pub async fn inject(&self, rule: FaultRule) -> anyhow::Result<()> {
+        match self {
+            Self::Embedded { tenant, .. } => {
+                tenant.inject(rule);
+                Ok(())
+            }
+            Self::External {
+                admin,
+                tenant,
+                http,
+                ..
+            } => {
+                http.post(format!("{admin}/tenants/{tenant}/faults"))
+                    .json(&rule)
+                    .send()
+                    .await
+                    .and_then(|r| r.error_for_status())
+                    .with_context(|| format!("injecting {} over the admin API", rule.fault))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The tenant's logged requests, oldest first.
+    pub async fn requests(&self) -> anyhow::Result<Vec<LoggedRequest>> {
+        let all = match self {
+            Self::Embedded { idp, .. } => idp.requests(),
+            Self::External { admin, http, .. } => http
+                .get(format!("{admin}/requests"))
+                .send()
+                .await
+                .and_then(|r| r.error_for_status())
+                .context("reading the request log over the admin API")?
+                .json()
+                .await
+                .context("reading the request log over the admin API")?,
+        };
+        let tenant = self.tenant_name();
+        Ok(all
+            .into_iter()
+            .filter(|r| r.tenant.as_deref() == Some(tenant))
+            .collect())
+    }
+}

@@ -1,0 +1,411 @@
+//! The outcome of a conformance run, cell by cell, and its three renderings: a table for the
+//! terminal, JUnit XML for CI and a JSON report.
+
+use std::fmt::Write as _;
+
+use mock_idp::catalog::{Expect, FlowKind};
+use serde::Serialize;
+
+/// The fault name of the cell that runs each flow without a fault.
+pub const BASELINE: &str = "baseline";
+
+/// What the application did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observed {
+    /// The success signal was seen.
+    Accepted,
+    /// It was not.
+    Rejected,
+}
+
+impl Observed {
+    /// Whether this is what `expect` asks for.
+    pub fn matches(self, expect: Expect) -> bool {
+        matches!(
+            (self, expect),
+            (Self::Accepted, Expect::Accept) | (Self::Rejected, Expect::Reject)
+        )
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+/// A cell's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Observed as expected and no forbidden call.
+    Pass,
+    /// Anything else.
+    Fail,
+    /// The runner could not arrange the fault; the reason says why.
+    Skipped,
+    /// The flow's baseline failed, so this cell would prove nothing.
+    NotMeaningful,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "FAIL",
+            Self::Skipped => "skipped",
+            Self::NotMeaningful => "not meaningful",
+        }
+    }
+}
+
+/// Token and userinfo calls the application made during the cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Calls {
+    /// Token endpoint requests.
+    pub token: usize,
+    /// Userinfo endpoint requests.
+    pub userinfo: usize,
+}
+
+/// One fault × flow (or a flow's baseline).
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    /// `<fault>::<flow>`.
+    pub name: String,
+    /// The fault's catalog name, or `baseline`.
+    pub fault: String,
+    /// The flow.
+    pub flow: FlowKind,
+    /// The catalog group (snake_case), or `baseline`.
+    pub group: String,
+    /// The certification test it mirrors.
+    pub mirrors: Option<String>,
+    /// The catalog's note on the entry (allowed alternatives, caveats).
+    pub note: Option<String>,
+    /// What a correct application does.
+    pub expected: Expect,
+    /// What this one did; absent when the cell did not run.
+    pub observed: Option<Observed>,
+    /// The verdict.
+    pub status: Status,
+    /// Calls seen in the IdP's request log.
+    pub calls: Calls,
+    /// Endpoints called although a correct application must not have.
+    pub forbidden_calls: Vec<String>,
+    /// Status of the page the browser stopped on.
+    pub landing_status: Option<u16>,
+    /// That page's URL, without query.
+    pub landing_url: Option<String>,
+    /// The application's error text, when its page shows one.
+    pub app_error: Option<String>,
+    /// Why the cell failed or was skipped.
+    pub reason: Option<String>,
+    /// Wall time of the cell.
+    pub duration_ms: u64,
+}
+
+impl Cell {
+    /// A cell that did not run.
+    pub fn not_run(
+        fault: &str,
+        flow: FlowKind,
+        group: String,
+        expected: Expect,
+        status: Status,
+        reason: String,
+    ) -> Self {
+        Self {
+            name: format!("{fault}::{flow}"),
+            fault: fault.to_owned(),
+            flow,
+            group,
+            mirrors: None,
+            note: None,
+            expected,
+            observed: None,
+            status,
+            calls: Calls::default(),
+            forbidden_calls: Vec::new(),
+            landing_status: None,
+            landing_url: None,
+            app_error: None,
+            reason: Some(reason),
+            duration_ms: 0,
+        }
+    }
+
+    fn calls_text(&self) -> String {
+        let mut parts = Vec::new();
+        for (name, n) in [
+            ("token", self.calls.token),
+            ("userinfo", self.calls.userinfo),
+        ] {
+            if n > 0 {
+                let mark = if self.forbidden_calls.iter().any(|f| f == name) {
+                    "!"
+                } else {
+                    ""
+                };
+                parts.push(format!("{name}{mark}"));
+            }
+        }
+        if parts.is_empty() {
+            "-".into()
+        } else {
+            parts.join(",")
+        }
+    }
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Summary {
+    /// Every cell.
+    pub cells: usize,
+    /// Passed.
+    pub passed: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Skipped.
+    pub skipped: usize,
+    /// Not meaningful.
+    pub not_meaningful: usize,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The mock IdP's base URL.
+    pub idp: String,
+    /// The tenant.
+    pub tenant: String,
+    /// The application's client id.
+    pub client_id: String,
+    /// Counts.
+    pub summary: Summary,
+    /// Every cell, baselines first per flow.
+    pub cells: Vec<Cell>,
+}
+
+impl Report {
+    /// Builds the report and its summary.
+    pub fn new(idp: String, tenant: String, client_id: String, cells: Vec<Cell>) -> Self {
+        let mut summary = Summary {
+            cells: cells.len(),
+            ..Summary::default()
+        };
+        for c in &cells {
+            match c.status {
+                Status::Pass => summary.passed += 1,
+                Status::Fail => summary.failed += 1,
+                Status::Skipped => summary.skipped += 1,
+                Status::NotMeaningful => summary.not_meaningful += 1,
+            }
+        }
+        Self {
+            idp,
+            tenant,
+            client_id,
+            summary,
+            cells,
+        }
+    }
+
+    /// Whether every cell that ran passed.
+    pub fn all_passed(&self) -> bool {
+        self.summary.failed == 0
+    }
+
+    /// A fixed-width table, one row per cell, then the summary.
+    pub fn table(&self) -> String {
+        let headers = [
+            "fault",
+            "flow",
+            "expected",
+            "observed",
+            "calls",
+            "result",
+            "app error / reason",
+        ];
+        let rows: Vec<[String; 7]> = self
+            .cells
+            .iter()
+            .map(|c| {
+                let detail = match (c.status, &c.app_error, &c.reason) {
+                    (Status::Pass, Some(e), _) => e.clone(),
+                    (_, Some(e), Some(r)) => format!("{r} ({e})"),
+                    (_, None, Some(r)) => r.clone(),
+                    (_, Some(e), None) => e.clone(),
+                    (_, None, None) => String::new(),
+                };
+                [
+                    c.fault.clone(),
+                    c.flow.to_string(),
+                    c.expected.as_str().to_owned(),
+                    c.observed.map_or("-", Observed::as_str).to_owned(),
+                    c.calls_text(),
+                    c.status.as_str().to_owned(),
+                    detail,
+                ]
+            })
+            .collect();
+        let mut widths = headers.map(str::len);
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let line = |out: &mut String, cells: &[&str]| {
+            let last = cells.len() - 1;
+            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+                if i == last {
+                    out.push_str(cell);
+                } else {
+                    let _ = write!(out, "{cell:<w$}  ");
+                }
+            }
+            out.truncate(out.trim_end().len());
+            out.push('\n');
+        };
+        line(&mut out, &headers);
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        line(
+            &mut out,
+            &rule.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        for row in &rows {
+            line(&mut out, &row.each_ref().map(String::as_str));
+        }
+        let s = self.summary;
+        let _ = writeln!(
+            out,
+            "\n{} cells: {} passed, {} failed, {} skipped, {} not meaningful",
+            s.cells, s.passed, s.failed, s.skipped, s.not_meaningful
+        );
+        if s.failed > 0 {
+            let failed: Vec<&str> = self
+                .cells
+                .iter()
+                .filter(|c| c.status == Status::Fail)
+                .map(|c| c.name.as_str())
+                .collect();
+            let _ = writeln!(out, "failed: {}", failed.join(" "));
+        }
+        out
+    }
+
+    /// JUnit XML: one `testcase` per cell named `<fault>::<flow>`, classname the group.
+    pub fn junit(&self) -> String {
+        let s = self.summary;
+        let total_ms: u64 = self.cells.iter().map(|c| c.duration_ms).sum();
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"harness check\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{}\">",
+            s.cells,
+            s.failed,
+            s.skipped + s.not_meaningful,
+            secs(total_ms)
+        );
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{}\">",
+            xml(&format!("fault catalog against client {}", self.client_id)),
+            s.cells,
+            s.failed,
+            s.skipped + s.not_meaningful,
+            secs(total_ms)
+        );
+        for c in &self.cells {
+            let _ = write!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
+                xml(&c.name),
+                xml(&c.group),
+                secs(c.duration_ms)
+            );
+            let reason = c.reason.clone().unwrap_or_default();
+            match c.status {
+                Status::Pass => out.push_str("/>\n"),
+                Status::Skipped | Status::NotMeaningful => {
+                    let _ = writeln!(
+                        out,
+                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                        xml(&reason)
+                    );
+                }
+                Status::Fail => {
+                    let observed = c.observed.map_or("not observed", Observed::as_str);
+                    let message = format!(
+                        "expected {}, observed {observed}{}",
+                        c.expected.as_str(),
+                        if c.forbidden_calls.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; forbidden calls: {}", c.forbidden_calls.join(", "))
+                        }
+                    );
+                    let detail = format!(
+                        "{reason}\nlanding: {} {}\napp error: {}\nmirrors: {}",
+                        c.landing_status.map_or("-".into(), |s| s.to_string()),
+                        c.landing_url.as_deref().unwrap_or("-"),
+                        c.app_error.as_deref().unwrap_or("-"),
+                        c.mirrors.as_deref().unwrap_or("-"),
+                    );
+                    let _ = writeln!(
+                        out,
+                        ">\n      <failure message=\"{}\" type=\"conformance\">{}</failure>\n    </testcase>",
+                        xml(&message),
+                        xml(&detail)
+                    );
+                }
+            }
+        }
+        out.push_str("  </testsuite>\n</testsuites>\n");
+        out
+    }
+
+    /// The JSON report.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
+fn secs(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.
+pub fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\t' | '\r' => out.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escapes_markup_and_drops_control_characters() {
+        assert_eq!(
+            xml("a<b & \"c\" 'd'>\u{1}"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;"
+        );
+    }
+}
