@@ -1,0 +1,82 @@
+//! Steps arranging the identity provider: its users, their claims, and its misbehaviour.
+
+use anyhow::{anyhow, bail};
+use mock_idp::User;
+use mock_idp::catalog::{Setup, catalog};
+
+use super::claim_value;
+use crate::scenario::vocabulary::Args;
+use crate::scenario::world::ScenarioWorld;
+
+fn person(name: &str) -> User {
+    User::new(name).claim("preferred_username", name)
+}
+
+/// `the identity provider has a user "alice" with verified email "…"`
+pub async fn user_with_verified_email(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.put_idp_user(person(a.get(0)).email(a.get(1), true))
+}
+
+/// `… with unverified email "…"`
+pub async fn user_with_unverified_email(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.put_idp_user(person(a.get(0)).email(a.get(1), false))
+}
+
+/// `the identity provider has a user "alice" with the claims:` (`claim | value` rows; a
+/// `sub` row fixes the subject).
+pub async fn user_with_claims(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let mut user = person(a.get(0));
+    for row in a.table()?.iter().skip(1) {
+        let [claim, value] = row.as_slice() else {
+            bail!("expected two columns (claim, value), found {}", row.len());
+        };
+        if claim == "sub" {
+            user = user.with_sub(value.trim());
+        } else {
+            user = user.claim(claim.trim(), claim_value(value));
+        }
+    }
+    w.put_idp_user(user)
+}
+
+/// `the identity provider sets the claim "family_name" of "alice" to Smith`
+pub async fn set_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let user = w.idp_user(a.get(1))?.claim(a.get(0), claim_value(a.get(2)));
+    w.put_idp_user(user)
+}
+
+/// `the identity provider removes the claim "email_verified" of "alice"`
+pub async fn remove_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let mut user = w.idp_user(a.get(1))?;
+    if user.claims.remove(a.get(0)).is_none() {
+        bail!(
+            "expected \"{}\" to have the claim \"{}\", found none",
+            a.get(1),
+            a.get(0)
+        );
+    }
+    w.put_idp_user(user)
+}
+
+/// `the identity provider misbehaves with "aud_changed"`: injects the catalog's fault into
+/// the current provider's tenant, with the arrangement the catalog asks for.
+pub async fn misbehaves(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let name = a.get(0);
+    let entry = catalog()
+        .into_iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| {
+            let names: Vec<String> = catalog().into_iter().map(|e| e.name).collect();
+            anyhow!("expected a fault of the catalog, found \"{name}\" (known: {names:?})")
+        })?;
+    match entry.setup {
+        Setup::None => {}
+        Setup::MaxAge => w.max_age = Some(300),
+    }
+    let provider = w
+        .current_provider
+        .clone()
+        .ok_or_else(|| anyhow!("expected a provider named by an earlier step, found none"))?;
+    w.tenant_of(&provider)?.inject(entry.fault);
+    Ok(())
+}

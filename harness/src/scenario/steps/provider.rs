@@ -1,0 +1,232 @@
+//! Steps arranging provider settings (the "OpenID Providers" form) and the administrator's
+//! save, autoconfiguration and validation.
+
+use anyhow::{anyhow, bail};
+use mock_idp::catalog::FlowKind;
+use relying_party::discovery;
+use serde_json::{Value, json};
+
+use super::{list, on};
+use crate::scenario::vocabulary::Args;
+use crate::scenario::world::{AdminOutcome, ScenarioWorld};
+
+/// A flow as a scenario names it: the form's words ("hybrid flow with form_post"), the
+/// form's label ("Hybrid Flow (Form Post)") or the settings' name ("hybrid_form_post").
+pub fn parse_flow(text: &str) -> anyhow::Result<FlowKind> {
+    let words = text
+        .to_ascii_lowercase()
+        .replace(['(', ')'], " ")
+        .replace(['_', '-'], " ")
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "flow" | "with" | "the"))
+        .collect::<Vec<_>>()
+        .join("_");
+    let name = match words.as_str() {
+        "code" | "authorization_code" => "authorization_code",
+        "implicit_form_post" | "implicit_formpost" => "implicit_form_post",
+        "implicit_fragment" => "implicit_fragment",
+        "hybrid_form_post" | "hybrid_formpost" => "hybrid_form_post",
+        "hybrid_fragment" => "hybrid_fragment",
+        _ => "",
+    };
+    FlowKind::parse(name).ok_or_else(|| {
+        anyhow!(
+            "expected one of the five flows (e.g. \"hybrid flow with form_post\"), found \"{text}\""
+        )
+    })
+}
+
+/// `provider "Contoso" uses the hybrid flow with form_post`
+pub async fn uses_flow(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let flow = parse_flow(a.get(1))?;
+    w.provider(a.get(0))?;
+    w.set("flow", json!(flow.as_str()))
+}
+
+/// `provider "Contoso" uses the response type "code id_token token"`
+pub async fn uses_response_type(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.provider(a.get(0))?;
+    w.set("response_type", json!(a.get(1)))
+}
+
+/// `provider "Contoso" is a Microsoft Entra ID tenant`
+pub async fn is_entra(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.make_entra(a.get(0))
+}
+
+/// `provider "Contoso" trusts xms_edov for email verification: off`
+pub async fn trusts_edov(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let draft = w.provider(a.get(0))?;
+    if draft.settings.get("entra").is_none() {
+        bail!("expected an Entra ID provider, found a standard one");
+    }
+    draft.settings["entra"]["trust_xms_edov"] = json!(on(a.get(1)));
+    draft.dirty = true;
+    Ok(())
+}
+
+/// `provider "Contoso" identifies users by the claim "oid"`
+pub async fn identity_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.provider(a.get(0))?;
+    w.set("identity_claim", json!(a.get(1)))
+}
+
+/// `provider "Contoso" requests the identity scopes "email, profile"`
+pub async fn identity_scopes(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.provider(a.get(0))?;
+    w.set("identity_scopes", json!(list(a.get(1))))
+}
+
+/// `provider "Contoso" has the issuer "{issuer}/"`: `{issuer}` stands for the mock IdP
+/// tenant's issuer, `{host}` for its `127.0.0.1:port`.
+pub async fn issuer(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let tenant = w.provider(a.get(0))?.tenant.clone();
+    let real = w.tenant_issuer(&tenant)?;
+    let host = url::Url::parse(&real)?
+        .host_str()
+        .map(str::to_owned)
+        .unwrap_or_default();
+    let port = url::Url::parse(&real)?.port().unwrap_or_default();
+    let value = a
+        .get(1)
+        .replace("{issuer}", &real)
+        .replace("{host}", &format!("{host}:{port}"));
+    w.set("issuer", json!(value))
+}
+
+/// `the administrator sets the token endpoint of "Contoso" to "…"`: changes the stored
+/// setting without autoconfiguration.
+pub async fn endpoint(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let field = match a.get(0) {
+        "authorization" => "authorization_endpoint",
+        "token" => "token_endpoint",
+        "userinfo" => "userinfo_endpoint",
+        "jwks" | "jwk set" => "jwks_uri",
+        other => bail!(
+            "expected authorization, token, userinfo or jwks as the endpoint, found \"{other}\""
+        ),
+    };
+    let provider = a.get(1).to_owned();
+    w.save_changed().await?;
+    let mut settings = w.settings_of(&provider)?;
+    let mut value = serde_json::to_value(&settings)?;
+    value[field] = json!(a.get(2));
+    settings = serde_json::from_value(value)?;
+    if let AdminOutcome::Refused { problems, .. } = w.store(&provider, &settings)? {
+        bail!(
+            "expected the changed endpoint to be saved, found: {}",
+            problems.join("; ")
+        );
+    }
+    Ok(())
+}
+
+/// `the administrator saves provider "Contoso"` (autoconfiguration, then save).
+pub async fn save(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.save(a.get(0)).await.map(drop)
+}
+
+/// `the administrator validates provider "Contoso"` (the stored settings against the
+/// provider's metadata).
+pub async fn validate(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.save_changed().await?;
+    let stored =
+        w.rp.rp
+            .provider(a.get(0))
+            .ok_or_else(|| anyhow!("expected stored settings for \"{}\", found none", a.get(0)))?;
+    let findings = match discovery::fetch(&reqwest::Client::new(), &stored.issuer).await {
+        Ok(meta) => discovery::validate(&meta, &stored),
+        Err(f) => vec![f],
+    };
+    w.findings = Some(findings);
+    Ok(())
+}
+
+fn admin(w: &ScenarioWorld) -> anyhow::Result<&AdminOutcome> {
+    w.last_admin
+        .as_ref()
+        .ok_or_else(|| anyhow!("expected an administrator action by an earlier step, found none"))
+}
+
+/// `the settings are saved`
+pub async fn saved(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+    match admin(w)? {
+        AdminOutcome::Accepted => Ok(()),
+        AdminOutcome::Refused { code, problems } => bail!(
+            "expected the settings to be saved, found them refused ({code}): {}",
+            problems.join("; ")
+        ),
+    }
+}
+
+/// `the settings are refused because "expected no query component"`
+pub async fn refused(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    match admin(w)? {
+        AdminOutcome::Accepted => bail!(
+            "expected the settings to be refused because \"{}\", found them saved",
+            a.get(0)
+        ),
+        AdminOutcome::Refused { problems, .. } => {
+            if problems.iter().any(|p| p.contains(a.get(0))) {
+                Ok(())
+            } else {
+                bail!(
+                    "expected a problem mentioning \"{}\", found: {}",
+                    a.get(0),
+                    problems.join("; ")
+                )
+            }
+        }
+    }
+}
+
+/// `autoconfiguration fills the endpoints of "Contoso" from the provider's metadata`
+pub async fn autoconfigured(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let stored =
+        w.rp.rp
+            .provider(a.get(0))
+            .ok_or_else(|| anyhow!("expected stored settings for \"{}\", found none", a.get(0)))?;
+    let meta = discovery::fetch(&reqwest::Client::new(), &stored.issuer)
+        .await
+        .map_err(|f| anyhow!("{}: {}", f.code, f.message))?;
+    let stored = serde_json::to_value(&stored)?;
+    for field in [
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+    ] {
+        let published = meta.get(field).cloned().unwrap_or(Value::Null);
+        if stored.get(field) != Some(&published) {
+            bail!(
+                "expected {field} {published} as the metadata publishes, found {}",
+                stored.get(field).cloned().unwrap_or(Value::Null)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn findings(w: &ScenarioWorld) -> anyhow::Result<&[discovery::Finding]> {
+    w.findings
+        .as_deref()
+        .ok_or_else(|| anyhow!("expected a validation by an earlier step, found none"))
+}
+
+/// `validation reports "settings.endpoint_mismatch"`
+pub async fn validation_reports(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let found = findings(w)?;
+    if found.iter().any(|f| f.code == a.get(0)) {
+        return Ok(());
+    }
+    bail!("expected the finding \"{}\", found {found:?}", a.get(0))
+}
+
+/// `validation reports no problem`
+pub async fn validation_clean(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+    let found = findings(w)?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    bail!("expected no finding, found {found:?}")
+}

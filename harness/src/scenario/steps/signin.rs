@@ -1,0 +1,38 @@
+//! Steps that sign people in and out, the way a browser would.
+
+use anyhow::bail;
+
+use crate::scenario::vocabulary::Args;
+use crate::scenario::world::ScenarioWorld;
+
+/// `"alice" signs in through "Contoso"` (she names herself to the provider, so no login
+/// page is needed).
+pub async fn signs_in(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.sign_in(a.get(0), a.get(1), true).await
+}
+
+/// `"alice" signs in through "Contoso" with max_age 0`
+pub async fn signs_in_with_max_age(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.max_age = Some(a.get(2).parse()?);
+    w.sign_in(a.get(0), a.get(1), true).await
+}
+
+/// `she signs out of the application`
+pub async fn signs_out(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+    let person = w.person()?;
+    let landing = w.open(&person, "/logout").await?;
+    if landing.status != 200 {
+        bail!(
+            "expected the sign-out page, found status {}",
+            landing.status
+        );
+    }
+    Ok(())
+}
+
+/// `she signs in through "Contoso" again without naming herself`: the provider decides from
+/// its own session who she is.
+pub async fn signs_in_again_unnamed(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let person = w.person()?;
+    w.sign_in(&person, a.get(1), false).await
+}
