@@ -27,3 +27,119 @@ Feature: Every flow signs in, settings come from the provider's metadata, issuer
       | implicit flow with fragment |
       | hybrid flow with form_post  |
       | hybrid flow with fragment   |
+
+  Scenario Outline: Each response type of a flow's family signs in (<flow>, <response type>)
+    Given provider "Acme" uses the <flow>
+    And provider "Acme" uses the response type "<response type>"
+    And automatic creation of users is on with the user type "employee"
+    When "alice" signs in through "Acme"
+    Then she is signed in as the new external user "Acme:alice"
+
+    Examples:
+      | flow                         | response type       |
+      | implicit flow with fragment  | id_token            |
+      | implicit flow with form_post | id_token token      |
+      | hybrid flow with form_post   | code token          |
+      | hybrid flow with fragment    | code id_token token |
+
+  Scenario: A response type outside the flow's family is refused when saving
+    Given provider "Acme" uses the authorization code flow
+    And provider "Acme" uses the response type "id_token"
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "expected one of code for Authorization Code Flow"
+
+  Scenario: An Entra ID tenant signs in with the hybrid flow and form_post
+    Given the identity provider has a user "megan" with verified email "megan@contoso.test"
+    And provider "Contoso" is a Microsoft Entra ID tenant
+    And provider "Contoso" uses the hybrid flow with form_post
+    And automatic creation of users is on with the user type "employee"
+    When "megan" signs in through "Contoso"
+    Then she is signed in
+
+  Scenario: A sign-in with max_age checks the time of authentication
+    Given provider "Acme" uses the hybrid flow with fragment
+    And automatic creation of users is on with the user type "employee"
+    When "alice" signs in through "Acme" with max_age 300
+    Then she is signed in as the new external user "Acme:alice"
+
+  Scenario: Autoconfiguration fills the endpoints from the discovery document
+    Given provider "Acme" uses the hybrid flow with fragment
+    When the administrator saves provider "Acme"
+    Then the settings are saved
+    And autoconfiguration fills the endpoints of "Acme" from the provider's metadata
+
+  Scenario: Autoconfiguration refuses a document whose issuer differs from the configured one
+    # Discovery compares the issuer byte for byte: a trailing slash is a different issuer.
+    Given provider "Acme" has the issuer "{issuer}/"
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "discovery.issuer_mismatch"
+
+  Scenario: Autoconfiguration reports a provider without a discovery document
+    Given provider "Acme" has the issuer "http://{host}/nowhere"
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "discovery.unreachable"
+
+  Scenario: Validation finds nothing wrong with autoconfigured settings
+    Given provider "Acme" uses the authorization code flow
+    When the administrator validates provider "Acme"
+    Then validation reports no problem
+
+  Scenario Outline: Validation reports each endpoint that differs from the metadata (<endpoint>)
+    Given provider "Acme" uses the hybrid flow with form_post
+    And the administrator sets the <endpoint> endpoint of "Acme" to "http://{host}/elsewhere"
+    When the administrator validates provider "Acme"
+    Then validation reports "settings.endpoint_mismatch"
+
+    Examples:
+      | endpoint      |
+      | authorization |
+      | token         |
+      | userinfo      |
+      | jwks          |
+
+  Scenario Outline: The token endpoint is required by the <flow> only
+    Given provider "Acme" uses the <flow>
+    And the administrator sets the token endpoint of "Acme" to ""
+    When the administrator validates provider "Acme"
+    Then validation reports no problem
+
+    Examples:
+      | flow                         |
+      | implicit flow with form_post |
+      | implicit flow with fragment  |
+
+  Scenario Outline: A code or hybrid flow without a token endpoint is refused (<flow>)
+    Given provider "Acme" uses the <flow>
+    And automatic creation of users is on with the user type "employee"
+    And "alice" signs in through "Acme"
+    When the administrator sets the token endpoint of "Acme" to ""
+    Then the settings are refused because "needs one"
+
+    Examples:
+      | flow                       |
+      | authorization code flow    |
+      | hybrid flow with fragment  |
+
+  Scenario Outline: Issuer rules: <rule>
+    Given provider "Acme" has the issuer "<issuer>"
+    When the administrator saves provider "Acme" without autoconfiguration
+    Then the settings are refused because "<problem>"
+
+    Examples:
+      | rule                       | issuer                                | problem                         |
+      | https only                 | http://login.example.com/acme         | expected https                  |
+      | no other scheme            | ftp://login.example.com/acme          | expected the https scheme       |
+      | no query component         | https://login.example.com/acme?x=1    | expected no query component     |
+      | no fragment component      | https://login.example.com/acme#part   | expected no fragment component  |
+      | a host                     | https:///acme                         | expected                        |
+      | no user name or password   | https://me:pw@login.example.com/acme  | expected no user name or password |
+
+  Scenario: An https issuer with a port and a path passes the issuer rules
+    Given provider "Acme" has the issuer "https://login.example.com:8443/tenants/acme"
+    When the administrator saves provider "Acme" without autoconfiguration
+    Then no problem concerns the issuer
+
+  Scenario: The issuer is case-sensitive
+    Given provider "Acme" has the issuer "http://{host}/ACME"
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "discovery."

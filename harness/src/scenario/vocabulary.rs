@@ -4,7 +4,7 @@
 //!
 //! A phrase is plain text with placeholders: `"{name}"` takes any quoted text, `{state}`
 //! takes `on` or `off`, `{n}` a number, `{pronoun}` she, he or they, `{whom}` herself,
-//! himself or themselves, `{field}`, `{endpoint}` and `{kind}` lowercase words, and any other
+//! himself or themselves, `{field}`, `{endpoint}` and `{kind}` lowercase words, `{flow}` words and brackets, and any other
 //! bare `{name}` any text.
 
 use cucumber::step::{Collection, Context};
@@ -84,6 +84,7 @@ pub fn compile(phrase: &str) -> Regex {
             ("pronoun", false) => "(she|he|they)",
             ("whom", false) => "(herself|himself|themselves)",
             ("field" | "endpoint" | "kind", false) => "([a-z_ ]+)",
+            ("flow", false) => "([A-Za-z_ ()]+)",
             _ => "(.+)",
         });
         rest = &rest[close + 1..];
@@ -188,9 +189,12 @@ vocabulary! {
     [Given, When] "the administrator sets the {endpoint} endpoint of \"{provider}\" to \"{url}\""
         => steps::provider::endpoint;
     [When] "the administrator saves provider \"{provider}\"" => steps::provider::save;
+    [When] "the administrator saves provider \"{provider}\" without autoconfiguration"
+        => steps::provider::save_as_typed;
     [When] "the administrator validates provider \"{provider}\"" => steps::provider::validate;
     [Then] "the settings are saved" => steps::provider::saved;
     [Then] "the settings are refused because \"{text}\"" => steps::provider::refused;
+    [Then] "no problem concerns the {field}" => steps::provider::no_problem_with;
     [Then] "autoconfiguration fills the endpoints of \"{provider}\" from the provider's metadata"
         => steps::provider::autoconfigured;
     [Then] "validation reports \"{code}\"" => steps::provider::validation_reports;
@@ -228,7 +232,7 @@ vocabulary! {
     [Given, When] "\"{person}\" signs in through \"{provider}\"" => steps::signin::signs_in;
     [When] "\"{person}\" signs in through \"{provider}\" with max_age {n}"
         => steps::signin::signs_in_with_max_age;
-    [When] "{pronoun} signs out of the application" => steps::signin::signs_out;
+    [Given, When] "{pronoun} signs out of the application" => steps::signin::signs_out;
     [When] "{pronoun} signs in through \"{provider}\" again without naming {whom}"
         => steps::signin::signs_in_again_unnamed;
     // Outcomes.
@@ -252,7 +256,7 @@ vocabulary! {
     [Then] "the user \"{username}\" is an {kind} user" => steps::outcome::kind;
     [Then] "the user \"{username}\" is of type \"{user_type}\"" => steps::outcome::user_type;
     [Then] "the user \"{username}\" has the {field} \"{value}\"" => steps::outcome::field;
-    [Then] "the user \"{username}\" has no {field}" => steps::outcome::no_field;
+    [Then] "the user \"{username}\" has an empty {field}" => steps::outcome::no_field;
     [Then] "the user \"{username}\" has the roles \"{roles}\" in \"{entity}\""
         => steps::outcome::roles_in;
     [Then] "the user \"{username}\" has no roles" => steps::outcome::no_roles;

@@ -8,24 +8,20 @@ use super::claim_value;
 use crate::scenario::vocabulary::Args;
 use crate::scenario::world::ScenarioWorld;
 
-fn person(name: &str) -> User {
-    User::new(name).claim("preferred_username", name)
-}
-
 /// `the identity provider has a user "alice" with verified email "…"`
 pub async fn user_with_verified_email(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
-    w.put_idp_user(person(a.get(0)).email(a.get(1), true))
+    w.put_idp_user(User::new(a.get(0)).email(a.get(1), true))
 }
 
 /// `… with unverified email "…"`
 pub async fn user_with_unverified_email(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
-    w.put_idp_user(person(a.get(0)).email(a.get(1), false))
+    w.put_idp_user(User::new(a.get(0)).email(a.get(1), false))
 }
 
 /// `the identity provider has a user "alice" with the claims:` (`claim | value` rows; a
 /// `sub` row fixes the subject).
 pub async fn user_with_claims(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
-    let mut user = person(a.get(0));
+    let mut user = User::new(a.get(0));
     for row in a.table()?.iter().skip(1) {
         let [claim, value] = row.as_slice() else {
             bail!("expected two columns (claim, value), found {}", row.len());

@@ -233,7 +233,7 @@ pub async fn field(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `the user "alice" has no phone`
+/// `the user "alice" has an empty phone`
 pub async fn no_field(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     let user = w.app_user(a.get(0))?;
     if let Some(v) = field_of(&user, a.get(1))? {

@@ -6,7 +6,7 @@ use mock_idp::catalog::FlowKind;
 use relying_party::discovery;
 use serde_json::{Value, json};
 
-use super::{list, on};
+use super::{column_key, list, on};
 use crate::scenario::vocabulary::Args;
 use crate::scenario::world::{AdminOutcome, ScenarioWorld};
 
@@ -77,25 +77,28 @@ pub async fn identity_scopes(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<(
     w.set("identity_scopes", json!(list(a.get(1))))
 }
 
-/// `provider "Contoso" has the issuer "{issuer}/"`: `{issuer}` stands for the mock IdP
-/// tenant's issuer, `{host}` for its `127.0.0.1:port`.
-pub async fn issuer(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
-    let tenant = w.provider(a.get(0))?.tenant.clone();
+/// Replaces `{issuer}` with the issuer of the provider's mock IdP tenant and `{host}` with
+/// its `127.0.0.1:port`, so scenarios can name URLs near the real ones.
+fn near_real(w: &mut ScenarioWorld, provider: &str, text: &str) -> anyhow::Result<String> {
+    let tenant = w.provider(provider)?.tenant.clone();
     let real = w.tenant_issuer(&tenant)?;
-    let host = url::Url::parse(&real)?
-        .host_str()
-        .map(str::to_owned)
-        .unwrap_or_default();
-    let port = url::Url::parse(&real)?.port().unwrap_or_default();
-    let value = a
-        .get(1)
-        .replace("{issuer}", &real)
-        .replace("{host}", &format!("{host}:{port}"));
+    let url = url::Url::parse(&real)?;
+    let host = format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port().unwrap_or_default()
+    );
+    Ok(text.replace("{issuer}", &real).replace("{host}", &host))
+}
+
+/// `provider "Contoso" has the issuer "{issuer}/"`
+pub async fn issuer(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let value = near_real(w, a.get(0), a.get(1))?;
     w.set("issuer", json!(value))
 }
 
-/// `the administrator sets the token endpoint of "Contoso" to "…"`: changes the stored
-/// setting without autoconfiguration.
+/// `the administrator sets the token endpoint of "Contoso" to "…"`: saves the changed
+/// setting without autoconfiguration; the outcome is checked by later steps.
 pub async fn endpoint(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     let field = match a.get(0) {
         "authorization" => "authorization_endpoint",
@@ -110,20 +113,25 @@ pub async fn endpoint(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     w.save_changed().await?;
     let mut settings = w.settings_of(&provider)?;
     let mut value = serde_json::to_value(&settings)?;
-    value[field] = json!(a.get(2));
+    // An empty URL clears the field, as emptying the box on the form does.
+    value[field] = match a.get(2) {
+        "" => Value::Null,
+        url => json!(near_real(w, &provider, url)?),
+    };
     settings = serde_json::from_value(value)?;
-    if let AdminOutcome::Refused { problems, .. } = w.store(&provider, &settings)? {
-        bail!(
-            "expected the changed endpoint to be saved, found: {}",
-            problems.join("; ")
-        );
-    }
-    Ok(())
+    w.store(&provider, &settings).map(drop)
 }
 
 /// `the administrator saves provider "Contoso"` (autoconfiguration, then save).
 pub async fn save(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     w.save(a.get(0)).await.map(drop)
+}
+
+/// `the administrator saves provider "Contoso" without autoconfiguration`: the settings as
+/// typed, checked by the relying party's rules.
+pub async fn save_as_typed(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let settings = w.settings_of(a.get(0))?;
+    w.store(a.get(0), &settings).map(drop)
 }
 
 /// `the administrator validates provider "Contoso"` (the stored settings against the
@@ -178,6 +186,17 @@ pub async fn refused(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// `no problem concerns the issuer`
+pub async fn no_problem_with(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let field = format!("{}:", column_key(a.get(0)));
+    if let AdminOutcome::Refused { problems, .. } = admin(w)?
+        && let Some(p) = problems.iter().find(|p| p.starts_with(&field))
+    {
+        bail!("expected no problem with the {}, found \"{p}\"", a.get(0));
+    }
+    Ok(())
 }
 
 /// `autoconfiguration fills the endpoints of "Contoso" from the provider's metadata`
