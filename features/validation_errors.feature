@@ -240,6 +240,7 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
       | kid_absent                    | hybrid flow with form_post   |
       | kid_absent                    | hybrid flow with fragment    |
 
+  @oidcc-client-test-invalid-aud
   Scenario Outline: A refused front-channel ID token ends the <flow> before any back-channel call
     Given provider "Acme" uses the <flow>
     And the identity provider misbehaves with "aud_changed"
@@ -255,6 +256,7 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
       | hybrid flow with form_post   |
       | hybrid flow with fragment    |
 
+  @oidcc-client-test-userinfo-invalid-sub
   Scenario: A refused userinfo response is not used
     Given provider "Acme" uses the authorization code flow
     And the identity provider misbehaves with "userinfo_sub_changed"
