@@ -88,7 +88,12 @@ fn cells() -> Vec<Cell> {
             };
             for row in rows {
                 let steps: Vec<String> = all.iter().map(|s| substitute(s, header, row)).collect();
-                let tags = scenario.tags.iter().chain(&examples.tags).cloned().collect();
+                let tags = scenario
+                    .tags
+                    .iter()
+                    .chain(&examples.tags)
+                    .cloned()
+                    .collect();
                 out.extend(cell(&substitute(&scenario.name, header, row), &steps, tags));
             }
         }
@@ -117,7 +122,10 @@ fn every_catalog_cell_has_a_scenario_with_its_expectation_and_tag() {
                     }
                     (Expect::Accept, Outcome::Accepted) => {}
                     (expect, outcome) => {
-                        panic!("{}: the catalog expects {expect:?}, found {outcome:?}", c.name)
+                        panic!(
+                            "{}: the catalog expects {expect:?}, found {outcome:?}",
+                            c.name
+                        )
                     }
                 }
                 if let Some(test) = entry.mirrors {
