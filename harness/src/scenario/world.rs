@@ -420,13 +420,10 @@ impl ScenarioWorld {
             out.push_str("\n  (none)");
         }
         for r in records {
-            let _ = write!(
-                out,
-                "\n  {} {}: {}",
-                if r.ok { "ok" } else { "refused" },
-                r.code.as_deref().unwrap_or("-"),
-                r.message
-            );
+            let _ = match &r.code {
+                Some(code) => write!(out, "\n  refused {code}: {}", r.message),
+                None => write!(out, "\n  {}", r.message),
+            };
         }
         out
     }
