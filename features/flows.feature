@@ -143,3 +143,72 @@ Feature: Every flow signs in, settings come from the provider's metadata, issuer
     Given provider "Acme" has the issuer "http://{host}/ACME"
     When the administrator saves provider "Acme"
     Then the settings are refused because "discovery."
+
+  Scenario: The sign-in page offers active providers by their display name and icon
+    Given provider "Acme" uses the authorization code flow
+    And provider "Acme" shows the icon "https://cdn.example.com/acme.png"
+    And provider "Globex" uses the implicit flow with fragment
+    And provider "Globex" is inactive
+    Then the sign-in page offers "Acme"
+    And the sign-in page shows the icon "https://cdn.example.com/acme.png" beside "Acme"
+    And the sign-in page does not offer "Globex"
+
+  Scenario: An inactive provider refuses sign-ins
+    Given provider "Acme" uses the authorization code flow
+    And provider "Acme" is inactive
+    When "alice" signs in through "Acme"
+    Then the sign-in is refused with "provider.unavailable"
+    And nothing is stored
+
+  Scenario: Renaming a provider keeps the users bound to it
+    Given provider "Acme" uses the authorization code flow
+    And automatic creation of users is on with the user type "employee"
+    And "alice" signs in through "Acme"
+    When the administrator renames provider "Acme" to "Acme Corporation"
+    And "alice" signs in through "Acme Corporation"
+    Then she is signed in as "Acme:alice"
+    And the application has 1 users
+    And the sign-in page offers "Acme Corporation"
+    And the sign-in page does not offer "Acme"
+
+  Scenario: The redirect URI to register is the application's callback
+    Then the redirect URI to register at the provider is the application's callback
+
+  Scenario: The administrator can view the provider's metadata
+    Given provider "Acme" uses the hybrid flow with form_post
+    Then the provider metadata of "Acme" shows its issuer and endpoints
+
+  Scenario Outline: The <flow> needs the client secret
+    Given provider "Acme" uses the <flow>
+    And provider "Acme" has no client secret
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "expected a client secret"
+
+    Examples:
+      | flow                       |
+      | authorization code flow    |
+      | hybrid flow with form_post |
+      | hybrid flow with fragment  |
+
+  Scenario Outline: The <flow> signs in without a client secret
+    Given provider "Acme" uses the <flow>
+    And provider "Acme" has no client secret
+    And automatic creation of users is on with the user type "employee"
+    When "alice" signs in through "Acme"
+    Then she is signed in as the new external user "Acme:alice"
+
+    Examples:
+      | flow                         |
+      | implicit flow with form_post |
+      | implicit flow with fragment  |
+
+  Scenario: Identity scopes are email and profile only
+    Given provider "Acme" requests the identity scopes "email, phone"
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "expected email and/or profile, found"
+
+  Scenario: The oid identity claim needs the profile scope
+    Given provider "Acme" identifies users by the claim "oid"
+    And provider "Acme" requests the identity scopes "email"
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "Entra ID sends oid only with the profile scope"

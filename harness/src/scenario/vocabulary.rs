@@ -180,6 +180,9 @@ vocabulary! {
         => steps::provider::is_entra;
     [Given] "provider \"{provider}\" trusts xms_edov for email verification: {state}"
         => steps::provider::trusts_edov;
+    [Given] "provider \"{provider}\" is inactive" => steps::provider::inactive;
+    [Given] "provider \"{provider}\" has no client secret" => steps::provider::no_secret;
+    [Given] "provider \"{provider}\" shows the icon \"{url}\"" => steps::provider::icon;
     [Given] "provider \"{provider}\" identifies users by the claim \"{claim}\""
         => steps::provider::identity_claim;
     [Given] "provider \"{provider}\" requests the identity scopes \"{scopes}\""
@@ -191,9 +194,19 @@ vocabulary! {
     [When] "the administrator saves provider \"{provider}\"" => steps::provider::save;
     [When] "the administrator saves provider \"{provider}\" without autoconfiguration"
         => steps::provider::save_as_typed;
+    [When] "the administrator renames provider \"{provider}\" to \"{name}\""
+        => steps::provider::rename;
     [When] "the administrator validates provider \"{provider}\"" => steps::provider::validate;
     [Then] "the settings are saved" => steps::provider::saved;
     [Then] "the settings are refused because \"{text}\"" => steps::provider::refused;
+    [Then] "the sign-in page offers \"{provider}\"" => steps::provider::offered;
+    [Then] "the sign-in page does not offer \"{provider}\"" => steps::provider::not_offered;
+    [Then] "the sign-in page shows the icon \"{url}\" beside \"{provider}\""
+        => steps::provider::offered_with_icon;
+    [Then] "the redirect URI to register at the provider is the application's callback"
+        => steps::provider::redirect_uri;
+    [Then] "the provider metadata of \"{provider}\" shows its issuer and endpoints"
+        => steps::provider::metadata;
     [Then] "no problem concerns the {field}" => steps::provider::no_problem_with;
     [Then] "autoconfiguration fills the endpoints of \"{provider}\" from the provider's metadata"
         => steps::provider::autoconfigured;

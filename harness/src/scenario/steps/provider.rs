@@ -65,6 +65,24 @@ pub async fn trusts_edov(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `provider "Contoso" is inactive`
+pub async fn inactive(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.provider(a.get(0))?;
+    w.set("active", json!(false))
+}
+
+/// `provider "Contoso" has no client secret`
+pub async fn no_secret(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.provider(a.get(0))?;
+    w.set("client_secret", Value::Null)
+}
+
+/// `provider "Contoso" shows the icon "https://…/contoso.png"`
+pub async fn icon(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.provider(a.get(0))?;
+    w.set("icon", json!(a.get(1)))
+}
+
 /// `provider "Contoso" identifies users by the claim "oid"`
 pub async fn identity_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     w.provider(a.get(0))?;
@@ -132,6 +150,120 @@ pub async fn save(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 pub async fn save_as_typed(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     let settings = w.settings_of(a.get(0))?;
     w.store(a.get(0), &settings).map(drop)
+}
+
+/// `the administrator renames provider "Contoso" to "Contoso Ltd"`, through the admin API.
+pub async fn rename(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.save_changed().await?;
+    let (old, new) = (a.get(0), a.get(1));
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/admin/providers/{old}/rename", w.rp.url))
+        .json(&json!({ "name": new }))
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        bail!(
+            "expected the provider renamed, found status {}: {}",
+            res.status(),
+            res.text().await.unwrap_or_default()
+        );
+    }
+    let mut draft = w
+        .providers
+        .remove(old)
+        .ok_or_else(|| anyhow!("expected a provider \"{old}\", found none"))?;
+    draft.settings["name"] = json!(new);
+    w.providers.insert(new.to_owned(), draft);
+    w.current_provider = Some(new.to_owned());
+    Ok(())
+}
+
+async fn admin_get(w: &ScenarioWorld, path: &str) -> anyhow::Result<Value> {
+    let res = reqwest::get(format!("{}{path}", w.rp.url)).await?;
+    let status = res.status();
+    let body: Value = res.json().await?;
+    if !status.is_success() {
+        bail!("expected an answer from the admin API at {path}, found {status}: {body}");
+    }
+    Ok(body)
+}
+
+/// `the sign-in page offers "Contoso"`
+pub async fn offered(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.save_changed().await?;
+    let page = sign_in_page(w).await?;
+    if !page.contains(&format!("Sign in with {}</a>", a.get(0))) {
+        bail!(
+            "expected the sign-in page to offer \"{}\", found:\n{page}",
+            a.get(0)
+        );
+    }
+    Ok(())
+}
+
+/// `the sign-in page does not offer "Contoso"`
+pub async fn not_offered(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.save_changed().await?;
+    let page = sign_in_page(w).await?;
+    if page.contains(&format!("Sign in with {}</a>", a.get(0))) {
+        bail!(
+            "expected the sign-in page not to offer \"{}\", found:\n{page}",
+            a.get(0)
+        );
+    }
+    Ok(())
+}
+
+/// `the sign-in page shows the icon "https://…" beside "Contoso"`
+pub async fn offered_with_icon(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.save_changed().await?;
+    let page = sign_in_page(w).await?;
+    let want = format!(
+        "<img src=\"{}\" alt=\"\"/>Sign in with {}</a>",
+        a.get(0),
+        a.get(1)
+    );
+    if !page.contains(&want) {
+        bail!(
+            "expected the icon {} beside \"{}\", found:\n{page}",
+            a.get(0),
+            a.get(1)
+        );
+    }
+    Ok(())
+}
+
+async fn sign_in_page(w: &ScenarioWorld) -> anyhow::Result<String> {
+    Ok(reqwest::get(format!("{}/", w.rp.url)).await?.text().await?)
+}
+
+/// `the redirect URI to register at the provider is the application's callback`
+pub async fn redirect_uri(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+    let shown = admin_get(w, "/api/admin/redirect-uri").await?;
+    let want = format!("{}/callback", w.rp.url);
+    if shown["redirect_uri"] != json!(want) {
+        bail!(
+            "expected the redirect URI {want}, found {}",
+            shown["redirect_uri"]
+        );
+    }
+    Ok(())
+}
+
+/// `the provider metadata of "Contoso" shows its issuer and endpoints`
+pub async fn metadata(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.save_changed().await?;
+    let meta = admin_get(w, &format!("/api/admin/providers/{}/metadata", a.get(0))).await?;
+    let issuer = w.settings_of(a.get(0))?.issuer;
+    if meta["issuer"] != json!(issuer) {
+        bail!("expected the issuer {issuer}, found {}", meta["issuer"]);
+    }
+    for field in ["authorization_endpoint", "token_endpoint", "jwks_uri"] {
+        if !meta[field].is_string() {
+            bail!("expected {field} in the metadata, found {}", meta[field]);
+        }
+    }
+    Ok(())
 }
 
 /// `the administrator validates provider "Contoso"` (the stored settings against the
