@@ -212,3 +212,30 @@ Feature: Every flow signs in, settings come from the provider's metadata, issuer
     And provider "Acme" requests the identity scopes "email"
     When the administrator saves provider "Acme"
     Then the settings are refused because "Entra ID sends oid only with the profile scope"
+
+  Scenario Outline: ID tokens signed with <alg> are accepted when the settings allow it
+    Given provider "Acme" uses the hybrid flow with fragment
+    And provider "Acme" accepts the signing algorithms "<alg>"
+    And the identity provider signs the relying party's ID tokens with <alg>
+    And automatic creation of users is on with the user type "employee"
+    When "alice" signs in through "Acme"
+    Then she is signed in as the new external user "Acme:alice"
+
+    Examples:
+      | alg   |
+      | RS256 |
+      | ES256 |
+      | EdDSA |
+
+  Scenario: An ID token signed with an algorithm the settings do not allow is refused
+    Given provider "Acme" uses the authorization code flow
+    And provider "Acme" accepts the signing algorithms "RS256"
+    And the identity provider signs the relying party's ID tokens with ES256
+    When "alice" signs in through "Acme"
+    Then the sign-in is refused with "id_token.alg_not_allowed"
+    And nothing is stored
+
+  Scenario: The algorithm none can never be allowed
+    Given provider "Acme" accepts the signing algorithms "none"
+    When the administrator saves provider "Acme" without autoconfiguration
+    Then the settings are refused because "none is never accepted"

@@ -170,6 +170,8 @@ vocabulary! {
         => steps::idp::set_claim;
     [Given, When] "the identity provider removes the claim \"{claim}\" of \"{user}\""
         => steps::idp::remove_claim;
+    [Given] "the identity provider signs the relying party's ID tokens with {alg}"
+        => steps::idp::signs_with;
     [Given] "the identity provider misbehaves with \"{fault}\""
         => steps::idp::misbehaves;
     // Provider settings.
@@ -178,8 +180,13 @@ vocabulary! {
         => steps::provider::uses_response_type;
     [Given] "provider \"{provider}\" is a Microsoft Entra ID tenant"
         => steps::provider::is_entra;
+    [Given] "provider \"{provider}\" is Microsoft Entra ID's multi-tenant endpoint for its own tenant only"
+        => steps::provider::entra_common;
     [Given] "provider \"{provider}\" trusts xms_edov for email verification: {state}"
         => steps::provider::trusts_edov;
+    [Given] "provider \"{provider}\" accepts the signing algorithms \"{algs}\""
+        => steps::provider::algorithms;
+    [Given] "provider \"{provider}\" asks for offline access" => steps::provider::offline_access;
     [Given] "provider \"{provider}\" is inactive" => steps::provider::inactive;
     [Given] "provider \"{provider}\" has no client secret" => steps::provider::no_secret;
     [Given] "provider \"{provider}\" shows the icon \"{url}\"" => steps::provider::icon;
@@ -248,6 +255,7 @@ vocabulary! {
     [Given, When] "{pronoun} signs out of the application" => steps::signin::signs_out;
     [When] "{pronoun} signs in through \"{provider}\" again without naming {whom}"
         => steps::signin::signs_in_again_unnamed;
+    [When] "{pronoun} refreshes the session" => steps::signin::refreshes;
     // Outcomes.
     [Then] "{pronoun} is signed in" => steps::outcome::signed_in;
     [Then] "{pronoun} is signed in as \"{username}\"" => steps::outcome::signed_in_as;
@@ -262,6 +270,7 @@ vocabulary! {
     [Then] "{pronoun} is still signed in at the identity provider"
         => steps::outcome::idp_session_kept;
     [Then] "the sign-in is refused with \"{code}\"" => steps::outcome::refused;
+    [Then] "the session refresh is refused with \"{code}\"" => steps::outcome::refused;
     [Then] "nothing is stored" => steps::outcome::nothing_stored;
     [Then] "the relying party did not call the provider's {endpoint} endpoint"
         => steps::outcome::endpoint_not_called;

@@ -115,12 +115,15 @@ impl cucumber::World for ScenarioWorld {
     }
 }
 
+/// The relying party's registration at a tenant.
+fn client(rp_url: &str) -> Client {
+    Client::confidential(CLIENT_ID, CLIENT_SECRET).redirect_uri(format!("{rp_url}/callback"))
+}
+
 /// A tenant with the relying party's client and a `roles` scope releasing `roles` and
 /// `groups`.
 fn tenant(t: Tenant, rp_url: &str) -> Tenant {
-    t.scope("roles", ["roles", "groups"]).client(
-        Client::confidential(CLIENT_ID, CLIENT_SECRET).redirect_uri(format!("{rp_url}/callback")),
-    )
+    t.scope("roles", ["roles", "groups"]).client(client(rp_url))
 }
 
 impl ScenarioWorld {
@@ -155,6 +158,11 @@ impl ScenarioWorld {
         self.providers
             .get_mut(name)
             .ok_or_else(|| anyhow!("provider {name} vanished"))
+    }
+
+    /// The relying party's registration, as every tenant has it.
+    pub fn client(&self) -> Client {
+        client(&self.rp.url)
     }
 
     /// The provider the last step named.
@@ -337,6 +345,13 @@ impl ScenarioWorld {
         }
         let path = format!("/signin/{provider}?{}", query.join("&"));
         let landing = self.open(person, &path).await?;
+        self.record_attempt(person, landing, before);
+        Ok(())
+    }
+
+    /// Keeps where a sign-in (or a refresh) ended and the relying party's record of it, if
+    /// it made one after the first `before` records.
+    pub fn record_attempt(&mut self, person: &str, landing: Landing, before: usize) {
         let records = self.rp.rp.sign_ins();
         let record = (records.len() > before)
             .then(|| records.last().cloned())
@@ -346,7 +361,6 @@ impl ScenarioWorld {
             landing,
             record,
         });
-        Ok(())
     }
 
     /// The last sign-in.

@@ -1,8 +1,8 @@
 //! Steps arranging the identity provider: its users, their claims, and its misbehaviour.
 
 use anyhow::{anyhow, bail};
-use mock_idp::User;
 use mock_idp::catalog::{Setup, catalog};
+use mock_idp::{Alg, User};
 
 use super::claim_value;
 use crate::scenario::vocabulary::Args;
@@ -52,6 +52,27 @@ pub async fn remove_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> 
         );
     }
     w.put_idp_user(user)
+}
+
+/// `the identity provider signs the relying party's ID tokens with ES256`
+pub async fn signs_with(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let alg = Alg::ALL
+        .into_iter()
+        .find(|x| x.as_str() == a.get(0))
+        .ok_or_else(|| {
+            anyhow!(
+                "expected one of RS256, ES256, EdDSA, found \"{}\"",
+                a.get(0)
+            )
+        })?;
+    let provider = w
+        .current_provider
+        .clone()
+        .ok_or_else(|| anyhow!("expected a provider named by an earlier step, found none"))?;
+    let client = w.client().signing_alg(alg);
+    w.tenant_of(&provider)?
+        .put_client(client)
+        .map_err(|e| anyhow!("{e}"))
 }
 
 /// `the identity provider misbehaves with "aud_changed"`: injects the catalog's fault into

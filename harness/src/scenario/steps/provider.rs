@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{column_key, list, on};
 use crate::scenario::vocabulary::Args;
-use crate::scenario::world::{AdminOutcome, ScenarioWorld};
+use crate::scenario::world::{AdminOutcome, ENTRA_TENANT_ID, ScenarioWorld};
 
 /// A flow as a scenario names it: the form's words ("hybrid flow with form_post"), the
 /// form's label ("Hybrid Flow (Form Post)") or the settings' name ("hybrid_form_post").
@@ -81,6 +81,36 @@ pub async fn no_secret(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 pub async fn icon(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     w.provider(a.get(0))?;
     w.set("icon", json!(a.get(1)))
+}
+
+/// `provider "Contoso" accepts the signing algorithms "RS256, HS256"`
+pub async fn algorithms(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.provider(a.get(0))?;
+    w.set("allowed_algs", json!(list(a.get(1))))
+}
+
+/// `provider "Contoso" asks for offline access` (a refresh token, to refresh the session)
+pub async fn offline_access(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.provider(a.get(0))?;
+    w.set("offline_access", json!(true))
+}
+
+/// `provider "Contoso" is Microsoft Entra ID's multi-tenant endpoint for its own tenant
+/// only`: the `{tenantid}` issuer template, the tenant's discovery document, and the
+/// tenant's id alone on the allow-list.
+pub async fn entra_common(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.make_entra(a.get(0))?;
+    let template = format!("{}/{{tenantid}}/v2.0", w.idp.url());
+    let draft = w.provider(a.get(0))?;
+    let issuer = draft.settings["issuer"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    draft.settings["discovery_url"] = json!(discovery::metadata_url(&issuer));
+    draft.settings["issuer"] = json!(template);
+    draft.settings["entra"]["allowed_tenants"] = json!([ENTRA_TENANT_ID]);
+    draft.dirty = true;
+    Ok(())
 }
 
 /// `provider "Contoso" identifies users by the claim "oid"`

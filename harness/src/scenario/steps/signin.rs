@@ -1,6 +1,7 @@
 //! Steps that sign people in and out, the way a browser would.
 
-use anyhow::bail;
+use anyhow::{anyhow, bail};
+use mock_idp::agent::forms;
 
 use crate::scenario::vocabulary::Args;
 use crate::scenario::world::ScenarioWorld;
@@ -35,4 +36,18 @@ pub async fn signs_out(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
 pub async fn signs_in_again_unnamed(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     let person = w.person()?;
     w.sign_in(&person, a.get(1), false).await
+}
+
+/// `she refreshes her session`: the application refreshes its tokens at the provider.
+pub async fn refreshes(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+    let person = w.person()?;
+    let me = w.open(&person, "/me").await?;
+    let form = forms(&me.body)
+        .into_iter()
+        .find(|f| f.action == "/session/refresh")
+        .ok_or_else(|| anyhow!("expected a session the application can refresh, found none"))?;
+    let before = w.rp.rp.sign_ins().len();
+    let landing = w.browser(&person).submit(&me, &form, &[]).await?;
+    w.record_attempt(&person, landing, before);
+    Ok(())
 }
