@@ -255,6 +255,11 @@ fn validate(
             }
         },
     };
+    let faults = match p.get("mock_fault").map(crate::catalog::select) {
+        None => Vec::new(),
+        Some(Ok(f)) => f,
+        Some(Err(e)) => return fail(ErrorCode::InvalidRequest, e.to_string()),
+    };
     Ok(AuthzRequest {
         client_id: client_id.clone(),
         redirect_uri: redirect_uri.to_owned(),
@@ -268,6 +273,7 @@ fn validate(
         max_age,
         login_hint: p.get("login_hint").map(str::to_owned),
         claims,
+        faults,
     })
 }
 
@@ -334,9 +340,12 @@ pub(crate) async fn authorize(
             return reply.error(&e);
         }
     };
-    let injected = ctx.tenant.data().faults.take(Some(&client_id), None, |f| {
-        matches!(f, Fault::AuthorizeError { .. })
-    });
+    let injected = ctx.tenant.data().faults.take_with(
+        Some(&client_id),
+        request.login_hint.as_deref(),
+        &request.faults,
+        |f| matches!(f, Fault::AuthorizeError { .. }),
+    );
     if let Some(Fault::AuthorizeError { error }) = injected.first() {
         let reply = Reply {
             redirect_uri,
@@ -426,6 +435,7 @@ pub(crate) fn complete(
         claims_request: request.claims.clone(),
         claims_edit: session.claims_edit.clone(),
         sid: sid.to_owned(),
+        faults: request.faults.clone(),
     };
     let rt = request.response_type;
     let reply = Reply {
@@ -437,11 +447,12 @@ pub(crate) fn complete(
     let (faults, lifetimes) = {
         let mut d = ctx.tenant.data();
         d.prune(now);
-        let faults = d
-            .faults
-            .take(Some(&request.client_id), Some(&session.username), |f| {
-                matches!(f, Fault::StateChanged | Fault::StateMissing)
-            });
+        let faults = d.faults.take_with(
+            Some(&request.client_id),
+            Some(&session.username),
+            &request.faults,
+            |f| matches!(f, Fault::StateChanged | Fault::StateMissing),
+        );
         (faults, d.lifetimes)
     };
     let code = rt.has_code().then(|| b64::random_token(32));

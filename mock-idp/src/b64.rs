@@ -13,6 +13,11 @@ pub fn url_decode(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     URL_SAFE_NO_PAD.decode(text)
 }
 
+/// Standard base64 (with padding).
+pub fn std_encode(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
 /// Decodes standard base64 (with padding).
 pub fn std_decode(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     STANDARD.decode(text)

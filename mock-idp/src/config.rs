@@ -260,6 +260,29 @@ pub(crate) fn validate_tenant(tenant: &Tenant, file: &str, at: &str) -> Result<(
             ));
         }
     }
+    for (k, rule) in tenant.faults.iter().enumerate() {
+        let at = format!("{at}.faults[{k}]");
+        if let Some(name) = &rule.user
+            && !user_exists(name)
+        {
+            return Err(ConfigError::new(
+                file,
+                format!("{at}.user"),
+                format!("expected the username of a user of this tenant, found \"{name}\""),
+                "add the user or correct the name",
+            ));
+        }
+        if let Some(id) = &rule.client_id
+            && !ids.contains(id.as_str())
+        {
+            return Err(ConfigError::new(
+                file,
+                format!("{at}.client_id"),
+                format!("expected the client_id of a client of this tenant, found \"{id}\""),
+                "add the client or correct the id",
+            ));
+        }
+    }
     for (k, key) in tenant.keys.iter().enumerate() {
         SigningKey::from_pem_file(key.alg, &key.file).map_err(|e| {
             ConfigError::new(
@@ -302,6 +325,27 @@ mod tests {
         let err = parse("[[tenants]]\nname = \"a\"\ncolour = \"red\"\n").unwrap_err();
         assert!(err.file.ends_with("idp.toml"), "{err}");
         assert!(err.problem.contains("unknown field `colour`"), "{err}");
+    }
+
+    #[test]
+    fn fault_rules_load_and_must_name_known_clients() {
+        let text = "[[tenants]]\nname = \"a\"\n[[tenants.clients]]\nclient_id = \"web\"\n\
+                    [[tenants.faults]]\nfault = \"aud_changed\"\nclient_id = \"web\"\ntimes = 1\n\
+                    [[tenants.faults]]\nfault = { server_error = { endpoint = \"token\", status = 503 } }\n";
+        let cfg = parse(text).unwrap();
+        let faults = &cfg.tenants[0].faults;
+        assert_eq!(faults[0].fault, crate::Fault::AudChanged);
+        assert_eq!(
+            faults[1].fault,
+            crate::Fault::ServerError {
+                endpoint: crate::Endpoint::Token,
+                status: 503
+            }
+        );
+        let err = parse(&text.replace("client_id = \"web\"\ntimes", "client_id = \"app\"\ntimes"))
+            .unwrap_err();
+        assert_eq!(err.field, "tenants[0].faults[0].client_id");
+        assert!(err.problem.contains("found \"app\""), "{err}");
     }
 
     #[test]

@@ -1,17 +1,18 @@
 //! The discovery document (OpenID Connect Discovery 1.0 §3) and the JWK Set, both matching
-//! exactly what this server does.
+//! exactly what this server does, except where a discovery fault says otherwise.
 
-use axum::extract::Extension;
+use axum::extract::{Extension, Path};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::faults::Fault;
 use crate::jwks::Alg;
 use crate::state::Ctx;
 use crate::tenant::Flavour;
 use crate::types::{ResponseType, STANDARD_SCOPES};
 
 /// The metadata document for this tenant at this request's base URL.
-pub(crate) fn document(ctx: &Ctx) -> Value {
+fn document(ctx: &Ctx, faults: &[Fault]) -> Value {
     let d = ctx.tenant.data();
     let mut scopes: Vec<String> = vec!["openid".into()];
     scopes.extend(STANDARD_SCOPES.iter().map(|(s, _)| s.to_string()));
@@ -54,12 +55,27 @@ pub(crate) fn document(ctx: &Ctx) -> Value {
         }
     };
     let algs: Vec<&str> = Alg::ALL.iter().map(|a| a.as_str()).collect();
+    let mut issuer = ctx.issuer.clone();
+    let mut jwks_uri = ctx.endpoint("/jwks");
+    for f in faults {
+        match f {
+            Fault::DiscoveryIssuerMismatch => issuer.push('1'),
+            Fault::DiscoveryIssuerTrailingSlash => issuer.push('/'),
+            Fault::JwksUriRandom => jwks_uri = ctx.endpoint(&ctx.tenant.random_jwks_path),
+            Fault::EntraCommonIssuer => {
+                if let Flavour::Entra { tenant_id } = &ctx.tenant.flavour {
+                    issuer = issuer.replace(tenant_id.as_str(), "{tenantid}");
+                }
+            }
+            _ => {}
+        }
+    }
     json!({
-        "issuer": ctx.issuer,
+        "issuer": issuer,
         "authorization_endpoint": ctx.endpoint("/authorize"),
         "token_endpoint": ctx.endpoint("/token"),
         "userinfo_endpoint": ctx.endpoint("/userinfo"),
-        "jwks_uri": ctx.endpoint("/jwks"),
+        "jwks_uri": jwks_uri,
         "end_session_endpoint": ctx.endpoint("/logout"),
         "scopes_supported": scopes,
         "response_types_supported": ResponseType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
@@ -87,16 +103,47 @@ pub(crate) fn document(ctx: &Ctx) -> Value {
 
 /// `GET {issuer}/.well-known/openid-configuration`.
 pub(crate) async fn discovery(Extension(ctx): Extension<Ctx>) -> Response {
-    axum::Json(document(&ctx)).into_response()
+    let faults = ctx
+        .tenant
+        .data()
+        .faults
+        .take_unscoped(Fault::touches_discovery);
+    axum::Json(document(&ctx, &faults)).into_response()
 }
 
-/// `GET {issuer}/jwks`.
-pub(crate) async fn jwks(Extension(ctx): Extension<Ctx>) -> Response {
-    let now = ctx.now();
-    let mut res = axum::Json(ctx.tenant.jwks(now)).into_response();
+fn jwk_set(ctx: &Ctx) -> Response {
+    let mut res = axum::Json(ctx.tenant.jwks(ctx.now())).into_response();
     res.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/jwk-set+json"),
     );
     res
+}
+
+/// `GET {issuer}/jwks`; 404 while `jwks_uri_random` moves the JWK Set elsewhere.
+pub(crate) async fn jwks(Extension(ctx): Extension<Ctx>) -> Response {
+    let moved = ctx.tenant.data().faults.any(|f| *f == Fault::JwksUriRandom);
+    if moved {
+        return not_found("the JWK Set is served at the jwks_uri of the discovery document");
+    }
+    jwk_set(&ctx)
+}
+
+/// `GET {issuer}/jwks/{suffix}`: the JWK Set at the tenant's random path.
+pub(crate) async fn jwks_random(
+    Extension(ctx): Extension<Ctx>,
+    Path(suffix): Path<String>,
+) -> Response {
+    if ctx.tenant.random_jwks_path != format!("/jwks/{suffix}") {
+        return not_found("no JWK Set at this path; use the jwks_uri of the discovery document");
+    }
+    jwk_set(&ctx)
+}
+
+fn not_found(description: &str) -> Response {
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        axum::Json(json!({ "error": "not_found", "error_description": description })),
+    )
+        .into_response()
 }

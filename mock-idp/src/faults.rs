@@ -1,33 +1,14 @@
 //! Fault injection: named misbehaviours, each changing exactly one thing in an otherwise
 //! valid response, selected per tenant, per client, per user and for the next N uses.
 //!
-//! | fault | what it breaks | mirrors |
-//! | --- | --- | --- |
-//! | `iss_changed` | ID token `iss` + `"1"` | oidcc-client-test-invalid-iss |
-//! | `aud_changed` | ID token `aud` + `"1"` | oidcc-client-test-invalid-aud |
-//! | `aud_missing` | removes `aud` | oidcc-client-test-missing-aud |
-//! | `extra_aud` | `aud` gains an untrusted audience, no `azp` | (harness) multiple aud |
-//! | `extra_aud_wrong_azp` | untrusted extra `aud` and `azp` naming it | (harness) wrong azp |
-//! | `sub_missing` | removes `sub` | oidcc-client-test-missing-sub |
-//! | `iat_missing` | removes `iat` | oidcc-client-test-missing-iat |
-//! | `iat_future` | `iat` one hour ahead | (harness) iat in the future |
-//! | `exp_past` | `exp` one hour ago | (harness) expired |
-//! | `nbf_future` | `nbf` one hour ahead | (harness) not yet valid |
-//! | `nonce_changed` | `nonce` + `"1"` | oidcc-client-test-nonce-invalid |
-//! | `nonce_missing` | removes `nonce` | (harness) nonce missing |
-//! | `auth_time_missing` | removes `auth_time` | (harness) max_age without auth_time |
-//! | `signature_corrupted` | every signature byte XOR 0x5A | oidcc-client-test-invalid-sig-rs256 / -es256 |
-//! | `kid_absent` | no `kid` in the header | oidcc-client-test-kid-absent-single-jwks |
-//! | `alg_none` | unsigned token, `alg: none` | oidcc-client-test-idtoken-sig-none |
-//! | `unknown_key` | signed with a key not in the JWKS | (harness) foreign key |
-//! | `at_hash_wrong` / `at_hash_missing` | `at_hash` + `"1"` / removed | oidcc-client-test-invalid-athash / missing-athash |
-//! | `c_hash_wrong` / `c_hash_missing` | `c_hash` + `"1"` / removed | oidcc-client-test-invalid-chash / missing-chash |
-//! | `state_changed` / `state_missing` | authorization response `state` | (harness) CSRF |
-//! | `authorize_error` | the authorization endpoint answers an error | oidcc-client-test-form-post-error |
-//! | `userinfo_sub_changed` | userinfo `sub` + `"invalid"` | oidcc-client-test-userinfo-invalid-sub |
-//! | `userinfo_wrong_content_type` | userinfo served as `text/plain` | (harness) |
-//! | `delay` | answers after a pause | (harness) slow provider |
-//! | `server_error` | an endpoint answers 5xx | (harness) provider outage |
+//! The faults themselves — what each breaks, the flows where it shows, what a correct relying
+//! party does and the certification test it mirrors — are listed once, in [`crate::catalog`];
+//! `docs/faults.md` is generated from that table (a test fails when the page drifts).
+//!
+//! Faults reach a response in two ways: rules ([`FaultRule`], admin API and Rust handle) that
+//! match a client, a user and a count, and per-request selection (`mock_fault=NAME,...` on
+//! the authorization request), carried with the sign-in to the token endpoint, to refreshes
+//! and to userinfo calls made with the access token issued.
 
 use std::fmt;
 
@@ -143,6 +124,68 @@ pub enum Fault {
         #[serde(default = "default_status")]
         status: u16,
     },
+    /// The endpoint closes the connection without sending a response.
+    ConnectionClosed {
+        /// Which endpoint.
+        endpoint: Endpoint,
+    },
+    /// ID token signed with HS256 keyed by the client secret; valid (Core §10.1).
+    Hs256,
+    /// ID token signed with HS256 keyed by the client secret, every signature byte XOR 0x5A.
+    Hs256SignatureCorrupted,
+    /// ID token with `alg: HS256` whose MAC key is the tenant's RS256 public key (its PEM
+    /// text), as an attacker holding only the JWK Set would make it (RFC 8725 §2.1).
+    Hs256KeyConfusion,
+    /// No `kid` in the header while the JWK Set holds two keys for the token's algorithm:
+    /// a second key is published and signs the token.
+    KidAbsentMultipleKeys,
+    /// The signing key is rotated just before signing: the token names a `kid` the relying
+    /// party has not seen until it fetches the JWK Set again (the old key is withdrawn).
+    KeyRotated,
+    /// The ID token's claims segment is not a JSON object (its closing brace is cut off);
+    /// the signature over it is valid.
+    MalformedJwt,
+    /// The token-endpoint ID token of a hybrid flow has a `sub` with `"1"` appended, unlike
+    /// the authorization-endpoint one.
+    HybridSubDiffers,
+    /// The token-endpoint ID token of a hybrid flow has an `iss` with `"1"` appended, unlike
+    /// the authorization-endpoint one.
+    HybridIssDiffers,
+    /// The discovery document's `issuer` has `"1"` appended: it is not the URL the document
+    /// was fetched from.
+    DiscoveryIssuerMismatch,
+    /// The discovery document's `issuer` has a trailing `/`.
+    DiscoveryIssuerTrailingSlash,
+    /// The discovery document names a `jwks_uri` at a path random per tenant and run; the
+    /// usual `/jwks` answers 404 while the fault is active.
+    JwksUriRandom,
+    /// A refreshed ID token has an `iss` with `"1"` appended.
+    RefreshIssChanged,
+    /// A refreshed ID token has a `sub` with `"1"` appended.
+    RefreshSubChanged,
+    /// An Entra tenant's discovery document advertises the multi-tenant (`common`) issuer,
+    /// the literal template `{base}/{tenantid}/v2.0`; tokens keep the tenant's real `iss`
+    /// and `tid`.
+    EntraCommonIssuer,
+    /// The ID token comes from another Entra tenant: `tid` is a different GUID and `iss`
+    /// names it (`{base}/{tid}/v2.0`), signed with the same keys as Entra's common keys are.
+    EntraForeignTenant,
+    /// Groups overage: `groups` is replaced by `_claim_names: {"groups": "src1"}` and a
+    /// `_claim_sources.src1.endpoint` pointing at Microsoft Graph (no access token).
+    GroupsOverage,
+    /// Groups overage in the implicit shape: `groups` is replaced by `hasgroups: true`.
+    HasGroups,
+}
+
+/// Where an ID token is being minted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MintAt {
+    /// Returned by the authorization endpoint (implicit and hybrid flows).
+    Authorize,
+    /// Returned by the token endpoint for an authorization code.
+    Token,
+    /// Returned by the token endpoint for a refresh token.
+    Refresh,
 }
 
 fn default_status() -> u16 {
@@ -150,32 +193,45 @@ fn default_status() -> u16 {
 }
 
 impl Fault {
-    /// Whether this fault changes ID tokens.
-    pub(crate) fn touches_id_token(&self) -> bool {
-        matches!(
-            self,
-            Self::IssChanged
-                | Self::AudChanged
-                | Self::AudMissing
-                | Self::ExtraAud
-                | Self::ExtraAudWrongAzp
-                | Self::SubMissing
-                | Self::IatMissing
-                | Self::IatFuture
-                | Self::ExpPast
-                | Self::NbfFuture
-                | Self::NonceChanged
-                | Self::NonceMissing
-                | Self::AuthTimeMissing
-                | Self::SignatureCorrupted
-                | Self::KidAbsent
-                | Self::AlgNone
-                | Self::UnknownKey
-                | Self::AtHashWrong
-                | Self::AtHashMissing
-                | Self::CHashWrong
-                | Self::CHashMissing
-        )
+    /// Whether this fault changes ID tokens minted `at`.
+    pub(crate) fn touches_id_token(&self, at: MintAt) -> bool {
+        match self {
+            Self::HybridSubDiffers | Self::HybridIssDiffers => at == MintAt::Token,
+            Self::RefreshIssChanged | Self::RefreshSubChanged => at == MintAt::Refresh,
+            _ => matches!(
+                self,
+                Self::IssChanged
+                    | Self::AudChanged
+                    | Self::AudMissing
+                    | Self::ExtraAud
+                    | Self::ExtraAudWrongAzp
+                    | Self::SubMissing
+                    | Self::IatMissing
+                    | Self::IatFuture
+                    | Self::ExpPast
+                    | Self::NbfFuture
+                    | Self::NonceChanged
+                    | Self::NonceMissing
+                    | Self::AuthTimeMissing
+                    | Self::SignatureCorrupted
+                    | Self::KidAbsent
+                    | Self::AlgNone
+                    | Self::UnknownKey
+                    | Self::AtHashWrong
+                    | Self::AtHashMissing
+                    | Self::CHashWrong
+                    | Self::CHashMissing
+                    | Self::Hs256
+                    | Self::Hs256SignatureCorrupted
+                    | Self::Hs256KeyConfusion
+                    | Self::KidAbsentMultipleKeys
+                    | Self::KeyRotated
+                    | Self::MalformedJwt
+                    | Self::EntraForeignTenant
+                    | Self::GroupsOverage
+                    | Self::HasGroups
+            ),
+        }
     }
 
     /// Whether this fault changes userinfo responses.
@@ -186,12 +242,37 @@ impl Fault {
         )
     }
 
+    /// Whether this fault changes the discovery document.
+    pub(crate) fn touches_discovery(&self) -> bool {
+        matches!(
+            self,
+            Self::DiscoveryIssuerMismatch
+                | Self::DiscoveryIssuerTrailingSlash
+                | Self::JwksUriRandom
+                | Self::EntraCommonIssuer
+        )
+    }
+
     /// Whether this fault acts on `endpoint` before it runs.
     pub(crate) fn touches_transport(&self, at: Endpoint) -> bool {
         match self {
             Self::Delay { endpoint, .. } => endpoint.is_none_or(|e| e == at),
-            Self::ServerError { endpoint, .. } => *endpoint == at,
+            Self::ServerError { endpoint, .. } | Self::ConnectionClosed { endpoint } => {
+                *endpoint == at
+            }
             _ => false,
+        }
+    }
+
+    /// Whether an authorization request can select this fault with `mock_fault=`: faults
+    /// on the discovery document and the JWK Set act before and outside any one sign-in.
+    /// (A per-request delay slows that sign-in's own requests.)
+    pub fn per_request(&self) -> bool {
+        match self {
+            Self::ServerError { endpoint, .. } | Self::ConnectionClosed { endpoint } => {
+                !matches!(endpoint, Endpoint::Discovery | Endpoint::Jwks)
+            }
+            other => !other.touches_discovery(),
         }
     }
 }
@@ -310,9 +391,38 @@ impl FaultSet {
         user: Option<&str>,
         kind: impl Fn(&Fault) -> bool,
     ) -> Vec<Fault> {
+        self.take_where(|r| kind(&r.fault) && r.applies(client, user))
+    }
+
+    /// Like [`FaultSet::take`], plus the faults selected by the request itself (`mock_fault=`)
+    /// that are of the same kind.
+    pub(crate) fn take_with(
+        &mut self,
+        client: Option<&ClientId>,
+        user: Option<&str>,
+        selected: &[Fault],
+        kind: impl Fn(&Fault) -> bool,
+    ) -> Vec<Fault> {
+        let mut out = self.take(client, user, &kind);
+        out.extend(selected.iter().filter(|f| kind(f)).cloned());
+        out
+    }
+
+    /// The faults of this kind whatever client or user their rules name: discovery and JWK
+    /// Set requests carry neither, so a rule's scope cannot narrow them.
+    pub(crate) fn take_unscoped(&mut self, kind: impl Fn(&Fault) -> bool) -> Vec<Fault> {
+        self.take_where(|r| kind(&r.fault))
+    }
+
+    /// Whether a rule with a fault of this kind is active, without counting a use.
+    pub(crate) fn any(&self, kind: impl Fn(&Fault) -> bool) -> bool {
+        self.rules.iter().any(|r| kind(&r.fault))
+    }
+
+    fn take_where(&mut self, pick: impl Fn(&FaultRule) -> bool) -> Vec<Fault> {
         let mut out = Vec::new();
         for rule in &mut self.rules {
-            if kind(&rule.fault) && rule.applies(client, user) {
+            if pick(rule) {
                 out.push(rule.fault.clone());
                 if let Some(n) = rule.times.as_mut() {
                     *n = n.saturating_sub(1);
@@ -334,10 +444,13 @@ mod tests {
         set.add(FaultRule::new(Fault::AudChanged).times(1));
         let alice = Some("alice");
         assert_eq!(
-            set.take(None, alice, Fault::touches_id_token),
+            set.take(None, alice, |f| f.touches_id_token(MintAt::Token)),
             vec![Fault::AudChanged]
         );
-        assert!(set.take(None, alice, Fault::touches_id_token).is_empty());
+        assert!(
+            set.take(None, alice, |f| f.touches_id_token(MintAt::Token))
+                .is_empty()
+        );
     }
 
     #[test]
@@ -345,9 +458,16 @@ mod tests {
         let mut set = FaultSet::default();
         set.add(FaultRule::new(Fault::SubMissing).for_client("a"));
         let b = ClientId::new("b");
-        assert!(set.take(Some(&b), None, Fault::touches_id_token).is_empty());
+        assert!(
+            set.take(Some(&b), None, |f| f.touches_id_token(MintAt::Token))
+                .is_empty()
+        );
         let a = ClientId::new("a");
-        assert_eq!(set.take(Some(&a), None, Fault::touches_id_token).len(), 1);
+        assert_eq!(
+            set.take(Some(&a), None, |f| f.touches_id_token(MintAt::Token))
+                .len(),
+            1
+        );
     }
 
     #[test]

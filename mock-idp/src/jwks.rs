@@ -285,6 +285,26 @@ impl SigningKey {
         &self.jwk
     }
 
+    /// The public key as PEM text (`BEGIN PUBLIC KEY`, SubjectPublicKeyInfo) for RSA keys:
+    /// what a key-confusion attacker feeds an HMAC verifier.
+    pub fn rsa_public_pem(&self) -> Option<String> {
+        use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+        let Inner::Rsa(k) = &self.inner else {
+            return None;
+        };
+        let der: PublicKeyX509Der<'_> = k.public_key().as_der().ok()?;
+        let text = b64::std_encode(der.as_ref());
+        let lines: Vec<&str> = text
+            .as_bytes()
+            .chunks(64)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
+        Some(format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            lines.join("\n")
+        ))
+    }
+
     /// Signs `message` (the JWS signing input).
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
         match &self.inner {
@@ -350,11 +370,14 @@ struct Retired {
     until: i64,
 }
 
-/// One tenant's keys: one active key per algorithm and the retired ones still published.
+/// One tenant's keys: one active key per algorithm, the retired ones still published, and
+/// extra keys published without signing anything by default (for the
+/// `kid_absent_multiple_keys` fault).
 #[derive(Debug)]
 pub struct KeySet {
     active: Vec<Arc<SigningKey>>,
     retired: Vec<Retired>,
+    extra: Vec<Arc<SigningKey>>,
 }
 
 impl KeySet {
@@ -363,6 +386,7 @@ impl KeySet {
         let mut set = Self {
             active: Vec::new(),
             retired: Vec::new(),
+            extra: Vec::new(),
         };
         for key in keys {
             set.active.retain(|k| k.alg() != key.alg());
@@ -380,9 +404,32 @@ impl KeySet {
     pub fn kids(&self) -> Vec<&str> {
         self.active
             .iter()
+            .chain(self.extra.iter())
             .map(|k| k.kid())
             .chain(self.retired.iter().map(|r| r.key.kid()))
             .collect()
+    }
+
+    /// Publishes `key` beside the active key of its algorithm, replacing an earlier extra key
+    /// of that algorithm.
+    pub fn publish_extra(&mut self, key: Arc<SigningKey>) {
+        self.extra.retain(|k| k.alg() != key.alg());
+        self.extra.push(key);
+    }
+
+    /// The extra key published for `alg`, if any.
+    pub fn extra(&self, alg: Alg) -> Option<Arc<SigningKey>> {
+        self.extra.iter().find(|k| k.alg() == alg).cloned()
+    }
+
+    /// Whether any extra key is published.
+    pub fn has_extra(&self) -> bool {
+        !self.extra.is_empty()
+    }
+
+    /// Withdraws every extra key.
+    pub fn clear_extra(&mut self) {
+        self.extra.clear();
     }
 
     /// Makes `key` the active key for its algorithm; the previous one stays published until
@@ -403,11 +450,13 @@ impl KeySet {
         self.retired.retain(|r| r.until > now);
     }
 
-    /// The JWK Set document: active keys first, then retired keys still in their grace period.
+    /// The JWK Set document: active keys first, then extra keys, then retired keys still in
+    /// their grace period.
     pub fn jwks(&self, now: i64) -> Value {
         let keys: Vec<Value> = self
             .active
             .iter()
+            .chain(self.extra.iter())
             .map(|k| k.public_jwk().clone())
             .chain(
                 self.retired

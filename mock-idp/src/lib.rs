@@ -43,6 +43,10 @@
 //! # }
 //! ```
 //!
+//! Every fault is listed, with the flows where it shows, what a correct relying party does
+//! and the certification test it mirrors, in [`catalog::catalog`] (and `docs/faults.md`). An
+//! authorization request can also pick faults for itself alone: `mock_fault=NAME[,NAME...]`.
+//!
 //! ## Control time and claims
 //!
 //! [`MockIdp::clock`] sets, freezes and advances the clock every `iat`, `exp` and expiry

@@ -7,11 +7,12 @@ use crate::b64;
 use crate::claims;
 use crate::client::TokenFormat;
 use crate::error::OAuthError;
-use crate::faults::Fault;
+use crate::faults::{Fault, MintAt};
 use crate::jwks::{Alg, fresh_key};
 use crate::jwt;
 use crate::request_log::IssuedToken;
 use crate::state::{AuthContext, ClaimTarget, Ctx};
+use crate::tenant::Flavour;
 use crate::types::ClientId;
 
 /// What the ID token must bind to besides the sign-in itself.
@@ -26,7 +27,19 @@ pub(crate) struct Bindings<'a> {
     pub refresh: bool,
 }
 
+impl Bindings<'_> {
+    fn mint_at(&self) -> MintAt {
+        match (self.endpoint, self.refresh) {
+            (_, true) => MintAt::Refresh,
+            ("authorize", false) => MintAt::Authorize,
+            _ => MintAt::Token,
+        }
+    }
+}
+
 const UNTRUSTED_AUDIENCE: &str = "https://untrusted.example/";
+/// The directory id `entra_foreign_tenant` puts in `tid`: no tenant of any fixture.
+const FOREIGN_TENANT: &str = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
 
 fn gone(what: &str, name: &str) -> OAuthError {
     OAuthError::invalid_grant(format!(
@@ -42,7 +55,7 @@ struct Draft {
     faults: Vec<Fault>,
 }
 
-fn id_token_claims(ctx: &Ctx, auth: &AuthContext, refresh: bool) -> Result<Draft, OAuthError> {
+fn id_token_claims(ctx: &Ctx, auth: &AuthContext, at: MintAt) -> Result<Draft, OAuthError> {
     let now = ctx.now();
     let mut d = ctx.tenant.data();
     let client = d
@@ -80,7 +93,7 @@ fn id_token_claims(ctx: &Ctx, auth: &AuthContext, refresh: bool) -> Result<Draft
     out.insert("iat".into(), json!(now));
     out.insert("auth_time".into(), json!(auth.auth_time));
     out.insert("sid".into(), json!(auth.sid));
-    if let (Some(nonce), false) = (&auth.nonce, refresh) {
+    if let (Some(nonce), false) = (&auth.nonce, at == MintAt::Refresh) {
         out.insert("nonce".into(), json!(nonce));
     }
     for (k, v) in &client.id_token_claims {
@@ -92,10 +105,11 @@ fn id_token_claims(ctx: &Ctx, auth: &AuthContext, refresh: bool) -> Result<Draft
         Some(&auth.username),
         &mut out,
     );
-    let faults = d.faults.take(
+    let faults = d.faults.take_with(
         Some(&auth.client_id),
         Some(&auth.username),
-        Fault::touches_id_token,
+        &auth.faults,
+        |f| f.touches_id_token(at),
     );
     let alg = client.id_token_signed_response_alg.unwrap_or(d.default_alg);
     Ok(Draft {
@@ -114,15 +128,52 @@ fn append(claims: &mut Map<String, Value>, name: &str, suffix: &str) {
     claims.insert(name.into(), json!(v));
 }
 
+/// Replaces `groups` by Entra's overage markers.
+fn groups_overage(claims: &mut Map<String, Value>, implicit_shape: bool) {
+    claims.remove("groups");
+    if implicit_shape {
+        claims.insert("hasgroups".into(), json!(true));
+        return;
+    }
+    let oid = claims
+        .get("oid")
+        .and_then(Value::as_str)
+        .unwrap_or("me")
+        .to_owned();
+    claims.insert("_claim_names".into(), json!({ "groups": "src1" }));
+    claims.insert(
+        "_claim_sources".into(),
+        json!({ "src1": { "endpoint": format!("https://graph.microsoft.com/v1.0/users/{oid}/getMemberObjects") } }),
+    );
+}
+
+/// Moves the token to another Entra tenant: `tid`, and the `iss` derived from it.
+fn foreign_tenant(claims: &mut Map<String, Value>, flavour: &Flavour) {
+    if let (Flavour::Entra { tenant_id }, Some(iss)) =
+        (flavour, claims.get("iss").and_then(Value::as_str))
+    {
+        let moved = iss.replace(tenant_id.as_str(), FOREIGN_TENANT);
+        claims.insert("iss".into(), json!(moved));
+    }
+    claims.insert("tid".into(), json!(FOREIGN_TENANT));
+}
+
 fn apply_claim_faults(
     claims: &mut Map<String, Value>,
     faults: &[Fault],
     client: &ClientId,
     now: i64,
+    flavour: &Flavour,
 ) {
     for f in faults {
         match f {
-            Fault::IssChanged => append(claims, "iss", "1"),
+            Fault::IssChanged | Fault::HybridIssDiffers | Fault::RefreshIssChanged => {
+                append(claims, "iss", "1")
+            }
+            Fault::HybridSubDiffers | Fault::RefreshSubChanged => append(claims, "sub", "1"),
+            Fault::EntraForeignTenant => foreign_tenant(claims, flavour),
+            Fault::GroupsOverage => groups_overage(claims, false),
+            Fault::HasGroups => groups_overage(claims, true),
             Fault::AudChanged => append(claims, "aud", "1"),
             Fault::AudMissing => {
                 claims.remove("aud");
@@ -170,34 +221,116 @@ fn apply_claim_faults(
     }
 }
 
+fn is_hs256(f: &Fault) -> bool {
+    matches!(
+        f,
+        Fault::Hs256 | Fault::Hs256SignatureCorrupted | Fault::Hs256KeyConfusion
+    )
+}
+
+fn server_error(what: impl Into<String>) -> OAuthError {
+    OAuthError::new(crate::error::ErrorCode::ServerError, what)
+}
+
+/// `header.claims` as signing input; with `malformed` the claims JSON loses its closing brace,
+/// so the segment decodes but is not a JSON object.
+fn input(header: &Map<String, Value>, claims: &Map<String, Value>, malformed: bool) -> String {
+    if !malformed {
+        return jwt::signing_input(header, claims);
+    }
+    let h = Value::Object(header.clone()).to_string();
+    let c = Value::Object(claims.clone()).to_string();
+    let cut = c.strip_suffix('}').unwrap_or(&c);
+    format!("{}.{}", b64::url(h.as_bytes()), b64::url(cut.as_bytes()))
+}
+
+/// An HS256 JWS (RFC 7518 §3.2) keyed with `key`, its MAC corrupted when `corrupt`.
+fn sign_hs256(claims: &Map<String, Value>, key: &[u8], malformed: bool, corrupt: bool) -> String {
+    use aws_lc_rs::hmac;
+    let mut header = Map::new();
+    header.insert("alg".into(), json!("HS256"));
+    header.insert("typ".into(), json!("JWT"));
+    let input = input(&header, claims, malformed);
+    let mut mac = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), input.as_bytes())
+        .as_ref()
+        .to_vec();
+    if corrupt {
+        mac.iter_mut().for_each(|b| *b ^= 0x5A);
+    }
+    format!("{input}.{}", b64::url(&mac))
+}
+
+/// The HMAC key an HS256 fault uses: the client secret, or for key confusion the PEM text
+/// of the tenant's RS256 public key.
+fn hs256_key(ctx: &Ctx, client: &ClientId, faults: &[Fault]) -> Result<Vec<u8>, OAuthError> {
+    if faults.contains(&Fault::Hs256KeyConfusion) {
+        return ctx
+            .tenant
+            .signing_key(Alg::RS256)
+            .and_then(|k| k.rsa_public_pem())
+            .map(String::into_bytes)
+            .ok_or_else(|| server_error("no active RS256 key to confuse HS256 with"));
+    }
+    ctx.tenant
+        .data()
+        .clients
+        .get(client)
+        .and_then(|c| c.client_secret.as_ref())
+        .map(|s| s.expose().as_bytes().to_vec())
+        .ok_or_else(|| {
+            server_error(format!(
+                "expected a confidential client for an HS256 fault, found \"{client}\" without a secret"
+            ))
+        })
+}
+
 /// Signs `claims` as the tenant's `alg` key would, unless a signature fault says otherwise.
 fn sign(
     ctx: &Ctx,
     alg: Alg,
+    client: &ClientId,
     claims: &Map<String, Value>,
     faults: &[Fault],
 ) -> Result<String, OAuthError> {
-    let server_error = |what: String| OAuthError::new(crate::error::ErrorCode::ServerError, what);
+    let malformed = faults.contains(&Fault::MalformedJwt);
+    let multiple = faults.contains(&Fault::KidAbsentMultipleKeys);
+    if !multiple {
+        // The second key of `kid_absent_multiple_keys` lives only until the next ID token
+        // without that fault, so later sign-ins see a single key per algorithm again.
+        ctx.tenant.withdraw_extra_keys();
+    }
     if faults.contains(&Fault::AlgNone) {
         let mut header = Map::new();
         header.insert("alg".into(), json!("none"));
         header.insert("typ".into(), json!("JWT"));
-        return Ok(format!("{}.", jwt::signing_input(&header, claims)));
+        return Ok(format!("{}.", input(&header, claims, malformed)));
     }
+    if faults.iter().any(is_hs256) {
+        let key = hs256_key(ctx, client, faults)?;
+        let corrupt = faults.contains(&Fault::Hs256SignatureCorrupted);
+        return Ok(sign_hs256(claims, &key, malformed, corrupt));
+    }
+    let key_error = |e: crate::jwks::KeyError| server_error(e.to_string());
     let key = if faults.contains(&Fault::UnknownKey) {
         let kids = ctx.tenant.published_kids();
         let avoid: Vec<&str> = kids.iter().map(String::as_str).collect();
-        fresh_key(alg, &avoid).map_err(|e| server_error(e.to_string()))?
+        fresh_key(alg, &avoid).map_err(key_error)?
+    } else if multiple {
+        ctx.tenant.extra_key(alg).map_err(key_error)?
+    } else if faults.contains(&Fault::KeyRotated) {
+        ctx.tenant
+            .rotate_with_grace(alg, ctx.now(), 0)
+            .map_err(key_error)?
     } else {
         ctx.tenant
             .signing_key(alg)
             .ok_or_else(|| server_error(format!("no active {} key", alg.as_str())))?
     };
     let mut header = jwt::header(&key);
-    if faults.contains(&Fault::KidAbsent) {
+    if faults.contains(&Fault::KidAbsent) || multiple {
         header.remove("kid");
     }
-    let input = jwt::signing_input(&header, claims);
+    let input = input(&header, claims, malformed);
     let mut sig = key.sign(input.as_bytes());
     if faults.contains(&Fault::SignatureCorrupted) {
         sig.iter_mut().for_each(|b| *b ^= 0x5A);
@@ -229,18 +362,30 @@ pub(crate) fn id_token(
         mut claims,
         alg,
         faults,
-    } = id_token_claims(ctx, auth, bind.refresh)?;
+    } = id_token_claims(ctx, auth, bind.mint_at())?;
+    // HS256 hashes with SHA-256, as RS256 does (Core §3.1.3.6).
+    let hash_alg = if faults.iter().any(is_hs256) {
+        Alg::RS256
+    } else {
+        alg
+    };
     if let Some(code) = bind.code {
-        claims.insert("c_hash".into(), json!(jwt::half_hash(alg, code)));
+        claims.insert("c_hash".into(), json!(jwt::half_hash(hash_alg, code)));
     }
     if let Some(at) = bind.access_token {
-        claims.insert("at_hash".into(), json!(jwt::half_hash(alg, at)));
+        claims.insert("at_hash".into(), json!(jwt::half_hash(hash_alg, at)));
     }
     if let Some(state) = bind.state {
-        claims.insert("s_hash".into(), json!(jwt::half_hash(alg, state)));
+        claims.insert("s_hash".into(), json!(jwt::half_hash(hash_alg, state)));
     }
-    apply_claim_faults(&mut claims, &faults, &auth.client_id, ctx.now());
-    let token = sign(ctx, alg, &claims, &faults)?;
+    apply_claim_faults(
+        &mut claims,
+        &faults,
+        &auth.client_id,
+        ctx.now(),
+        &ctx.tenant.flavour,
+    );
+    let token = sign(ctx, alg, &auth.client_id, &claims, &faults)?;
     record(ctx, &auth.client_id, "id_token", bind.endpoint, &token);
     Ok(token)
 }

@@ -41,7 +41,7 @@ pub struct LoggedRequest {
     pub client_id: Option<String>,
     /// Query and form parameters, secrets shown as `***`.
     pub params: BTreeMap<String, String>,
-    /// Response status.
+    /// The status answered; 0 when the connection was closed without an answer.
     pub status: u16,
 }
 

@@ -30,6 +30,7 @@ static TENANT_ROUTES: LazyLock<Router> = LazyLock::new(|| {
             get(discovery::discovery),
         )
         .route("/jwks", get(discovery::jwks))
+        .route("/jwks/{suffix}", get(discovery::jwks_random))
         .route(
             "/authorize",
             get(authorize::authorize).post(authorize::authorize),
@@ -44,6 +45,9 @@ static TENANT_ROUTES: LazyLock<Router> = LazyLock::new(|| {
 });
 
 fn endpoint_of(rest: &str) -> Option<Endpoint> {
+    if rest.starts_with("/jwks/") {
+        return Some(Endpoint::Jwks);
+    }
     Some(match rest {
         "/.well-known/openid-configuration" => Endpoint::Discovery,
         "/jwks" => Endpoint::Jwks,
@@ -61,6 +65,132 @@ fn json_error(status: StatusCode, error: &str, description: String) -> Response 
         axum::Json(json!({ "error": error, "error_description": description })),
     )
         .into_response()
+}
+
+/// A response body that fails at once: the server then drops the connection before the
+/// head it buffered is written, so the client sees the connection closed without an answer.
+#[derive(Debug)]
+struct Hangup;
+
+impl axum::body::HttpBody for Hangup {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "injected fault: connection_closed",
+        ))))
+    }
+}
+
+/// Who a request is for, as far as fault rules care: its client, its user and the faults
+/// its sign-in selected with `mock_fault=`.
+#[derive(Debug, Default)]
+struct Subject {
+    client: Option<crate::ClientId>,
+    user: Option<String>,
+    selected: Vec<Fault>,
+}
+
+impl Subject {
+    fn of(auth: &crate::state::AuthContext) -> Self {
+        Self {
+            client: Some(auth.client_id.clone()),
+            user: Some(auth.username.clone()),
+            selected: auth.faults.clone(),
+        }
+    }
+}
+
+/// Finds the sign-in a request belongs to: by its parameters at the authorization endpoint,
+/// by its code or refresh token at the token endpoint, by its access token at userinfo.
+fn subject(
+    tenant: &crate::state::TenantState,
+    at: Endpoint,
+    headers: &axum::http::HeaderMap,
+    params: &[(String, String)],
+) -> Subject {
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let client = param("client_id").map(crate::ClientId::new);
+    let d = tenant.data();
+    match at {
+        Endpoint::Authorize => Subject {
+            client,
+            user: param("login_hint").map(str::to_owned),
+            selected: param("mock_fault")
+                .and_then(|n| crate::catalog::select(n).ok())
+                .unwrap_or_default(),
+        },
+        Endpoint::Token => {
+            let grant = param("code")
+                .and_then(|c| d.codes.get(c).map(|g| &g.ctx))
+                .or_else(|| param("refresh_token").and_then(|r| d.refresh.get(r).map(|g| &g.ctx)));
+            match grant {
+                Some(auth) => Subject::of(auth),
+                None => Subject {
+                    client: client.or_else(|| {
+                        crate::token::basic_credentials(headers)
+                            .ok()
+                            .flatten()
+                            .map(|(id, _)| crate::ClientId::new(id))
+                    }),
+                    ..Subject::default()
+                },
+            }
+        }
+        Endpoint::Userinfo => {
+            let bearer = headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+                .map(str::trim)
+                .or_else(|| param("access_token"));
+            match bearer
+                .and_then(|t| d.access.get(t))
+                .and_then(|g| g.ctx.as_ref())
+            {
+                Some(auth) => Subject::of(auth),
+                None => Subject::default(),
+            }
+        }
+        Endpoint::Discovery | Endpoint::Jwks | Endpoint::Logout => Subject {
+            client,
+            ..Subject::default()
+        },
+    }
+}
+
+/// The transport faults for a request to `at`. Discovery and JWK Set requests belong to no
+/// client or user, so every rule for them applies, whatever client or user it names.
+fn transport_faults(
+    tenant: &crate::state::TenantState,
+    at: Endpoint,
+    headers: &axum::http::HeaderMap,
+    params: &[(String, String)],
+) -> Vec<Fault> {
+    let kind = |f: &Fault| f.touches_transport(at);
+    if matches!(at, Endpoint::Discovery | Endpoint::Jwks) {
+        return tenant.data().faults.take_unscoped(kind);
+    }
+    let who = subject(tenant, at, headers, params);
+    tenant.data().faults.take_with(
+        who.client.as_ref(),
+        who.user.as_deref(),
+        &who.selected,
+        kind,
+    )
 }
 
 async fn dispatch(State(server): State<Arc<Server>>, req: Request) -> Response {
@@ -105,13 +235,9 @@ async fn dispatch(State(server): State<Arc<Server>>, req: Request) -> Response {
         .map(|(_, v)| v.clone());
     let endpoint = endpoint_of(&rest);
     let mut res = None;
+    let mut hung_up = false;
     if let Some(at) = endpoint {
-        let cid = client_id.clone().map(crate::ClientId::new);
-        let faults = tenant
-            .data()
-            .faults
-            .take(cid.as_ref(), None, |f| f.touches_transport(at));
-        for f in faults {
+        for f in transport_faults(&tenant, at, &parts.headers, &params) {
             match f {
                 Fault::Delay { millis, .. } => {
                     tokio::time::sleep(Duration::from_millis(millis)).await
@@ -124,6 +250,10 @@ async fn dispatch(State(server): State<Arc<Server>>, req: Request) -> Response {
                         "server_error",
                         "injected fault: server_error".into(),
                     ));
+                }
+                Fault::ConnectionClosed { .. } => {
+                    hung_up = true;
+                    res = Some(Response::new(Body::new(Hangup)));
                 }
                 _ => {}
             }
@@ -159,7 +289,8 @@ async fn dispatch(State(server): State<Arc<Server>>, req: Request) -> Response {
         endpoint: logged_endpoint,
         client_id,
         params: redact(params),
-        status: res.status().as_u16(),
+        // 0: the connection was closed without an answer.
+        status: if hung_up { 0 } else { res.status().as_u16() },
     });
     res
 }

@@ -8,10 +8,11 @@ use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::b64;
 use crate::client::Client;
 use crate::clock::Clock;
 use crate::config::{ConfigError, validate_tenant};
-use crate::faults::FaultSet;
+use crate::faults::{Fault, FaultSet};
 use crate::jwks::{Alg, KeyError, KeySet, SigningKey, fresh_key};
 use crate::request_log::RequestLog;
 use crate::tenant::{Flavour, Lifetimes, Tenant};
@@ -114,6 +115,8 @@ pub(crate) struct AuthzRequest {
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
     pub claims: Option<Value>,
+    /// Faults selected with `mock_fault=`.
+    pub faults: Vec<Fault>,
 }
 
 /// Who signed in, when, and with what edits: everything tokens are minted from.
@@ -128,6 +131,9 @@ pub(crate) struct AuthContext {
     pub claims_edit: Option<Map<String, Value>>,
     /// The provider session this sign-in belongs to (the ID token's `sid`).
     pub sid: String,
+    /// Faults the authorization request selected with `mock_fault=`: they follow the sign-in
+    /// to the token endpoint, refreshes and userinfo.
+    pub faults: Vec<Fault>,
 }
 
 #[derive(Debug)]
@@ -209,7 +215,13 @@ impl TenantData {
                 .iter()
                 .map(|u| (u.username.clone(), u.clone()))
                 .collect(),
-            faults: FaultSet::default(),
+            faults: {
+                let mut set = FaultSet::default();
+                for rule in &tenant.faults {
+                    set.add(rule.clone());
+                }
+                set
+            },
             overrides: Vec::new(),
             codes: HashMap::new(),
             access: HashMap::new(),
@@ -280,6 +292,9 @@ pub(crate) struct TenantState {
     pub name: String,
     pub path: String,
     pub flavour: Flavour,
+    /// Where the JWK Set is also served, below the issuer: random per tenant and run, and
+    /// advertised while the `jwks_uri_random` fault is active.
+    pub random_jwks_path: String,
     data: Mutex<TenantData>,
     keys: RwLock<KeySet>,
 }
@@ -299,6 +314,7 @@ impl TenantState {
             name: tenant.name.clone(),
             path: tenant.path(),
             flavour: tenant.flavour.clone(),
+            random_jwks_path: format!("/jwks/{}", b64::random_token(12)),
             data: Mutex::new(TenantData::new(tenant)),
             keys: RwLock::new(KeySet::new(keys)),
         })
@@ -334,17 +350,64 @@ impl TenantState {
             .collect()
     }
 
-    /// Replaces the active key for `alg`; the old one stays published for the grace period.
-    pub(crate) fn rotate(&self, alg: Alg, now: i64) -> Result<String, KeyError> {
+    fn keys_mut(&self) -> std::sync::RwLockWriteGuard<'_, KeySet> {
+        self.keys.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn fresh_unpublished(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
         let kids = self.published_kids();
         let avoid: Vec<&str> = kids.iter().map(String::as_str).collect();
-        let key = fresh_key(alg, &avoid)?;
-        let kid = key.kid().to_owned();
+        fresh_key(alg, &avoid)
+    }
+
+    /// Replaces the active key for `alg`; the old one stays published for the grace period.
+    pub(crate) fn rotate(&self, alg: Alg, now: i64) -> Result<String, KeyError> {
         let grace = self.data().lifetimes.key_grace;
-        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        self.rotate_with_grace(alg, now, grace)
+            .map(|k| k.kid().to_owned())
+    }
+
+    /// Replaces the active key for `alg`, keeping the old one published for `grace` seconds
+    /// (none: it is withdrawn at once).
+    pub(crate) fn rotate_with_grace(
+        &self,
+        alg: Alg,
+        now: i64,
+        grace: i64,
+    ) -> Result<Arc<SigningKey>, KeyError> {
+        let key = self.fresh_unpublished(alg)?;
+        let mut keys = self.keys_mut();
         keys.prune(now);
-        keys.install(key, now + grace);
-        Ok(kid)
+        keys.install(key.clone(), now + grace);
+        keys.prune(now);
+        Ok(key)
+    }
+
+    /// A second published key for `alg` beside the active one (made on first use).
+    pub(crate) fn extra_key(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
+        let existing = self
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .extra(alg);
+        if let Some(k) = existing {
+            return Ok(k);
+        }
+        let key = self.fresh_unpublished(alg)?;
+        self.keys_mut().publish_extra(key.clone());
+        Ok(key)
+    }
+
+    /// Withdraws the extra keys, taking the write lock only when there are some.
+    pub(crate) fn withdraw_extra_keys(&self) {
+        let any = self
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .has_extra();
+        if any {
+            self.keys_mut().clear_extra();
+        }
     }
 
     /// The tenant as configuration (for the admin API and `MockIdp::tenant`).

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
+use crate::faults::FaultRule;
 use crate::jwks::Alg;
 use crate::user::User;
 
@@ -95,6 +96,9 @@ pub struct Tenant {
     /// Users.
     #[serde(default)]
     pub users: Vec<User>,
+    /// Fault rules active from the start (see `docs/faults.md`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultRule>,
 }
 
 fn default_alg() -> Alg {
@@ -122,6 +126,7 @@ impl Tenant {
             lifetimes: Lifetimes::default(),
             clients: Vec::new(),
             users: Vec::new(),
+            faults: Vec::new(),
         }
     }
 
@@ -172,6 +177,12 @@ impl Tenant {
     /// Signs ID tokens with `alg` by default.
     pub fn default_alg(mut self, alg: Alg) -> Self {
         self.default_alg = alg;
+        self
+    }
+
+    /// Starts with this fault rule active.
+    pub fn fault(mut self, rule: impl Into<FaultRule>) -> Self {
+        self.faults.push(rule.into());
         self
     }
 

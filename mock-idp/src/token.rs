@@ -45,7 +45,9 @@ fn form_content_type(headers: &HeaderMap) -> bool {
 }
 
 /// RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64.
-fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+pub(crate) fn basic_credentials(
+    headers: &HeaderMap,
+) -> Result<Option<(String, String)>, OAuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };

@@ -144,9 +144,10 @@ fn handle(
         Some(&auth.username),
         &mut out,
     );
-    let faults = d.faults.take(
+    let faults = d.faults.take_with(
         Some(&grant.client_id),
         Some(&auth.username),
+        &auth.faults,
         Fault::touches_userinfo,
     );
     if faults.contains(&Fault::UserinfoSubChanged) {

@@ -110,7 +110,8 @@ pub async fn exchange(
         .expect("token")
 }
 
-fn b64(s: &str) -> Vec<u8> {
+/// Decodes base64url without padding.
+pub fn b64(s: &str) -> Vec<u8> {
     URL_SAFE_NO_PAD.decode(s).expect("base64url")
 }
 
@@ -126,24 +127,34 @@ pub fn decode(token: &str) -> (Value, Value) {
 
 /// Verifies `token` with the JWK named by its `kid` in `jwks`; returns the claims.
 pub fn verify(token: &str, jwks: &Value) -> Result<Value, String> {
-    let parts: Vec<&str> = token.split('.').collect();
     let (header, claims) = decode(token);
     let kid = header["kid"].as_str().ok_or("no kid")?;
     let key = jwks["keys"]
         .as_array()
         .and_then(|keys| keys.iter().find(|k| k["kid"] == kid))
         .ok_or_else(|| format!("kid {kid} not in the JWK Set"))?;
+    if verifies_with(token, key)? {
+        Ok(claims)
+    } else {
+        Err("signature does not verify".into())
+    }
+}
+
+/// Whether `token`'s signature verifies with the public JWK `key` under the header's `alg`.
+pub fn verifies_with(token: &str, key: &Value) -> Result<bool, String> {
+    let parts: Vec<&str> = token.split('.').collect();
+    let header: Value = serde_json::from_slice(&b64(parts[0])).map_err(|e| e.to_string())?;
     let input = format!("{}.{}", parts[0], parts[1]);
     let sig = b64(parts[2]);
     let field = |n: &str| b64(key[n].as_str().unwrap_or_default());
-    let ok = match header["alg"].as_str() {
-        Some("RS256") => RsaPublicKeyComponents {
+    Ok(match header["alg"].as_str() {
+        Some("RS256") if key["kty"] == "RSA" => RsaPublicKeyComponents {
             n: field("n"),
             e: field("e"),
         }
         .verify(&RSA_PKCS1_2048_8192_SHA256, input.as_bytes(), &sig)
         .is_ok(),
-        Some("ES256") => {
+        Some("ES256") if key["kty"] == "EC" => {
             let mut point = vec![4];
             point.extend(field("x"));
             point.extend(field("y"));
@@ -151,16 +162,12 @@ pub fn verify(token: &str, jwks: &Value) -> Result<Value, String> {
                 .verify(input.as_bytes(), &sig)
                 .is_ok()
         }
-        Some("EdDSA") => UnparsedPublicKey::new(&ED25519, field("x"))
+        Some("EdDSA") if key["kty"] == "OKP" => UnparsedPublicKey::new(&ED25519, field("x"))
             .verify(input.as_bytes(), &sig)
             .is_ok(),
+        Some("RS256" | "ES256" | "EdDSA") => false,
         other => return Err(format!("unexpected alg {other:?}")),
-    };
-    if ok {
-        Ok(claims)
-    } else {
-        Err("signature does not verify".into())
-    }
+    })
 }
 
 /// Left half of SHA-256 (SHA-512 for EdDSA), base64url — written here independently of
