@@ -25,6 +25,7 @@ struct Cell {
     outcome: Outcome,
     tags: Vec<String>,
     name: String,
+    steps: Vec<String>,
 }
 
 fn substitute(text: &str, header: &[String], row: &[String]) -> String {
@@ -34,11 +35,45 @@ fn substitute(text: &str, header: &[String], row: &[String]) -> String {
         .fold(text.to_owned(), |t, (h, v)| t.replace(&format!("<{h}>"), v))
 }
 
+/// The steps that arrange what a catalog setup asks for, by the setup's name: a scenario of
+/// an entry with that setup must contain each phrase.
+const SETUP_STEPS: &[(&str, &[&str])] = &[
+    ("none", &[]),
+    ("max_age", &["with max_age"]),
+    (
+        "es256",
+        &[
+            "accepts the signing algorithms \"ES256\"",
+            "ID tokens with ES256",
+        ],
+    ),
+    ("hs256", &["HS256\""]),
+    ("sign_in_twice", &["signs in through"]),
+    ("force_key_fetch", &["misbehaves with \"key_rotated\""]),
+    ("discovery", &[]),
+    (
+        "refresh",
+        &["asks for offline access", "refreshes the session"],
+    ),
+    ("entra_tenant", &["is a Microsoft Entra ID tenant"]),
+    ("entra_common", &["multi-tenant endpoint"]),
+    (
+        "entra_groups",
+        &["is a Microsoft Entra ID tenant", "role mapping rule rows:"],
+    ),
+];
+
+/// Reads one expanded scenario; the last fault it injects is the one judged (earlier ones
+/// arrange its setup).
 fn cell(name: &str, steps: &[String], tags: Vec<String>) -> Option<Cell> {
     let fault_re = compile("the identity provider misbehaves with \"{fault}\"");
     let flow_re = compile("provider \"{provider}\" uses the {flow}");
-    let refused_re = compile("the sign-in is refused with \"{code}\"");
-    let accepted_re = compile("{pronoun} is signed in as the new external user \"{username}\"");
+    let refused = [
+        compile("the sign-in is refused with \"{code}\""),
+        compile("the session refresh is refused with \"{code}\""),
+        compile("the settings are refused because \"{code}\""),
+    ];
+    let accepted_re = regex::Regex::new("^(she|he|they) is signed in").expect("pattern");
     let mut fault = None;
     let mut flow = None;
     let mut outcome = None;
@@ -49,7 +84,7 @@ fn cell(name: &str, steps: &[String], tags: Vec<String>) -> Option<Cell> {
         if let Some(c) = flow_re.captures(s) {
             flow = Some(parse_flow(&c[2]).expect("a flow the runner knows"));
         }
-        if let Some(c) = refused_re.captures(s) {
+        if let Some(c) = refused.iter().find_map(|r| r.captures(s)) {
             outcome = Some(Outcome::Refused(c[1].to_owned()));
         }
         if accepted_re.is_match(s) {
@@ -62,6 +97,7 @@ fn cell(name: &str, steps: &[String], tags: Vec<String>) -> Option<Cell> {
         outcome: outcome.unwrap_or_else(|| panic!("{name}: expected a refusal or a sign-in")),
         tags,
         name: name.to_owned(),
+        steps: steps.to_vec(),
     })
 }
 
@@ -127,6 +163,23 @@ fn every_catalog_cell_has_a_scenario_with_its_expectation_and_tag() {
                             c.name
                         )
                     }
+                }
+                let setup = serde_json::to_value(entry.setup).expect("a setup name");
+                let setup = setup.as_str().unwrap_or_default();
+                let (_, phrases) = SETUP_STEPS
+                    .iter()
+                    .find(|(name, _)| *name == setup)
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "the setup {setup} is new: add the steps that arrange it to SETUP_STEPS"
+                        )
+                    });
+                for phrase in *phrases {
+                    assert!(
+                        c.steps.iter().any(|s| s.contains(phrase)),
+                        "{}: the setup {setup} needs a step with `{phrase}`",
+                        c.name
+                    );
                 }
                 if let Some(test) = entry.mirrors {
                     assert!(

@@ -1,12 +1,12 @@
 //! Steps arranging the identity provider: its users, their claims, and its misbehaviour.
 
 use anyhow::{anyhow, bail};
-use mock_idp::catalog::{Setup, catalog};
-use mock_idp::{Alg, User};
+use mock_idp::catalog::catalog;
+use mock_idp::{Alg, FaultRule, User};
 
 use super::claim_value;
 use crate::scenario::vocabulary::Args;
-use crate::scenario::world::ScenarioWorld;
+use crate::scenario::world::{CLIENT_ID, ScenarioWorld};
 
 /// `the identity provider has a user "alice" with verified email "…"`
 pub async fn user_with_verified_email(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
@@ -75,8 +75,9 @@ pub async fn signs_with(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
         .map_err(|e| anyhow!("{e}"))
 }
 
-/// `the identity provider misbehaves with "aud_changed"`: injects the catalog's fault into
-/// the current provider's tenant, with the arrangement the catalog asks for.
+/// `the identity provider misbehaves with "aud_changed"`: injects the catalog's fault for
+/// the relying party's client into the current provider's tenant. What else the fault
+/// needs to show (the catalog's setup) is arranged by the scenario's own steps.
 pub async fn misbehaves(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     let name = a.get(0);
     let entry = catalog()
@@ -86,14 +87,11 @@ pub async fn misbehaves(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
             let names: Vec<String> = catalog().into_iter().map(|e| e.name).collect();
             anyhow!("expected a fault of the catalog, found \"{name}\" (known: {names:?})")
         })?;
-    match entry.setup {
-        Setup::None => {}
-        Setup::MaxAge => w.max_age = Some(300),
-    }
     let provider = w
         .current_provider
         .clone()
         .ok_or_else(|| anyhow!("expected a provider named by an earlier step, found none"))?;
-    w.tenant_of(&provider)?.inject(entry.fault);
+    w.tenant_of(&provider)?
+        .inject(FaultRule::new(entry.fault).for_client(CLIENT_ID));
     Ok(())
 }
