@@ -22,7 +22,7 @@ use crate::error::SignInError;
 use crate::jwks::JwksCache;
 use crate::pages;
 use crate::settings::ProviderSettings;
-use crate::signin::{self, Attempts, Env, StartOptions, VerifiedIdentity};
+use crate::signin::{self, Attempts, Env, Refreshed, StartOptions, VerifiedIdentity};
 use crate::store::Store;
 use crate::users;
 
@@ -48,6 +48,9 @@ struct AppSession {
     user_id: i64,
     provider: String,
     external_id: String,
+    /// `iss` and `sub` of the sign-in's ID token, which a refreshed one must repeat.
+    id_claims: serde_json::Map<String, Value>,
+    refresh_token: Option<String>,
 }
 
 /// Shared state of the application.
@@ -265,6 +268,11 @@ async fn complete(rp: &Arc<Rp>, params: HashMap<String, String>) -> Response {
                         user_id,
                         provider: identity.provider.clone(),
                         external_id: identity.external_id.clone(),
+                        id_claims: ["iss", "sub"]
+                            .into_iter()
+                            .filter_map(|k| Some((k.to_owned(), identity.claims.get(k)?.clone())))
+                            .collect(),
+                        refresh_token: identity.refresh_token.clone(),
                     },
                 );
             rp.record(SignInRecord {
@@ -285,24 +293,84 @@ async fn complete(rp: &Arc<Rp>, params: HashMap<String, String>) -> Response {
             }
             res
         }
-        Err((provider, e)) => {
-            let code = e.code();
-            tracing::info!(code = %code, "sign-in refused");
+        Err((provider, e)) => refused(rp, provider, &e),
+    }
+}
+
+/// Records a refusal and answers the error page with its stable code.
+fn refused(rp: &Rp, provider: Option<String>, e: &SignInError) -> Response {
+    let code = e.code();
+    tracing::info!(code = %code, "sign-in refused");
+    rp.record(SignInRecord {
+        at: rp.now(),
+        provider,
+        ok: false,
+        code: Some(code.clone()),
+        message: e.to_string(),
+        user: None,
+    });
+    let status = match e {
+        SignInError::Users(_) => StatusCode::FORBIDDEN,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    pages::error(status, &code, &e.to_string())
+}
+
+/// Refreshes the session's tokens (RFC 6749 §6) and checks that the new ID token continues
+/// the sign-in's (Core §12.2). The stored user is never touched: user rules run at sign-in.
+/// A refused refresh ends the application session, since the provider no longer vouches
+/// for it.
+async fn refresh_session(State(rp): Shared, headers: HeaderMap) -> Response {
+    let Some((sid, session)) = session_of(&rp, &headers) else {
+        return refused(&rp, None, &SignInError::NoRefreshableSession);
+    };
+    match refresh_tokens(&rp, &session).await {
+        Ok(refreshed) => {
+            if let Some(s) = rp
+                .sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_mut(&sid)
+            {
+                s.refresh_token = Some(refreshed.refresh_token);
+            }
             rp.record(SignInRecord {
                 at: rp.now(),
-                provider,
-                ok: false,
-                code: Some(code.clone()),
-                message: e.to_string(),
+                provider: Some(session.provider.clone()),
+                ok: true,
+                code: None,
+                message: "session refreshed".into(),
                 user: None,
             });
-            let status = match e {
-                SignInError::Users(_) => StatusCode::FORBIDDEN,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            pages::error(status, &code, &e.to_string())
+            Redirect::to("/me").into_response()
+        }
+        Err(e) => {
+            rp.sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&sid);
+            refused(&rp, Some(session.provider), &e)
         }
     }
+}
+
+async fn refresh_tokens(rp: &Rp, session: &AppSession) -> Result<Refreshed, SignInError> {
+    let token = session
+        .refresh_token
+        .as_deref()
+        .ok_or(SignInError::NoRefreshableSession)?;
+    let provider = rp
+        .provider(&session.provider)
+        .filter(|p| p.active)
+        .ok_or_else(|| SignInError::ProviderUnavailable(session.provider.clone()))?;
+    let redirect_uri = rp.redirect_uri();
+    let env = Env {
+        http: &rp.http,
+        jwks: &rp.jwks,
+        redirect_uri: &redirect_uri,
+        now: rp.now(),
+    };
+    signin::refresh(&env, &provider, token, &session.id_claims).await
 }
 
 type Bound = Result<(VerifiedIdentity, Value), (Option<String>, SignInError)>;
@@ -373,8 +441,13 @@ async fn me_page(State(rp): Shared, headers: HeaderMap) -> Response {
         .and_then(|u| serde_json::to_value(u).ok())
         .unwrap_or(Value::Null);
     let pretty = serde_json::to_string_pretty(&user).unwrap_or_default();
+    let refresh = if s.refresh_token.is_some() {
+        "\n<form method=\"post\" action=\"/session/refresh\" id=\"refresh\"><button>Refresh session</button></form>"
+    } else {
+        ""
+    };
     let body = format!(
-        "<p>Signed in through <strong id=\"provider\">{}</strong> as <strong id=\"username\">{}</strong> (external id <code id=\"external-id\">{}</code>).</p>\n<pre id=\"user\">{}</pre>\n<form method=\"post\" action=\"/logout\"><button id=\"sign-out\">Sign out</button></form>",
+        "<p>Signed in through <strong id=\"provider\">{}</strong> as <strong id=\"username\">{}</strong> (external id <code id=\"external-id\">{}</code>).</p>\n<pre id=\"user\">{}</pre>\n<form method=\"post\" action=\"/logout\"><button id=\"sign-out\">Sign out</button></form>{refresh}",
         pages::escape(&s.provider),
         pages::escape(user.get("username").and_then(Value::as_str).unwrap_or("?")),
         pages::escape(&s.external_id),
@@ -532,7 +605,7 @@ async fn metadata(State(rp): Shared, Path(name): Path<String>) -> Response {
             format!("no provider named \"{name}\""),
         );
     };
-    match discovery::fetch(&rp.http, &p.issuer).await {
+    match discovery::fetch_document(&rp.http, &p.metadata_location()).await {
         Ok(m) => axum::Json(m).into_response(),
         Err(f) => bad(StatusCode::BAD_GATEWAY, f.code, f.message),
     }
@@ -546,7 +619,7 @@ async fn validate(State(rp): Shared, Path(name): Path<String>) -> Response {
             format!("no provider named \"{name}\""),
         );
     };
-    match discovery::fetch(&rp.http, &p.issuer).await {
+    match discovery::fetch_document(&rp.http, &p.metadata_location()).await {
         Ok(m) => {
             let findings = discovery::validate(&m, &p);
             axum::Json(json!({ "valid": findings.is_empty(), "findings": findings }))
@@ -564,7 +637,7 @@ async fn autoconfigure(State(rp): Shared, Path(name): Path<String>) -> Response 
             format!("no provider named \"{name}\""),
         );
     };
-    let meta = match discovery::fetch(&rp.http, &p.issuer).await {
+    let meta = match discovery::fetch_document(&rp.http, &p.metadata_location()).await {
         Ok(m) => m,
         Err(f) => {
             return bad(
@@ -661,6 +734,7 @@ pub fn router(rp: Arc<Rp>) -> Router {
         .route("/me", get(me_page))
         .route("/api/me", get(me_json))
         .route("/logout", get(logout).post(logout))
+        .route("/session/refresh", post(refresh_session))
         .route(
             "/signed-out",
             get(|| async {

@@ -30,10 +30,15 @@ pub fn metadata_url(issuer: &str) -> String {
     )
 }
 
-/// Fetches the metadata document.
+/// Fetches the metadata document of `issuer`.
 pub async fn fetch(http: &reqwest::Client, issuer: &str) -> Result<Value, Finding> {
-    let url = metadata_url(issuer);
-    let res = http.get(&url).send().await.map_err(|e| {
+    fetch_document(http, &metadata_url(issuer)).await
+}
+
+/// Fetches the metadata document at `url` (for documents not under the issuer, such as
+/// Entra ID's multi-tenant `common` one).
+pub async fn fetch_document(http: &reqwest::Client, url: &str) -> Result<Value, Finding> {
+    let res = http.get(url).send().await.map_err(|e| {
         finding(
             "discovery.unreachable",
             format!("{url} cannot be fetched: {e}"),

@@ -40,6 +40,22 @@ pub enum SignInError {
     /// ID token rejected.
     #[error("ID token rejected: {0}")]
     IdToken(#[from] IdTokenError),
+    /// A provider endpoint could not be reached, closed the connection or answered 5xx.
+    #[error("the provider's {endpoint} endpoint is unavailable: {detail}")]
+    Unavailable {
+        /// `token` or `userinfo` (the JWK Set has its own code, `jwks.unavailable`).
+        endpoint: &'static str,
+        /// What happened.
+        detail: String,
+    },
+    /// Role mapping needs a claim the provider only points at (groups overage).
+    #[error(
+        "expected the role claim {0} in the token, found only a pointer to fetch it elsewhere (_claim_names or hasgroups); roles cannot be mapped"
+    )]
+    RoleClaimOverage(String),
+    /// A session refresh was asked for without a session that can be refreshed.
+    #[error("expected a signed-in session holding a refresh token, found none")]
+    NoRefreshableSession,
     /// The token endpoint failed or refused.
     #[error("token endpoint: {0}")]
     Token(String),
@@ -82,6 +98,9 @@ impl SignInError {
             Self::ResponseIssuer { .. } => "response.wrong_issuer".into(),
             Self::MissingParameter(p) => format!("response.missing_{p}"),
             Self::IdToken(e) => e.code().into(),
+            Self::Unavailable { endpoint, .. } => format!("{endpoint}.unavailable"),
+            Self::RoleClaimOverage(_) => "roles.claim_overage".into(),
+            Self::NoRefreshableSession => "session.not_refreshable".into(),
             Self::Token(_) => "token.failed".into(),
             Self::TokenWithoutIdToken => "token.missing_id_token".into(),
             Self::Userinfo(_) => "userinfo.failed".into(),

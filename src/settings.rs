@@ -169,6 +169,15 @@ pub struct ProviderSettings {
     /// The response type within the flow's family; the flow's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_type: Option<String>,
+    /// Where the metadata document is, when not at `{issuer}/.well-known/openid-configuration`:
+    /// Entra ID's multi-tenant document (`.../common/v2.0/.well-known/openid-configuration`),
+    /// whose `issuer` is the `{tenantid}` template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery_url: Option<String>,
+    /// Ask for `offline_access` (a refresh token) so the session can be refreshed; code and
+    /// hybrid flows only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub offline_access: bool,
     /// Authorization endpoint.
     #[serde(default)]
     pub authorization_endpoint: String,
@@ -331,6 +340,13 @@ impl ProviderSettings {
             .unwrap_or(self.flow.response_types()[0])
     }
 
+    /// Where autoconfiguration and validation read the provider's metadata.
+    pub fn metadata_location(&self) -> String {
+        self.discovery_url
+            .clone()
+            .unwrap_or_else(|| crate::discovery::metadata_url(&self.issuer))
+    }
+
     /// The scopes requested: `openid`, the identity scopes, and the scopes the active role
     /// mapping rows name (a role claim lives in a scope configured at the provider).
     pub fn scopes(&self) -> Vec<String> {
@@ -345,6 +361,9 @@ impl ProviderSettings {
             if !s.is_empty() && !out.contains(&s) {
                 out.push(s);
             }
+        }
+        if self.offline_access {
+            out.push("offline_access".to_owned());
         }
         out
     }
@@ -407,6 +426,15 @@ impl ProviderSettings {
             }
             (None, false) => {}
         }
+        if self.offline_access && !self.flow.needs_token_endpoint() {
+            problems.push(err(
+                "offline_access",
+                format!(
+                    "expected a flow with a token endpoint to redeem a refresh token, found {}",
+                    self.flow.label()
+                ),
+            ));
+        }
         if self.flow.needs_token_endpoint() && self.client_secret.is_none() {
             problems.push(err(
                 "client_secret",
@@ -423,6 +451,11 @@ impl ProviderSettings {
         }
         if let Some(u) = &self.userinfo_endpoint
             && let Err(e) = check_endpoint("userinfo_endpoint", u, dev_mode)
+        {
+            problems.push(e);
+        }
+        if let Some(u) = &self.discovery_url
+            && let Err(e) = check_endpoint("discovery_url", u, dev_mode)
         {
             problems.push(e);
         }
@@ -449,11 +482,20 @@ impl ProviderSettings {
                 "HS256 needs a client secret to verify with",
             ));
         }
-        if self.issuer.contains("{tenantid}") && self.entra.is_none() {
-            problems.push(err(
+        match &self.entra {
+            None if self.issuer.contains("{tenantid}") => problems.push(err(
                 "issuer",
                 "the {tenantid} template is only meaningful for Entra ID: add [entra] settings",
-            ));
+            )),
+            // Microsoft's multi-tenant rule: the template resolves any tenant, so the tenants
+            // allowed must be listed; issuer validation is never just switched off.
+            Some(e) if self.issuer.contains("{tenantid}") && e.allowed_tenants.is_empty() => {
+                problems.push(err(
+                    "entra",
+                    "expected allowed_tenants with the {tenantid} issuer template, found none (every Entra tenant could sign in)",
+                ))
+            }
+            _ => {}
         }
         if self.identity_claim == IdentityClaim::Oid
             && !self.identity_scopes.iter().any(|s| s == "profile")

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::error::SignInError;
 use crate::jwks::JwksCache;
 use crate::settings::ProviderSettings;
-use crate::validator::{self, Expectations, HashRule};
+use crate::validator::{self, Continuity, Earlier, Expectations, HashRule};
 
 /// How long a sign-in attempt may take before its state expires.
 const ATTEMPT_TTL: Duration = Duration::from_secs(600);
@@ -113,8 +113,15 @@ pub fn start(
         if let Some(h) = &options.login_hint {
             q.append_pair("login_hint", h);
         }
-        if let Some(p) = &options.prompt {
-            q.append_pair("prompt", p);
+        match (&options.prompt, provider.offline_access) {
+            (Some(p), _) => {
+                q.append_pair("prompt", p);
+            }
+            // Core §11: a provider grants offline_access only together with prompt=consent.
+            (None, true) => {
+                q.append_pair("prompt", "consent");
+            }
+            (None, false) => {}
         }
         if let Some(m) = options.max_age {
             q.append_pair("max_age", &m.to_string());
@@ -145,6 +152,8 @@ pub struct VerifiedIdentity {
     pub claims: Map<String, Value>,
     /// The scopes requested.
     pub scopes: Vec<String>,
+    /// The refresh token, when `offline_access` was asked for and granted.
+    pub refresh_token: Option<String>,
 }
 
 /// What `finish` needs from the application.
@@ -158,6 +167,31 @@ pub struct Env<'a> {
     pub redirect_uri: &'a str,
     /// Now, unix seconds.
     pub now: i64,
+}
+
+/// What every ID token from `provider` must match; no nonce, hash or earlier token yet.
+fn expectations(provider: &ProviderSettings, now: i64) -> Expectations<'_> {
+    Expectations {
+        issuer: &provider.issuer,
+        client_id: &provider.client_id,
+        client_secret: provider.client_secret.as_ref().map(|s| s.expose()),
+        allowed_algs: &provider.allowed_algs,
+        nonce: None,
+        max_age: None,
+        access_token: None,
+        at_hash: HashRule::None,
+        code: None,
+        c_hash: HashRule::None,
+        now,
+        leeway: LEEWAY,
+        max_iat_age: MAX_IAT_AGE,
+        allowed_tenants: provider
+            .entra
+            .as_ref()
+            .and_then(|e| (!e.allowed_tenants.is_empty()).then_some(e.allowed_tenants.as_slice())),
+        jwks_uri: &provider.jwks_uri,
+        earlier: None,
+    }
 }
 
 /// Completes a sign-in from the authorization response parameters. `lookup` finds active
@@ -207,26 +241,10 @@ pub async fn finish(
     if want("token") && front_token.is_none() {
         return Err(SignInError::MissingParameter("access_token"));
     }
-    let tenants = provider
-        .entra
-        .as_ref()
-        .and_then(|e| (!e.allowed_tenants.is_empty()).then_some(e.allowed_tenants.as_slice()));
     let base = Expectations {
-        issuer: &provider.issuer,
-        client_id: &provider.client_id,
-        client_secret: provider.client_secret.as_ref().map(|s| s.expose()),
-        allowed_algs: &provider.allowed_algs,
         nonce: Some(&attempt.nonce),
         max_age: attempt.max_age,
-        access_token: None,
-        at_hash: HashRule::None,
-        code: None,
-        c_hash: HashRule::None,
-        now: env.now,
-        leeway: LEEWAY,
-        max_iat_age: MAX_IAT_AGE,
-        allowed_tenants: tenants,
-        jwks_uri: &provider.jwks_uri,
+        ..expectations(&provider, env.now)
     };
     // An ID token from the authorization endpoint is validated before anything else is done
     // with the response: no token or userinfo call follows a rejected one (Core §3.2.2.11,
@@ -255,6 +273,7 @@ pub async fn finish(
         None => None,
     };
     let mut access_token = front_token.cloned();
+    let mut refresh_token = None;
     let claims = match code {
         Some(code) => {
             let tokens = redeem(env, &provider, code, attempt.pkce_verifier.as_deref()).await?;
@@ -263,23 +282,31 @@ pub async fn finish(
                 .and_then(Value::as_str)
                 .ok_or(SignInError::TokenWithoutIdToken)?;
             let back_access = tokens.get("access_token").and_then(Value::as_str);
-            // §3.1.3.8, §3.3.3.8: at_hash is optional here; checked when present.
+            // §3.1.3.8, §3.3.3.8: at_hash is optional here; checked when present. §3.3.3.6:
+            // in the hybrid flow iss and sub must be those of the front-channel ID token.
             let e = Expectations {
                 access_token: back_access,
                 at_hash: HashRule::IfPresent,
+                earlier: front_claims.as_ref().map(|claims| Earlier {
+                    claims,
+                    why: Continuity::Hybrid,
+                }),
                 ..base.clone()
             };
             let back = validator::validate(id, &e, env.jwks).await?;
-            if let Some(front) = &front_claims {
-                validator::same_subject(front, &back)?;
-            }
             if let Some(at) = back_access {
                 access_token = Some(at.to_owned());
             }
+            refresh_token = tokens
+                .get("refresh_token")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             back
         }
         None => front_claims.unwrap_or_default(),
     };
+    // Before userinfo: the ID token decides whether the role claim came with it.
+    refuse_role_claim_overage(&provider, &claims)?;
     let mut claims = claims;
     if let (Some(at), Some(endpoint)) = (&access_token, &provider.userinfo_endpoint) {
         let info = userinfo(env.http, endpoint, at).await?;
@@ -319,6 +346,89 @@ pub async fn finish(
         external_id,
         claims,
         scopes: provider.scopes(),
+        refresh_token,
+    })
+}
+
+/// Entra ID groups overage (and any distributed or aggregated role claim, Core §5.6.2): the
+/// token only points at where the claim could be fetched (`_claim_names`, or `hasgroups`
+/// in the implicit flow). The relying party does not call Microsoft Graph, and mapping no
+/// roles would silently strip the user's roles, so the sign-in is refused instead.
+fn refuse_role_claim_overage(
+    provider: &ProviderSettings,
+    claims: &Map<String, Value>,
+) -> Result<(), SignInError> {
+    let mapping = &provider.role_mapping;
+    if !mapping.roles_from_provider {
+        return Ok(());
+    }
+    let pointed_at = |name: &str| {
+        claims
+            .get("_claim_names")
+            .and_then(Value::as_object)
+            .is_some_and(|names| names.contains_key(name))
+            || (name == "groups" && claims.get("hasgroups") == Some(&Value::Bool(true)))
+    };
+    match mapping
+        .rows
+        .iter()
+        .filter(|r| r.active)
+        .map(|r| r.claim_type.as_str())
+        .find(|name| !claims.contains_key(*name) && pointed_at(name))
+    {
+        Some(name) => Err(SignInError::RoleClaimOverage(name.to_owned())),
+        None => Ok(()),
+    }
+}
+
+/// A refreshed session: the new refresh token (when the provider rotates it) and the new ID
+/// token's claims.
+#[derive(Debug, Clone)]
+pub struct Refreshed {
+    /// The refresh token to use next time.
+    pub refresh_token: String,
+    /// The refreshed ID token's claims.
+    pub claims: Map<String, Value>,
+}
+
+/// Uses `refresh_token` (RFC 6749 §6) and validates the new ID token against the sign-in's
+/// (Core §12.2: same `iss` and `sub`, signature and the usual claim checks; no nonce).
+pub async fn refresh(
+    env: &Env<'_>,
+    provider: &ProviderSettings,
+    refresh_token: &str,
+    signed_in: &Map<String, Value>,
+) -> Result<Refreshed, SignInError> {
+    let tokens = token_request(
+        env,
+        provider,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await?;
+    let id = tokens
+        .get("id_token")
+        .and_then(Value::as_str)
+        .ok_or(SignInError::TokenWithoutIdToken)?;
+    let e = Expectations {
+        access_token: tokens.get("access_token").and_then(Value::as_str),
+        at_hash: HashRule::IfPresent,
+        earlier: Some(Earlier {
+            claims: signed_in,
+            why: Continuity::Refresh,
+        }),
+        ..expectations(provider, env.now)
+    };
+    let claims = validator::validate(id, &e, env.jwks).await?;
+    Ok(Refreshed {
+        refresh_token: tokens
+            .get("refresh_token")
+            .and_then(Value::as_str)
+            .unwrap_or(refresh_token)
+            .to_owned(),
+        claims,
     })
 }
 
@@ -326,17 +436,13 @@ fn form_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Redeems the code (RFC 6749 §4.1.3) with client_secret_basic and the PKCE verifier.
+/// Redeems the code (RFC 6749 §4.1.3) with the PKCE verifier.
 async fn redeem(
     env: &Env<'_>,
     provider: &ProviderSettings,
     code: &str,
     verifier: Option<&str>,
 ) -> Result<Map<String, Value>, SignInError> {
-    let endpoint = provider
-        .token_endpoint
-        .as_deref()
-        .ok_or_else(|| SignInError::Token("no token endpoint is configured".into()))?;
     let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code),
@@ -345,6 +451,20 @@ async fn redeem(
     if let Some(v) = verifier {
         form.push(("code_verifier", v));
     }
+    token_request(env, provider, &form).await
+}
+
+/// Posts `form` to the token endpoint with client_secret_basic. A connection that fails or
+/// closes, and a 5xx, mean the provider is unavailable; an OAuth error means it refused.
+async fn token_request(
+    env: &Env<'_>,
+    provider: &ProviderSettings,
+    form: &[(&str, &str)],
+) -> Result<Map<String, Value>, SignInError> {
+    let endpoint = provider
+        .token_endpoint
+        .as_deref()
+        .ok_or_else(|| SignInError::Token("no token endpoint is configured".into()))?;
     let secret = provider
         .client_secret
         .as_ref()
@@ -356,16 +476,29 @@ async fn redeem(
         form_encode(&provider.client_id),
         form_encode(secret)
     ));
+    let unavailable = |detail: String| SignInError::Unavailable {
+        endpoint: "token",
+        detail,
+    };
     let res = env
         .http
         .post(endpoint)
         .header(reqwest::header::AUTHORIZATION, format!("Basic {basic}"))
-        .form(&form)
+        .form(form)
         .send()
         .await
-        .map_err(|e| SignInError::Token(format!("{endpoint} cannot be reached: {e}")))?;
+        .map_err(|e| unavailable(format!("{endpoint} cannot be reached: {e}")))?;
     let status = res.status();
-    let body: Value = res.json().await.map_err(|e| {
+    // RFC 9110 §15.6: a 5xx says the server failed, not that it refused this request.
+    if status.is_server_error() {
+        return Err(unavailable(format!("expected status 200, found {status}")));
+    }
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| unavailable(format!("{endpoint} closed the connection mid-answer: {e}")))?;
+    // RFC 6749 §5.1, §5.2: success and error answers alike are JSON objects.
+    let body: Value = serde_json::from_slice(&bytes).map_err(|e| {
         SignInError::Token(format!(
             "expected a JSON token response, found something else ({e})"
         ))
@@ -393,12 +526,23 @@ async fn userinfo(
     endpoint: &str,
     token: &str,
 ) -> Result<Map<String, Value>, SignInError> {
+    let unavailable = |detail: String| SignInError::Unavailable {
+        endpoint: "userinfo",
+        detail,
+    };
     let res = http
         .get(endpoint)
         .bearer_auth(token)
         .send()
         .await
-        .map_err(|e| SignInError::Userinfo(format!("{endpoint} cannot be reached: {e}")))?;
+        .map_err(|e| unavailable(format!("{endpoint} cannot be reached: {e}")))?;
+    // RFC 9110 §15.6: a 5xx is the provider failing, told apart from a refusal (Core §5.3.3).
+    if res.status().is_server_error() {
+        return Err(unavailable(format!(
+            "expected status 200, found {}",
+            res.status()
+        )));
+    }
     if !res.status().is_success() {
         return Err(SignInError::Userinfo(format!(
             "expected status 200, found {}",
@@ -414,7 +558,11 @@ async fn userinfo(
     if !ctype.starts_with("application/json") {
         return Err(SignInError::UserinfoContentType(ctype));
     }
-    match res.json::<Value>().await {
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| unavailable(format!("{endpoint} closed the connection mid-answer: {e}")))?;
+    match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(SignInError::Userinfo("expected a JSON object".into())),
     }

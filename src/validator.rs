@@ -160,18 +160,48 @@ pub enum IdTokenError {
     /// The Entra tenant is not allowed.
     #[error("tenant \"{0}\" is not on the allow-list")]
     TenantNotAllowed(String),
-    /// The token-endpoint ID token's iss or sub differs from the authorization-endpoint one.
+    /// A later ID token (token endpoint in the hybrid flow, or a refresh) names another
+    /// issuer or subject than the first one.
     #[error(
-        "expected the token endpoint's ID token to have the same {claim} as the authorization endpoint's (\"{first}\"), found \"{second}\""
+        "expected the {why} to have the same {claim} as the first (\"{first}\"), found \"{second}\""
     )]
-    HybridMismatch {
+    SubjectChanged {
+        /// Which later token.
+        why: Continuity,
         /// `iss` or `sub`.
         claim: &'static str,
-        /// From the authorization endpoint.
+        /// From the first ID token.
         first: String,
-        /// From the token endpoint.
+        /// From the later one.
         second: String,
     },
+}
+
+/// Why a later ID token must continue an earlier one (same `iss`, same `sub`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Continuity {
+    /// The token endpoint's ID token after the authorization endpoint's (Core §3.3.3.6).
+    Hybrid,
+    /// A refreshed ID token after the one of the sign-in (Core §12.2).
+    Refresh,
+}
+
+impl std::fmt::Display for Continuity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Hybrid => "token endpoint's ID token",
+            Self::Refresh => "refreshed ID token",
+        })
+    }
+}
+
+/// The earlier ID token a new one must agree with.
+#[derive(Debug, Clone, Copy)]
+pub struct Earlier<'a> {
+    /// Its claims (only `iss` and `sub` are read).
+    pub claims: &'a Map<String, Value>,
+    /// Why they must agree.
+    pub why: Continuity,
 }
 
 impl IdTokenError {
@@ -215,7 +245,14 @@ impl IdTokenError {
             Self::BadCHash { .. } => "id_token.bad_c_hash",
             Self::BadTenantId(_) => "id_token.bad_tid",
             Self::TenantNotAllowed(_) => "id_token.tenant_not_allowed",
-            Self::HybridMismatch { .. } => "id_token.hybrid_mismatch",
+            Self::SubjectChanged {
+                why: Continuity::Hybrid,
+                ..
+            } => "id_token.hybrid_mismatch",
+            Self::SubjectChanged {
+                why: Continuity::Refresh,
+                ..
+            } => "id_token.refresh_mismatch",
         }
     }
 }
@@ -264,6 +301,8 @@ pub struct Expectations<'a> {
     pub allowed_tenants: Option<&'a [String]>,
     /// The JWK Set location.
     pub jwks_uri: &'a str,
+    /// The earlier ID token this one must continue, if any.
+    pub earlier: Option<Earlier<'a>>,
 }
 
 /// A decoded compact JWS.
@@ -435,6 +474,11 @@ pub async fn validate(
     }
     // §3.1.3.7 #6, §3.2.2.11: verify the signature — always, even from the token endpoint.
     verify_signature(&jws, &alg, exp, jwks).await?;
+    // §3.3.3.6 (hybrid), §12.2 (refresh): a later ID token has the earlier one's iss and sub.
+    // Compared before the other claims so that a changed issuer is named for what it is.
+    if let Some(earlier) = exp.earlier {
+        same_subject(earlier, &jws.claims)?;
+    }
     check_claims(&jws.claims, &alg, exp)?;
     Ok(jws.claims)
 }
@@ -605,23 +649,22 @@ fn check_hash(
     }
 }
 
-/// Core §3.3.3.6: in the hybrid flow the token endpoint's ID token has the same `iss` and
-/// `sub` as the authorization endpoint's.
-pub fn same_subject(
-    first: &Map<String, Value>,
-    second: &Map<String, Value>,
-) -> Result<(), IdTokenError> {
+/// Core §3.3.3.6 and §12.2: `later` has the same `iss` and `sub` as `earlier`.
+pub fn same_subject(earlier: Earlier<'_>, later: &Map<String, Value>) -> Result<(), IdTokenError> {
     for claim in ["iss", "sub"] {
-        let a = first.get(claim).and_then(Value::as_str).unwrap_or_default();
-        let b = second
-            .get(claim)
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if a != b {
-            return Err(IdTokenError::HybridMismatch {
+        let read = |c: &Map<String, Value>| {
+            c.get(claim)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (first, second) = (read(earlier.claims), read(later));
+        if first != second {
+            return Err(IdTokenError::SubjectChanged {
+                why: earlier.why,
                 claim: if claim == "iss" { "iss" } else { "sub" },
-                first: a.to_owned(),
-                second: b.to_owned(),
+                first,
+                second,
             });
         }
     }
@@ -664,6 +707,7 @@ mod tests {
             max_iat_age: 3600,
             allowed_tenants: None,
             jwks_uri: "https://idp.test/t/jwks",
+            earlier: None,
         }
     }
 
@@ -786,6 +830,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn hs256_is_keyed_with_the_client_secret_only() {
+        let algs = vec!["HS256".to_owned()];
+        let mut e = expect(&algs);
+        e.client_secret = Some("rp-secret");
+        let cache = JwksCache::new(reqwest::Client::new());
+        let enc = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        let input = format!(
+            "{}.{}",
+            enc(json!({"alg": "HS256", "typ": "JWT"})),
+            enc(Value::Object(base()))
+        );
+        let mac = |secret: &[u8]| {
+            let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+            format!(
+                "{input}.{}",
+                URL_SAFE_NO_PAD.encode(hmac::sign(&key, input.as_bytes()))
+            )
+        };
+        assert!(validate(&mac(b"rp-secret"), &e, &cache).await.is_ok());
+        // Key confusion (RFC 8725 §3.1): a MAC keyed with anything else, such as the
+        // provider's public key, does not verify.
+        let public_key = br#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZpt","e":"AQAB"}"#;
+        assert_eq!(
+            validate(&mac(public_key), &e, &cache)
+                .await
+                .unwrap_err()
+                .code(),
+            "id_token.bad_signature"
+        );
+        e.client_secret = None;
+        assert_eq!(
+            validate(&mac(b"rp-secret"), &e, &cache)
+                .await
+                .unwrap_err()
+                .code(),
+            "id_token.bad_signature"
+        );
+    }
+
+    #[tokio::test]
     async fn header_checks_come_before_any_key_lookup() {
         let algs = vec!["RS256".to_owned()];
         let e = expect(&algs);
@@ -817,14 +901,31 @@ mod tests {
     }
 
     #[test]
-    fn hybrid_tokens_must_agree_on_iss_and_sub() {
+    fn later_tokens_must_agree_on_iss_and_sub() {
         let a = base();
         let mut b = base();
-        assert!(same_subject(&a, &b).is_ok());
+        let hybrid = Earlier {
+            claims: &a,
+            why: Continuity::Hybrid,
+        };
+        let refresh = Earlier {
+            why: Continuity::Refresh,
+            ..hybrid
+        };
+        assert!(same_subject(hybrid, &b).is_ok());
         b.insert("sub".into(), json!("mallory"));
         assert_eq!(
-            same_subject(&a, &b).unwrap_err().code(),
+            same_subject(hybrid, &b).unwrap_err().code(),
             "id_token.hybrid_mismatch"
+        );
+        let mut c = base();
+        c.insert("iss".into(), json!("https://idp.test/t1"));
+        let err = same_subject(refresh, &c).unwrap_err();
+        assert_eq!(err.code(), "id_token.refresh_mismatch");
+        assert!(
+            err.to_string()
+                .contains("refreshed ID token to have the same iss"),
+            "{err}"
         );
     }
 }

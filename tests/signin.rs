@@ -2,154 +2,14 @@
 //! tokens store nothing and stop the flow, autoconfiguration, inactive providers, Entra ID,
 //! key rotation, local sign-out, concurrent first sign-ins.
 
-use mock_idp::agent::{Landing, UserAgent};
-use mock_idp::{Client, Fault, FaultRule, MockIdp, Tenant, User};
-use relying_party::app::RunningRp;
+mod common;
+
+use common::Rig;
+use mock_idp::agent::UserAgent;
+use mock_idp::{Fault, FaultRule};
 use relying_party::discovery;
-use relying_party::settings::ProviderSettings;
 use relying_party::store::Store;
-use relying_party::users::{LegalEntity, UserType};
 use serde_json::{Value, json};
-
-const ENTRA_TID: &str = "9122040d-6c67-4c5b-b112-36a304b66dad";
-
-fn alice() -> User {
-    User::new("alice")
-        .with_sub("alice-sub")
-        .email("alice@acme.test", true)
-        .phone("+1 555 0100", false)
-        .claim("given_name", "Alice")
-        .claim("family_name", "Anders")
-        .roles(["billing-admin", "unknown-role"])
-}
-
-struct Rig {
-    idp: MockIdp,
-    rp: RunningRp,
-}
-
-impl Rig {
-    async fn new() -> Self {
-        let store = Store::open_in_memory().expect("store");
-        store
-            .create_legal_entity(&LegalEntity {
-                id: "de".into(),
-                name: "Acme GmbH".into(),
-            })
-            .expect("entity");
-        for role in ["viewer", "billing"] {
-            store.create_role(role).expect("role");
-        }
-        store
-            .create_user_type(&UserType {
-                name: "employee".into(),
-                default_roles: ["viewer".to_owned()].into(),
-                allowed_roles: ["viewer".to_owned(), "billing".to_owned()].into(),
-            })
-            .expect("user type");
-        let rp = RunningRp::start(store).await.expect("rp");
-        let callback = format!("{}/callback", rp.url);
-        let idp = MockIdp::builder()
-            .tenant(
-                Tenant::new("acme")
-                    .scope("roles", ["roles"])
-                    .client(Client::confidential("rp", "rp-secret").redirect_uri(&callback))
-                    .user(alice())
-                    .user(
-                        User::new("bob")
-                            .with_sub("bob-sub")
-                            .email("bob@acme.test", false),
-                    ),
-            )
-            .tenant(
-                Tenant::entra("contoso", ENTRA_TID)
-                    .client(
-                        Client::confidential("entra-app", "entra-secret").redirect_uri(&callback),
-                    )
-                    .user(
-                        User::new("megan")
-                            .email("megan@contoso.test", true)
-                            .claim("xms_edov", false),
-                    ),
-            )
-            .start()
-            .await;
-        Self { idp, rp }
-    }
-
-    fn settings(&self, flow: &str, response_type: Option<&str>) -> ProviderSettings {
-        let mut v = json!({
-            "name": "Acme",
-            "issuer": self.idp.issuer(),
-            "client_id": "rp",
-            "client_secret": "rp-secret",
-            "flow": flow,
-            "identity_scopes": ["email", "profile"],
-            "creation": {
-                "enabled": true,
-                "user_type": "employee",
-                "rows": [
-                    {"user_field": "email", "claim_type": "email", "verified": true, "scope": "email"},
-                    {"user_field": "phone", "claim_type": "phone_number", "verified": true, "scope": "phone"},
-                    {"user_field": "first_name", "claim_type": "given_name", "scope": "profile"},
-                    {"user_field": "last_name", "claim_type": "family_name", "scope": "profile"}
-                ]
-            },
-            "role_mapping": {
-                "roles_from_provider": true,
-                "strategy": "one_role_for_all_legal_entities",
-                "rows": [
-                    {"claim_type": "roles", "scope": "roles", "claim_value": "billing-admin", "role_name": "billing"}
-                ]
-            }
-        });
-        if let Some(rt) = response_type {
-            v["response_type"] = json!(rt);
-        }
-        serde_json::from_value(v).expect("settings")
-    }
-
-    /// Autoconfigures `settings` from the provider's metadata and stores them.
-    async fn configure(&self, mut settings: ProviderSettings) -> ProviderSettings {
-        let http = reqwest::Client::new();
-        let meta = discovery::fetch(&http, &settings.issuer)
-            .await
-            .expect("metadata");
-        discovery::autoconfigure(&meta, &mut settings).expect("autoconfiguration");
-        self.rp.rp.save_provider(&settings).expect("saved");
-        settings
-    }
-
-    async fn sign_in(&self, agent: &UserAgent, provider: &str, hint: &str) -> Landing {
-        agent
-            .navigate(&format!(
-                "{}/signin/{provider}?login_hint={hint}",
-                self.rp.url
-            ))
-            .await
-            .expect("navigation")
-    }
-
-    async fn me(&self, agent: &UserAgent) -> Value {
-        let l = agent
-            .navigate(&format!("{}/api/me", self.rp.url))
-            .await
-            .expect("me");
-        serde_json::from_str(&l.body).expect("json")
-    }
-
-    fn called(&self, endpoint: &str) -> usize {
-        self.idp
-            .requests()
-            .iter()
-            .filter(|r| r.endpoint.as_deref() == Some(endpoint))
-            .count()
-    }
-
-    fn last_code(&self) -> Option<String> {
-        self.rp.rp.sign_ins().last().and_then(|r| r.code.clone())
-    }
-}
 
 const CELLS: [(&str, Option<&str>); 8] = [
     ("authorization_code", None),
@@ -166,14 +26,16 @@ const CELLS: [(&str, Option<&str>); 8] = [
 async fn every_flow_signs_in_and_creates_the_user_once() {
     for (flow, rt) in CELLS {
         let rig = Rig::new().await;
-        rig.configure(rig.settings(flow, rt)).await;
+        rig.configure(rig.settings(flow, rt))
+            .await
+            .expect("configured");
         let agent = UserAgent::new();
-        let landing = rig.sign_in(&agent, "Acme", "alice").await;
+        let landing = rig.sign_in(&agent, "Acme", "login_hint=alice").await;
         assert_eq!(
             landing.status,
             200,
             "{flow} {rt:?}: {:?} {}",
-            rig.last_code(),
+            rig.last_refusal(),
             landing.body
         );
         assert_eq!(landing.url.path(), "/me", "{flow} {rt:?}");
@@ -192,7 +54,9 @@ async fn every_flow_signs_in_and_creates_the_user_once() {
             "{flow} {rt:?}"
         );
         // A second sign-in finds the same user.
-        let again = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+        let again = rig
+            .sign_in(&UserAgent::new(), "Acme", "login_hint=alice")
+            .await;
         assert_eq!(again.url.path(), "/me");
         assert_eq!(rig.rp.rp.store.users().expect("users").len(), 1);
     }
@@ -222,12 +86,16 @@ async fn a_rejected_id_token_stores_nothing_and_ends_the_flow() {
     ] {
         for (fault, code) in &cases {
             let rig = Rig::new().await;
-            rig.configure(rig.settings(flow, rt)).await;
+            rig.configure(rig.settings(flow, rt))
+                .await
+                .expect("configured");
             rig.idp
                 .tenant("acme")
                 .expect("tenant")
                 .inject(FaultRule::new(fault.clone()));
-            let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+            let landing = rig
+                .sign_in(&UserAgent::new(), "Acme", "login_hint=alice")
+                .await;
             assert_eq!(landing.status, 400, "{flow} {fault}");
             assert_eq!(
                 landing.element_text("error-code").as_deref(),
@@ -290,12 +158,16 @@ async fn hashes_are_checked_where_the_flow_requires_them() {
     ];
     for (flow, rt, fault, code) in cases {
         let rig = Rig::new().await;
-        rig.configure(rig.settings(flow, rt)).await;
+        rig.configure(rig.settings(flow, rt))
+            .await
+            .expect("configured");
         rig.idp
             .tenant("acme")
             .expect("tenant")
             .inject(FaultRule::new(fault.clone()).times(1));
-        let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+        let landing = rig
+            .sign_in(&UserAgent::new(), "Acme", "login_hint=alice")
+            .await;
         assert_eq!(
             landing.element_text("error-code").as_deref(),
             Some(code),
@@ -306,14 +178,17 @@ async fn hashes_are_checked_where_the_flow_requires_them() {
     // Code flow: at_hash is optional in the token response; a missing one is accepted.
     let rig = Rig::new().await;
     rig.configure(rig.settings("authorization_code", None))
-        .await;
+        .await
+        .expect("configured");
     rig.idp.inject(FaultRule::new(Fault::AtHashMissing));
     rig.idp
         .tenant("acme")
         .expect("tenant")
         .inject(FaultRule::new(Fault::AtHashMissing));
-    let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
-    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_code());
+    let landing = rig
+        .sign_in(&UserAgent::new(), "Acme", "login_hint=alice")
+        .await;
+    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
 }
 
 #[tokio::test]
@@ -349,12 +224,16 @@ async fn response_and_userinfo_problems_have_their_codes() {
     ];
     for (flow, fault, code) in cases {
         let rig = Rig::new().await;
-        rig.configure(rig.settings(flow, None)).await;
+        rig.configure(rig.settings(flow, None))
+            .await
+            .expect("configured");
         rig.idp
             .tenant("acme")
             .expect("tenant")
             .inject(FaultRule::new(fault.clone()));
-        let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
+        let landing = rig
+            .sign_in(&UserAgent::new(), "Acme", "login_hint=alice")
+            .await;
         assert_eq!(
             landing.element_text("error-code").as_deref(),
             Some(code),
@@ -367,15 +246,21 @@ async fn response_and_userinfo_problems_have_their_codes() {
 #[tokio::test]
 async fn a_single_key_without_kid_and_a_rotated_key_are_accepted() {
     let rig = Rig::new().await;
-    rig.configure(rig.settings("hybrid_fragment", None)).await;
+    rig.configure(rig.settings("hybrid_fragment", None))
+        .await
+        .expect("configured");
     let acme = rig.idp.tenant("acme").expect("tenant");
     acme.inject(FaultRule::new(Fault::KidAbsent).times(2));
-    let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
-    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_code());
+    let landing = rig
+        .sign_in(&UserAgent::new(), "Acme", "login_hint=alice")
+        .await;
+    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
     // The relying party has the JWK Set cached; the new key forces one re-fetch.
     acme.rotate_keys(mock_idp::Alg::RS256).expect("rotate");
-    let landing = rig.sign_in(&UserAgent::new(), "Acme", "alice").await;
-    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_code());
+    let landing = rig
+        .sign_in(&UserAgent::new(), "Acme", "login_hint=alice")
+        .await;
+    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
     assert_eq!(rig.called("jwks"), 2);
 }
 
@@ -416,7 +301,8 @@ async fn validate_lists_each_mismatch_with_the_metadata() {
     let rig = Rig::new().await;
     let mut s = rig
         .configure(rig.settings("authorization_code", None))
-        .await;
+        .await
+        .expect("configured");
     s.token_endpoint = Some(format!("{}/elsewhere/token", rig.idp.url()));
     s.jwks_uri = format!("{}/elsewhere/jwks", rig.idp.url());
     rig.rp.rp.save_provider(&s).expect("saved");
@@ -439,7 +325,10 @@ async fn validate_lists_each_mismatch_with_the_metadata() {
 #[tokio::test]
 async fn inactive_providers_are_hidden_and_their_callbacks_refused() {
     let rig = Rig::new().await;
-    let mut s = rig.configure(rig.settings("hybrid_form_post", None)).await;
+    let mut s = rig
+        .configure(rig.settings("hybrid_form_post", None))
+        .await
+        .expect("configured");
     let page = reqwest::get(format!("{}/", rig.rp.url))
         .await
         .expect("home")
@@ -480,26 +369,12 @@ async fn inactive_providers_are_hidden_and_their_callbacks_refused() {
 #[tokio::test]
 async fn entra_oid_identity_allow_list_and_unverified_email() {
     let rig = Rig::new().await;
-    let issuer = rig.idp.tenant("contoso").expect("tenant").issuer();
-    let settings: ProviderSettings = serde_json::from_value(json!({
-        "name": "Contoso",
-        "issuer": issuer,
-        "client_id": "entra-app",
-        "client_secret": "entra-secret",
-        "identity_claim": "oid",
-        "flow": "hybrid_form_post",
-        "entra": { "allowed_tenants": [ENTRA_TID] },
-        "creation": {
-            "enabled": true,
-            "user_type": "employee",
-            "rows": [{"user_field": "email", "claim_type": "email", "verified": true, "scope": "email"}]
-        }
-    }))
-    .expect("settings");
-    rig.configure(settings).await;
+    rig.configure(rig.entra_settings("hybrid_form_post"))
+        .await
+        .expect("configured");
     let agent = UserAgent::new();
-    let landing = rig.sign_in(&agent, "Contoso", "megan").await;
-    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_code());
+    let landing = rig.sign_in(&agent, "Contoso", "login_hint=megan").await;
+    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
     let me = rig.me(&agent).await;
     let oid = me["external_id"].as_str().expect("oid");
     assert_eq!(
@@ -512,6 +387,11 @@ async fn entra_oid_identity_allow_list_and_unverified_email() {
         Value::Null,
         "Entra email without verification is not assigned"
     );
+    assert_eq!(
+        me["user"]["roles"]["de"],
+        json!(["billing"]),
+        "roles mapped from the groups claim"
+    );
 
     // A tenant outside the allow-list is refused.
     let mut other = rig.rp.rp.provider("Contoso").expect("stored");
@@ -522,7 +402,9 @@ async fn entra_oid_identity_allow_list_and_unverified_email() {
         .expect("entra"),
     );
     rig.rp.rp.save_provider(&other).expect("saved");
-    let landing = rig.sign_in(&UserAgent::new(), "Contoso", "megan").await;
+    let landing = rig
+        .sign_in(&UserAgent::new(), "Contoso", "login_hint=megan")
+        .await;
     assert_eq!(
         landing.element_text("error-code").as_deref(),
         Some("id_token.tenant_not_allowed")
@@ -533,9 +415,10 @@ async fn entra_oid_identity_allow_list_and_unverified_email() {
 async fn signing_out_locally_keeps_the_provider_session() {
     let rig = Rig::new().await;
     rig.configure(rig.settings("authorization_code", None))
-        .await;
+        .await
+        .expect("configured");
     let agent = UserAgent::new();
-    rig.sign_in(&agent, "Acme", "alice").await;
+    rig.sign_in(&agent, "Acme", "login_hint=alice").await;
     let out = agent
         .navigate(&format!("{}/logout", rig.rp.url))
         .await
@@ -554,14 +437,15 @@ async fn signing_out_locally_keeps_the_provider_session() {
         .navigate(&format!("{}/signin/Acme?prompt=none", rig.rp.url))
         .await
         .expect("silent");
-    assert_eq!(again.url.path(), "/me", "{:?}", rig.last_code());
+    assert_eq!(again.url.path(), "/me", "{:?}", rig.last_refusal());
 }
 
 #[tokio::test]
 async fn concurrent_first_sign_ins_create_exactly_one_user() {
     let rig = Rig::new().await;
     rig.configure(rig.settings("authorization_code", None))
-        .await;
+        .await
+        .expect("configured");
     let mut tasks = Vec::new();
     for _ in 0..12 {
         let url = format!("{}/signin/Acme?login_hint=alice", rig.rp.url);

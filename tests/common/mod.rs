@@ -1,0 +1,198 @@
+//! The rig shared by the relying party's integration tests: a mock IdP with an `acme` tenant
+//! (alice, bob) and an Entra-flavoured `contoso` tenant, an in-process relying party on
+//! loopback, settings for any flow, and the probes the tests assert with.
+
+use mock_idp::agent::{Landing, UserAgent};
+use mock_idp::{Client, MockIdp, Tenant, User};
+use relying_party::app::RunningRp;
+use relying_party::discovery;
+use relying_party::settings::ProviderSettings;
+use relying_party::store::Store;
+use relying_party::users::{LegalEntity, UserType};
+use serde_json::{Value, json};
+
+pub const ENTRA_TID: &str = "9122040d-6c67-4c5b-b112-36a304b66dad";
+/// The Entra group (object id) that role mapping turns into the `billing` role.
+pub const BILLING_GROUP: &str = "5f0c3e2a-8d1b-4c6e-9a7f-2b3d4e5f6a7b";
+
+fn alice() -> User {
+    User::new("alice")
+        .with_sub("alice-sub")
+        .email("alice@acme.test", true)
+        .phone("+1 555 0100", false)
+        .claim("given_name", "Alice")
+        .claim("family_name", "Anders")
+        .roles(["billing-admin", "unknown-role"])
+}
+
+/// A mock IdP and a relying party, both on loopback, both stopped when dropped.
+pub struct Rig {
+    pub idp: MockIdp,
+    pub rp: RunningRp,
+}
+
+impl Rig {
+    /// Starts both, with the legal entity, roles and user type the settings refer to.
+    pub async fn new() -> Self {
+        let store = Store::open_in_memory().expect("store");
+        store
+            .create_legal_entity(&LegalEntity {
+                id: "de".into(),
+                name: "Acme GmbH".into(),
+            })
+            .expect("entity");
+        for role in ["viewer", "billing"] {
+            store.create_role(role).expect("role");
+        }
+        store
+            .create_user_type(&UserType {
+                name: "employee".into(),
+                default_roles: ["viewer".to_owned()].into(),
+                allowed_roles: ["viewer".to_owned(), "billing".to_owned()].into(),
+            })
+            .expect("user type");
+        let rp = RunningRp::start(store).await.expect("rp");
+        let callback = format!("{}/callback", rp.url);
+        let idp = MockIdp::builder()
+            .tenant(
+                Tenant::new("acme")
+                    .scope("roles", ["roles"])
+                    .client(Client::confidential("rp", "rp-secret").redirect_uri(&callback))
+                    .user(alice())
+                    .user(
+                        User::new("bob")
+                            .with_sub("bob-sub")
+                            .email("bob@acme.test", false),
+                    ),
+            )
+            .tenant(
+                Tenant::entra("contoso", ENTRA_TID)
+                    .client(
+                        Client::confidential("entra-app", "entra-secret").redirect_uri(&callback),
+                    )
+                    .user(
+                        User::new("megan")
+                            .email("megan@contoso.test", true)
+                            .claim("xms_edov", false)
+                            .claim("groups", json!([BILLING_GROUP])),
+                    ),
+            )
+            .start()
+            .await;
+        Self { idp, rp }
+    }
+
+    /// Settings for the `acme` tenant's `rp` client in `flow`, with creation and role rules.
+    pub fn settings(&self, flow: &str, response_type: Option<&str>) -> ProviderSettings {
+        let mut v = json!({
+            "name": "Acme",
+            "issuer": self.idp.issuer(),
+            "client_id": "rp",
+            "client_secret": "rp-secret",
+            "flow": flow,
+            "identity_scopes": ["email", "profile"],
+            "creation": {
+                "enabled": true,
+                "user_type": "employee",
+                "rows": [
+                    {"user_field": "email", "claim_type": "email", "verified": true, "scope": "email"},
+                    {"user_field": "phone", "claim_type": "phone_number", "verified": true, "scope": "phone"},
+                    {"user_field": "first_name", "claim_type": "given_name", "scope": "profile"},
+                    {"user_field": "last_name", "claim_type": "family_name", "scope": "profile"}
+                ]
+            },
+            "role_mapping": {
+                "roles_from_provider": true,
+                "strategy": "one_role_for_all_legal_entities",
+                "rows": [
+                    {"claim_type": "roles", "scope": "roles", "claim_value": "billing-admin", "role_name": "billing"}
+                ]
+            }
+        });
+        if let Some(rt) = response_type {
+            v["response_type"] = json!(rt);
+        }
+        serde_json::from_value(v).expect("settings")
+    }
+
+    /// Settings for the Entra-flavoured `contoso` tenant's `entra-app` client in `flow`: `oid`
+    /// as the identity, the tenant on the allow-list, creation with the (unverified) email,
+    /// and roles mapped from `groups`.
+    pub fn entra_settings(&self, flow: &str) -> ProviderSettings {
+        let issuer = self.idp.tenant("contoso").expect("tenant").issuer();
+        serde_json::from_value(json!({
+            "name": "Contoso",
+            "issuer": issuer,
+            "client_id": "entra-app",
+            "client_secret": "entra-secret",
+            "identity_claim": "oid",
+            "flow": flow,
+            "entra": { "allowed_tenants": [ENTRA_TID] },
+            "creation": {
+                "enabled": true,
+                "user_type": "employee",
+                "rows": [{"user_field": "email", "claim_type": "email", "verified": true, "scope": "email"}]
+            },
+            "role_mapping": {
+                "roles_from_provider": true,
+                "strategy": "one_role_for_all_legal_entities",
+                "rows": [
+                    {"claim_type": "groups", "scope": "profile", "claim_value": BILLING_GROUP, "role_name": "billing"}
+                ]
+            }
+        }))
+        .expect("settings")
+    }
+
+    /// Autoconfigures `settings` and stores them; a refusal answers the first finding's code.
+    pub async fn configure(
+        &self,
+        mut settings: ProviderSettings,
+    ) -> Result<ProviderSettings, String> {
+        let http = reqwest::Client::new();
+        let meta = discovery::fetch_document(&http, &settings.metadata_location())
+            .await
+            .map_err(|f| f.code.to_owned())?;
+        discovery::autoconfigure(&meta, &mut settings)
+            .map_err(|findings| findings[0].code.to_owned())?;
+        self.rp.rp.save_provider(&settings).expect("saved");
+        Ok(settings)
+    }
+
+    /// Starts a sign-in at `provider` with `query` (e.g. `login_hint=alice`) and follows it.
+    pub async fn sign_in(&self, agent: &UserAgent, provider: &str, query: &str) -> Landing {
+        agent
+            .navigate(&format!("{}/signin/{provider}?{query}", self.rp.url))
+            .await
+            .expect("navigation")
+    }
+
+    /// `/api/me` as `agent` sees it.
+    pub async fn me(&self, agent: &UserAgent) -> Value {
+        let l = agent
+            .navigate(&format!("{}/api/me", self.rp.url))
+            .await
+            .expect("me");
+        serde_json::from_str(&l.body).expect("json")
+    }
+
+    /// How many requests the mock IdP's `endpoint` received.
+    pub fn called(&self, endpoint: &str) -> usize {
+        self.idp
+            .requests()
+            .iter()
+            .filter(|r| r.endpoint.as_deref() == Some(endpoint))
+            .count()
+    }
+
+    /// The code and message of the last refused sign-in, for failure messages.
+    pub fn last_refusal(&self) -> Option<String> {
+        self.rp
+            .rp
+            .sign_ins()
+            .into_iter()
+            .rev()
+            .find(|r| !r.ok)
+            .map(|r| format!("{} ({})", r.code.unwrap_or_default(), r.message))
+    }
+}
