@@ -5,10 +5,6 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
   error code and stores nothing. Each example block carries the tag of the certification
   test it mirrors, so `--tags @oidcc-client-test-invalid-aud` selects it.
 
-  Cells tagged @known-gap are the ones the relying party does not handle yet (refreshing
-  a session, Entra ID's multi-tenant endpoint, groups overage); the test run leaves them out
-  and `--tags @known-gap` lists them.
-
   Background:
     Given the application has the roles "viewer"
     And the application has the legal entities "de"
@@ -222,8 +218,8 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
     @hybrid
     Examples: hybrid_iss_differs
       | fault                          | flow                         | code                         |
-      | hybrid_iss_differs             | hybrid flow with form_post   | id_token.wrong_issuer        |
-      | hybrid_iss_differs             | hybrid flow with fragment    | id_token.wrong_issuer        |
+      | hybrid_iss_differs             | hybrid flow with form_post   | id_token.hybrid_mismatch     |
+      | hybrid_iss_differs             | hybrid flow with fragment    | id_token.hybrid_mismatch     |
 
     @oidcc-client-test-userinfo-invalid-sub @userinfo
     Examples: userinfo_sub_changed
@@ -282,34 +278,34 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
     @transport
     Examples: token_server_error
       | fault                          | flow                         | code                         |
-      | token_server_error             | authorization code flow      | token.failed                 |
-      | token_server_error             | hybrid flow with form_post   | token.failed                 |
-      | token_server_error             | hybrid flow with fragment    | token.failed                 |
+      | token_server_error             | authorization code flow      | token.unavailable            |
+      | token_server_error             | hybrid flow with form_post   | token.unavailable            |
+      | token_server_error             | hybrid flow with fragment    | token.unavailable            |
 
     @transport
     Examples: userinfo_server_error
       | fault                          | flow                         | code                         |
-      | userinfo_server_error          | authorization code flow      | userinfo.failed              |
-      | userinfo_server_error          | implicit flow with form_post | userinfo.failed              |
-      | userinfo_server_error          | implicit flow with fragment  | userinfo.failed              |
-      | userinfo_server_error          | hybrid flow with form_post   | userinfo.failed              |
-      | userinfo_server_error          | hybrid flow with fragment    | userinfo.failed              |
+      | userinfo_server_error          | authorization code flow      | userinfo.unavailable         |
+      | userinfo_server_error          | implicit flow with form_post | userinfo.unavailable         |
+      | userinfo_server_error          | implicit flow with fragment  | userinfo.unavailable         |
+      | userinfo_server_error          | hybrid flow with form_post   | userinfo.unavailable         |
+      | userinfo_server_error          | hybrid flow with fragment    | userinfo.unavailable         |
 
     @transport
     Examples: token_connection_closed
       | fault                          | flow                         | code                         |
-      | token_connection_closed        | authorization code flow      | token.failed                 |
-      | token_connection_closed        | hybrid flow with form_post   | token.failed                 |
-      | token_connection_closed        | hybrid flow with fragment    | token.failed                 |
+      | token_connection_closed        | authorization code flow      | token.unavailable            |
+      | token_connection_closed        | hybrid flow with form_post   | token.unavailable            |
+      | token_connection_closed        | hybrid flow with fragment    | token.unavailable            |
 
     @transport
     Examples: userinfo_connection_closed
       | fault                          | flow                         | code                         |
-      | userinfo_connection_closed     | authorization code flow      | userinfo.failed              |
-      | userinfo_connection_closed     | implicit flow with form_post | userinfo.failed              |
-      | userinfo_connection_closed     | implicit flow with fragment  | userinfo.failed              |
-      | userinfo_connection_closed     | hybrid flow with form_post   | userinfo.failed              |
-      | userinfo_connection_closed     | hybrid flow with fragment    | userinfo.failed              |
+      | userinfo_connection_closed     | authorization code flow      | userinfo.unavailable         |
+      | userinfo_connection_closed     | implicit flow with form_post | userinfo.unavailable         |
+      | userinfo_connection_closed     | implicit flow with fragment  | userinfo.unavailable         |
+      | userinfo_connection_closed     | hybrid flow with form_post   | userinfo.unavailable         |
+      | userinfo_connection_closed     | hybrid flow with fragment    | userinfo.unavailable         |
 
   Scenario Outline: <fault> in the <flow>, with max_age sent, is refused with <code>
     Given provider "Acme" uses the <flow>
@@ -502,19 +498,19 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
     And she is no longer signed in to the application
     And the user "alice@example.com" has the email "alice@example.com"
 
-    @oidcc-client-test-refresh-token-invalid-issuer @refresh @known-gap
-    Examples: refresh_iss_changed (known gap)
-      | fault               | flow                         | code                  |
-      | refresh_iss_changed | authorization code flow      | id_token.wrong_issuer |
-      | refresh_iss_changed | hybrid flow with form_post   | id_token.wrong_issuer |
-      | refresh_iss_changed | hybrid flow with fragment    | id_token.wrong_issuer |
+    @oidcc-client-test-refresh-token-invalid-issuer @refresh
+    Examples: refresh_iss_changed
+      | fault               | flow                         | code                      |
+      | refresh_iss_changed | authorization code flow      | id_token.refresh_mismatch |
+      | refresh_iss_changed | hybrid flow with form_post   | id_token.refresh_mismatch |
+      | refresh_iss_changed | hybrid flow with fragment    | id_token.refresh_mismatch |
 
-    @oidcc-client-test-refresh-token-invalid-sub @refresh @known-gap
-    Examples: refresh_sub_changed (known gap)
-      | fault               | flow                         | code                  |
-      | refresh_sub_changed | authorization code flow      | refresh.sub_mismatch  |
-      | refresh_sub_changed | hybrid flow with form_post   | refresh.sub_mismatch  |
-      | refresh_sub_changed | hybrid flow with fragment    | refresh.sub_mismatch  |
+    @oidcc-client-test-refresh-token-invalid-sub @refresh
+    Examples: refresh_sub_changed
+      | fault               | flow                         | code                      |
+      | refresh_sub_changed | authorization code flow      | id_token.refresh_mismatch |
+      | refresh_sub_changed | hybrid flow with form_post   | id_token.refresh_mismatch |
+      | refresh_sub_changed | hybrid flow with fragment    | id_token.refresh_mismatch |
 
   Scenario Outline: <fault> at Entra ID's multi-tenant endpoint in the <flow> is accepted
     Given provider "Contoso" is Microsoft Entra ID's multi-tenant endpoint for its own tenant only
@@ -524,8 +520,8 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
     When "alice" signs in through "Contoso"
     Then she is signed in
 
-    @entra @known-gap
-    Examples: entra_common_issuer (known gap)
+    @entra
+    Examples: entra_common_issuer
       | fault               | flow                         |
       | entra_common_issuer | authorization code flow      |
       | entra_common_issuer | implicit flow with form_post |
@@ -543,8 +539,8 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
     Then the sign-in is refused with "<code>"
     And nothing is stored
 
-    @entra @known-gap
-    Examples: entra_foreign_tenant (known gap)
+    @entra
+    Examples: entra_foreign_tenant
       | fault                | flow                         | code                        |
       | entra_foreign_tenant | authorization code flow      | id_token.tenant_not_allowed |
       | entra_foreign_tenant | implicit flow with form_post | id_token.tenant_not_allowed |
@@ -569,23 +565,23 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
     Then the sign-in is refused with "<code>"
     And nothing is stored
 
-    @entra @known-gap
-    Examples: groups_overage (known gap)
-      | fault          | flow                         | code          |
-      | groups_overage | authorization code flow      | roles.overage |
-      | groups_overage | implicit flow with form_post | roles.overage |
-      | groups_overage | implicit flow with fragment  | roles.overage |
-      | groups_overage | hybrid flow with form_post   | roles.overage |
-      | groups_overage | hybrid flow with fragment    | roles.overage |
+    @entra
+    Examples: groups_overage
+      | fault          | flow                         | code                |
+      | groups_overage | authorization code flow      | roles.claim_overage |
+      | groups_overage | implicit flow with form_post | roles.claim_overage |
+      | groups_overage | implicit flow with fragment  | roles.claim_overage |
+      | groups_overage | hybrid flow with form_post   | roles.claim_overage |
+      | groups_overage | hybrid flow with fragment    | roles.claim_overage |
 
-    @entra @known-gap
-    Examples: has_groups (known gap)
-      | fault          | flow                         | code          |
-      | has_groups     | authorization code flow      | roles.overage |
-      | has_groups     | implicit flow with form_post | roles.overage |
-      | has_groups     | implicit flow with fragment  | roles.overage |
-      | has_groups     | hybrid flow with form_post   | roles.overage |
-      | has_groups     | hybrid flow with fragment    | roles.overage |
+    @entra
+    Examples: has_groups
+      | fault          | flow                         | code                |
+      | has_groups     | authorization code flow      | roles.claim_overage |
+      | has_groups     | implicit flow with form_post | roles.claim_overage |
+      | has_groups     | implicit flow with fragment  | roles.claim_overage |
+      | has_groups     | hybrid flow with form_post   | roles.claim_overage |
+      | has_groups     | hybrid flow with fragment    | roles.claim_overage |
 
   @oidcc-client-test-invalid-aud
   Scenario Outline: A refused front-channel ID token ends the <flow> before any back-channel call

@@ -251,7 +251,8 @@ impl ScenarioWorld {
     /// relying party, recording the outcome.
     pub async fn save(&mut self, provider: &str) -> anyhow::Result<AdminOutcome> {
         let mut settings = self.settings_of(provider)?;
-        let outcome = match discovery::fetch(&reqwest::Client::new(), &settings.issuer).await {
+        let http = reqwest::Client::new();
+        let outcome = match discovery::fetch_document(&http, &settings.metadata_location()).await {
             Err(f) => refused("autoconfiguration.failed", [f]),
             Ok(meta) => match discovery::autoconfigure(&meta, &mut settings) {
                 Err(findings) => refused("autoconfiguration.failed", findings),

@@ -304,7 +304,8 @@ pub async fn validate(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
         w.rp.rp
             .provider(a.get(0))
             .ok_or_else(|| anyhow!("expected stored settings for \"{}\", found none", a.get(0)))?;
-    let findings = match discovery::fetch(&reqwest::Client::new(), &stored.issuer).await {
+    let http = reqwest::Client::new();
+    let findings = match discovery::fetch_document(&http, &stored.metadata_location()).await {
         Ok(meta) => discovery::validate(&meta, &stored),
         Err(f) => vec![f],
     };
@@ -367,7 +368,7 @@ pub async fn autoconfigured(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()
         w.rp.rp
             .provider(a.get(0))
             .ok_or_else(|| anyhow!("expected stored settings for \"{}\", found none", a.get(0)))?;
-    let meta = discovery::fetch(&reqwest::Client::new(), &stored.issuer)
+    let meta = discovery::fetch_document(&reqwest::Client::new(), &stored.metadata_location())
         .await
         .map_err(|f| anyhow!("{}: {}", f.code, f.message))?;
     let stored = serde_json::to_value(&stored)?;
