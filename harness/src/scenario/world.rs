@@ -22,6 +22,20 @@ const CLIENT_SECRET: &str = "rp-secret";
 /// The directory id of Entra-flavoured tenants.
 pub const ENTRA_TENANT_ID: &str = "9122040d-6c67-4c5b-b112-36a304b66dad";
 
+/// The HTTP client of the harness's own calls (discovery, the admin API), shared by every
+/// scenario: building a client parses the system's root certificates, which costs more than
+/// a whole sign-in in a debug build. Without idle connections it can serve scenarios on any
+/// runtime.
+pub fn http() -> &'static reqwest::Client {
+    static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap_or_default()
+    });
+    &CLIENT
+}
+
 /// One provider as the scenario arranges it: settings as JSON (the form's fields), and the
 /// mock IdP tenant behind it.
 #[derive(Debug, Clone)]
@@ -251,8 +265,7 @@ impl ScenarioWorld {
     /// relying party, recording the outcome.
     pub async fn save(&mut self, provider: &str) -> anyhow::Result<AdminOutcome> {
         let mut settings = self.settings_of(provider)?;
-        let http = reqwest::Client::new();
-        let outcome = match discovery::fetch_document(&http, &settings.metadata_location()).await {
+        let outcome = match discovery::fetch_document(http(), &settings.metadata_location()).await {
             Err(f) => refused("autoconfiguration.failed", [f]),
             Ok(meta) => match discovery::autoconfigure(&meta, &mut settings) {
                 Err(findings) => refused("autoconfiguration.failed", findings),

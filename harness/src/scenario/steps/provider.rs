@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{column_key, list, on};
 use crate::scenario::vocabulary::Args;
-use crate::scenario::world::{AdminOutcome, ENTRA_TENANT_ID, ScenarioWorld};
+use crate::scenario::world::{AdminOutcome, ENTRA_TENANT_ID, ScenarioWorld, http};
 
 /// A flow as a scenario names it: the form's words ("hybrid flow with form_post"), the
 /// form's label ("Hybrid Flow (Form Post)") or the settings' name ("hybrid_form_post").
@@ -186,7 +186,7 @@ pub async fn save_as_typed(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()>
 pub async fn rename(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     w.save_changed().await?;
     let (old, new) = (a.get(0), a.get(1));
-    let res = reqwest::Client::new()
+    let res = http()
         .post(format!("{}/api/admin/providers/{old}/rename", w.rp.url))
         .json(&json!({ "name": new }))
         .send()
@@ -209,7 +209,7 @@ pub async fn rename(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 async fn admin_get(w: &ScenarioWorld, path: &str) -> anyhow::Result<Value> {
-    let res = reqwest::get(format!("{}{path}", w.rp.url)).await?;
+    let res = http().get(format!("{}{path}", w.rp.url)).send().await?;
     let status = res.status();
     let body: Value = res.json().await?;
     if !status.is_success() {
@@ -264,7 +264,12 @@ pub async fn offered_with_icon(w: &mut ScenarioWorld, a: Args) -> anyhow::Result
 }
 
 async fn sign_in_page(w: &ScenarioWorld) -> anyhow::Result<String> {
-    Ok(reqwest::get(format!("{}/", w.rp.url)).await?.text().await?)
+    Ok(http()
+        .get(format!("{}/", w.rp.url))
+        .send()
+        .await?
+        .text()
+        .await?)
 }
 
 /// `the redirect URI to register at the provider is the application's callback`
@@ -304,8 +309,7 @@ pub async fn validate(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
         w.rp.rp
             .provider(a.get(0))
             .ok_or_else(|| anyhow!("expected stored settings for \"{}\", found none", a.get(0)))?;
-    let http = reqwest::Client::new();
-    let findings = match discovery::fetch_document(&http, &stored.metadata_location()).await {
+    let findings = match discovery::fetch_document(http(), &stored.metadata_location()).await {
         Ok(meta) => discovery::validate(&meta, &stored),
         Err(f) => vec![f],
     };
@@ -368,7 +372,7 @@ pub async fn autoconfigured(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()
         w.rp.rp
             .provider(a.get(0))
             .ok_or_else(|| anyhow!("expected stored settings for \"{}\", found none", a.get(0)))?;
-    let meta = discovery::fetch_document(&reqwest::Client::new(), &stored.metadata_location())
+    let meta = discovery::fetch_document(http(), &stored.metadata_location())
         .await
         .map_err(|f| anyhow!("{}: {}", f.code, f.message))?;
     let stored = serde_json::to_value(&stored)?;
