@@ -45,13 +45,28 @@ fn keyword(word: &str) -> Option<Keyword> {
     }
 }
 
-/// The step lines of the README's `gherkin` blocks, with `And` / `But` resolved.
-fn examples(text: &str) -> Vec<(Keyword, String)> {
-    let mut out = Vec::new();
+/// A step line of a README `gherkin` block, `And` / `But` resolved, and whether a data table
+/// follows it.
+#[derive(Debug, PartialEq, Eq)]
+struct Example {
+    keyword: Keyword,
+    text: String,
+    table: bool,
+}
+
+/// The step lines of the README's `gherkin` blocks.
+fn examples(text: &str) -> Vec<Example> {
+    let mut out: Vec<Example> = Vec::new();
     let mut inside = false;
     let mut last = None;
     for line in text.lines() {
         let t = line.trim();
+        if inside && t.starts_with('|') {
+            if let Some(e) = out.last_mut() {
+                e.table = true;
+            }
+            continue;
+        }
         if t.starts_with("```") {
             inside = t == "```gherkin";
             last = None;
@@ -67,19 +82,20 @@ fn examples(text: &str) -> Vec<(Keyword, String)> {
             "And" | "But" => last,
             w => keyword(w),
         };
-        if let Some(kw) = kw {
-            last = Some(kw);
-            out.push((kw, rest.to_owned()));
+        if let Some(keyword) = kw {
+            last = Some(keyword);
+            out.push(Example {
+                keyword,
+                text: rest.to_owned(),
+                table: false,
+            });
         }
     }
     out
 }
 
-fn matching(defs: &[StepDef], kw: Keyword, text: &str) -> Vec<&'static str> {
-    defs.iter()
-        .filter(|d| d.matches(kw, text))
-        .map(|d| d.phrase)
-        .collect()
+fn matching<'d>(defs: &'d [StepDef], kw: Keyword, text: &str) -> Vec<&'d StepDef> {
+    defs.iter().filter(|d| d.matches(kw, text)).collect()
 }
 
 #[test]
@@ -109,15 +125,22 @@ fn every_example_matches_exactly_one_step_and_every_step_has_one() {
     let defs = definitions();
     let examples = examples(&readme());
     let mut covered = BTreeSet::new();
-    for (kw, text) in &examples {
-        let found = matching(&defs, *kw, text);
+    for e in &examples {
+        let found = matching(&defs, e.keyword, &e.text);
+        let phrases: Vec<&str> = found.iter().map(|d| d.phrase).collect();
         assert_eq!(
             found.len(),
             1,
-            "the README example `{} {text}` matches {found:?}",
-            kw.as_str()
+            "the README example `{} {}` matches {phrases:?}",
+            e.keyword.as_str(),
+            e.text
         );
-        covered.insert(found[0]);
+        assert_eq!(
+            found[0].table, e.table,
+            "the README example `{}` and its step disagree on a data table",
+            e.text
+        );
+        covered.insert(found[0].phrase);
     }
     for d in &defs {
         assert!(
@@ -143,14 +166,19 @@ fn phrases_are_distinct_and_placeholders_become_patterns() {
 }
 
 #[test]
-fn the_example_parser_resolves_and() {
+fn the_example_parser_resolves_and_and_sees_tables() {
     let text = "```gherkin\nGiven a\nAnd b\n  | x |\nThen c\n```\nGiven outside\n";
+    let example = |keyword, text: &str, table| Example {
+        keyword,
+        text: text.to_owned(),
+        table,
+    };
     assert_eq!(
         examples(text),
         [
-            (Keyword::Given, "a".to_owned()),
-            (Keyword::Given, "b".to_owned()),
-            (Keyword::Then, "c".to_owned())
+            example(Keyword::Given, "a", false),
+            example(Keyword::Given, "b", true),
+            example(Keyword::Then, "c", false)
         ]
     );
 }

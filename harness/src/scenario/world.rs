@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 
 use anyhow::{Context as _, anyhow, bail};
 use mock_idp::agent::{Landing, UserAgent};
-use mock_idp::catalog::FlowKind;
 use mock_idp::{Client, MockIdp, Tenant, User};
 use relying_party::app::{RunningRp, SignInRecord};
 use relying_party::discovery::{self, Finding};
@@ -394,15 +393,6 @@ impl ScenarioWorld {
             .ok_or_else(|| {
                 anyhow!("expected an application user \"{username}\", found only {names:?}")
             })
-    }
-
-    /// The flow a provider uses.
-    pub fn flow_of(&mut self, provider: &str) -> anyhow::Result<FlowKind> {
-        let flow = self.settings_of(provider)?.flow;
-        let name = serde_json::to_value(flow)?;
-        name.as_str()
-            .and_then(FlowKind::parse)
-            .ok_or_else(|| anyhow!("expected a flow the catalog knows, found {name}"))
     }
 
     /// What led to a failure: the mock IdP's requests and the relying party's sign-in
