@@ -89,3 +89,42 @@ Feature: Internal and external users
     When she signs in through "Acme" again without naming herself
     Then she is signed in without seeing the provider's login page
     And she is signed in as "alice@example.com"
+
+  Scenario: An Entra ID user whose roles come from Entra ID is read-only
+    Given the identity provider has a user "megan" with the claims:
+      | claim    | value              |
+      | email    | megan@contoso.test |
+      | xms_edov | true               |
+      | roles    | ["billing-admin"]  |
+    And provider "Contoso" is a Microsoft Entra ID tenant
+    And provider "Contoso" uses the authorization code flow
+    And automatic creation of users is on with the user type "employee"
+    And creation rule rows:
+      | active | user field | claim type         | verified | scope   |
+      | yes    | username   | preferred_username | no       | profile |
+      | yes    | email      | email              | yes      | email   |
+    And roles from the provider are on with the strategy "OneRoleForAllLegalEntities"
+    And role mapping rule rows:
+      | active | claim type | scope | claim value   | role name |
+      | yes    | roles      | roles | billing-admin | billing   |
+    And "megan" signs in through "Contoso"
+    When the administrator gives "megan@contoso.test" the roles "viewer" in "de"
+    Then the change is refused because the roles is not editable
+    And the user "megan@contoso.test" has the roles "billing" in "de"
+
+  Scenario: An Entra ID user whose roles are managed in the application has only roles editable
+    Given the identity provider has a user "megan" with the claims:
+      | claim    | value              |
+      | email    | megan@contoso.test |
+      | xms_edov | true               |
+    And provider "Contoso" is a Microsoft Entra ID tenant
+    And provider "Contoso" uses the authorization code flow
+    And automatic creation of users is on with the user type "employee"
+    And creation rule rows:
+      | active | user field | claim type         | verified | scope   |
+      | yes    | username   | preferred_username | no       | profile |
+    And "megan" signs in through "Contoso"
+    When the administrator changes the display name of "megan@contoso.test" to "Megan B."
+    Then the change is refused because the display name is not editable
+    When the administrator gives "megan@contoso.test" the roles "billing" in "de"
+    Then the change is accepted
