@@ -36,16 +36,16 @@ Feature: Internal and external users
     Then the change is <outcome>
 
     Examples:
-      | field       | value             | outcome                                    |
-      | last name   | Petrov            | accepted                                   |
-      | email       | ivan@elsewhere.example | accepted                              |
-      | username    | ivan.p            | accepted                                   |
-      | external id | ivan-42           | refused because the external id is not editable |
+      | field       | value                  | outcome                                          |
+      | last name   | Petrov                 | accepted                                         |
+      | email       | ivan@elsewhere.example | accepted                                         |
+      | username    | ivan.p                 | accepted                                         |
+      | external id | ivan-42                | refused because the external id cannot be edited |
 
   Scenario Outline: External users keep the provider's external id and email (<field>)
     Given "alice" signs in through "Acme"
     When the administrator changes the <field> of "alice@example.com" to "<value>"
-    Then the change is refused because the <field> is not editable
+    Then the change is refused because the <field> cannot be edited
 
     Examples:
       | field       | value               |
@@ -55,7 +55,7 @@ Feature: Internal and external users
   Scenario: With roles managed in the application, only the roles of an external user are editable
     Given "alice" signs in through "Acme"
     When the administrator changes the last name of "alice@example.com" to "Smith"
-    Then the change is refused because the last name is not editable
+    Then the change is refused because the last name cannot be edited
     When the administrator gives "alice@example.com" the roles "billing" in "de"
     Then the change is accepted
     And the user "alice@example.com" has the roles "billing" in "de"
@@ -67,9 +67,9 @@ Feature: Internal and external users
       | yes    | roles      | roles | billing-admin | billing   |
     And "alice" signs in through "Acme"
     When the administrator gives "alice@example.com" the roles "viewer" in "de"
-    Then the change is refused because the roles is not editable
+    Then the change is refused because the roles cannot be edited
     When the administrator changes the last name of "alice@example.com" to "Smith"
-    Then the change is refused because the last name is not editable
+    Then the change is refused because the last name cannot be edited
 
   Scenario: The provider's changes reach the external user on the next sign-in
     Given "alice" signs in through "Acme"
@@ -109,7 +109,7 @@ Feature: Internal and external users
       | yes    | roles      | roles | billing-admin | billing   |
     And "megan" signs in through "Contoso"
     When the administrator gives "megan@contoso.test" the roles "viewer" in "de"
-    Then the change is refused because the roles is not editable
+    Then the change is refused because the roles cannot be edited
     And the user "megan@contoso.test" has the roles "billing" in "de"
 
   Scenario: An Entra ID user whose roles are managed in the application has only roles editable
@@ -125,6 +125,6 @@ Feature: Internal and external users
       | yes    | username   | preferred_username | no       | profile |
     And "megan" signs in through "Contoso"
     When the administrator changes the display name of "megan@contoso.test" to "Megan B."
-    Then the change is refused because the display name is not editable
+    Then the change is refused because the display name cannot be edited
     When the administrator gives "megan@contoso.test" the roles "billing" in "de"
     Then the change is accepted

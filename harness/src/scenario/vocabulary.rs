@@ -245,7 +245,7 @@ vocabulary! {
     [When] "the administrator gives \"{user}\" the roles \"{roles}\" in \"{entity}\""
         => steps::directory::edit_roles;
     [Then] "the change is accepted" => steps::directory::accepted;
-    [Then] "the change is refused because the {field} is not editable"
+    [Then] "the change is refused because the {field} cannot be edited"
         => steps::directory::not_editable;
     [Then] "the invitation is refused with \"{code}\"" => steps::directory::invitation_refused;
     // Signing in and out.

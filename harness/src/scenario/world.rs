@@ -432,6 +432,17 @@ impl ScenarioWorld {
                 let _ = write!(out, " {}", interesting.join(" "));
             }
         }
+        if let Some(person) = &self.current_person
+            && let Some(browser) = self.browsers.get(person)
+        {
+            let _ = write!(out, "\nThe browser of \"{person}\":");
+            for hop in browser.trail() {
+                let path = url::Url::parse(&hop.url)
+                    .map(|u| u.path().to_owned())
+                    .unwrap_or(hop.url);
+                let _ = write!(out, "\n  {} {path} -> {}", hop.method, hop.status);
+            }
+        }
         out.push_str("\nRelying party sign-ins:");
         let records = self.rp.rp.sign_ins();
         if records.is_empty() {

@@ -176,7 +176,7 @@ pub async fn accepted(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
     }
 }
 
-/// `the change is refused because the email is not editable`
+/// `the change is refused because the email cannot be edited`
 pub async fn not_editable(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     let field = column_key(a.get(0));
     match outcome(w)? {
