@@ -203,3 +203,30 @@ mod parser {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cucumber::tag::Ext as _;
+
+    use super::tag_filter;
+
+    fn selects(expr: Option<&str>, tags: &[&str]) -> bool {
+        tag_filter(expr).expect("an expression").eval(tags.iter())
+    }
+
+    #[test]
+    fn known_gaps_are_left_out_unless_named() {
+        assert!(selects(None, &["binding"]));
+        assert!(!selects(None, &["binding", "known-gap"]));
+        assert!(selects(Some("@binding"), &["binding"]));
+        assert!(!selects(Some("@binding"), &["binding", "known-gap"]));
+        assert!(!selects(Some("@binding"), &["creation"]));
+        assert!(selects(Some("@known-gap"), &["creation", "known-gap"]));
+    }
+
+    #[test]
+    fn a_bad_expression_is_an_error() {
+        let e = tag_filter(Some("@a and and")).expect_err("refused");
+        assert!(e.to_string().contains("expected a tag expression"), "{e}");
+    }
+}

@@ -49,3 +49,39 @@ pub fn column_key(header: &str) -> String {
         .collect::<Vec<_>>()
         .join("_")
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::provider::parse_flow;
+    use super::*;
+
+    #[test]
+    fn flows_are_read_in_the_form_s_words_labels_and_names() {
+        for (text, name) in [
+            ("authorization code flow", "authorization_code"),
+            ("Authorization Code Flow", "authorization_code"),
+            ("implicit flow with form_post", "implicit_form_post"),
+            ("Implicit Flow (Fragment)", "implicit_fragment"),
+            ("hybrid_form_post", "hybrid_form_post"),
+            ("hybrid flow with fragment", "hybrid_fragment"),
+        ] {
+            assert_eq!(parse_flow(text).expect(text).as_str(), name);
+        }
+        assert!(parse_flow("device flow").is_err());
+    }
+
+    #[test]
+    fn cells_and_values_read_as_written() {
+        assert!(ticked("Yes").unwrap());
+        assert!(!ticked("").unwrap());
+        assert!(ticked("maybe").is_err());
+        assert_eq!(claim_value("true"), json!(true));
+        assert_eq!(claim_value("\"true\""), json!("true"));
+        assert_eq!(claim_value("[\"a\"]"), json!(["a"]));
+        assert_eq!(claim_value("Smith"), json!("Smith"));
+        assert_eq!(list("a, b,,c "), ["a", "b", "c"]);
+        assert_eq!(column_key(" Opening  Brackets "), "opening_brackets");
+    }
+}
