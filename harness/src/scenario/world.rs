@@ -103,15 +103,25 @@ impl cucumber::World for ScenarioWorld {
     type Error = anyhow::Error;
 
     async fn new() -> Result<Self, Self::Error> {
-        let store = Store::open_in_memory().map_err(|e| anyhow!("{e}"))?;
-        let rp = RunningRp::start(store)
-            .await
-            .context("starting the relying party")?;
-        let idp = MockIdp::builder()
-            .tenant(tenant(Tenant::new("acme"), &rp.url))
-            .try_start()
-            .await
-            .context("starting the mock IdP")?;
+        // Cucumber polls every scenario on one thread; starting the servers on the runtime's
+        // workers (building their HTTP clients costs milliseconds of CPU) lets scenarios use
+        // every core.
+        let rp = tokio::spawn(async {
+            let store = Store::open_in_memory().map_err(|e| anyhow!("{e}"))?;
+            RunningRp::start(store)
+                .await
+                .context("starting the relying party")
+        })
+        .await??;
+        let callback_base = rp.url.clone();
+        let idp = tokio::spawn(async move {
+            MockIdp::builder()
+                .tenant(tenant(Tenant::new("acme"), &callback_base))
+                .try_start()
+                .await
+                .context("starting the mock IdP")
+        })
+        .await??;
         Ok(Self {
             idp,
             rp,
@@ -317,9 +327,15 @@ impl ScenarioWorld {
     }
 
     /// A person's browser (one per person, so cookies persist between their sign-ins).
-    pub fn browser(&mut self, person: &str) -> UserAgent {
+    pub async fn browser(&mut self, person: &str) -> anyhow::Result<UserAgent> {
         self.current_person = Some(person.to_owned());
-        self.browsers.entry(person.to_owned()).or_default().clone()
+        if let Some(agent) = self.browsers.get(person) {
+            return Ok(agent.clone());
+        }
+        // A new agent parses the root certificates: off the scenarios' thread (see `new`).
+        let agent = tokio::task::spawn_blocking(UserAgent::new).await?;
+        self.browsers.insert(person.to_owned(), agent.clone());
+        Ok(agent)
     }
 
     /// The person the last step named.
@@ -333,6 +349,7 @@ impl ScenarioWorld {
     pub async fn open(&mut self, person: &str, path: &str) -> anyhow::Result<Landing> {
         let url = format!("{}{path}", self.rp.url);
         self.browser(person)
+            .await?
             .navigate(&url)
             .await
             .with_context(|| format!("opening {path}"))

@@ -47,7 +47,7 @@ pub async fn refreshes(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
         .find(|f| f.action == "/session/refresh")
         .ok_or_else(|| anyhow!("expected a session the application can refresh, found none"))?;
     let before = w.rp.rp.sign_ins().len();
-    let landing = w.browser(&person).submit(&me, &form, &[]).await?;
+    let landing = w.browser(&person).await?.submit(&me, &form, &[]).await?;
     w.record_attempt(&person, landing, before);
     Ok(())
 }
