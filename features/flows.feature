@@ -28,6 +28,20 @@ Feature: Every flow signs in, settings come from the provider's metadata, issuer
       | hybrid flow with form_post  |
       | hybrid flow with fragment   |
 
+  Scenario Outline: Alice picks her account on the provider's login page in the <flow>
+    Given provider "Acme" uses the <flow>
+    And automatic creation of users is on with the user type "employee"
+    When "alice" signs in through "Acme" on the provider's login page
+    Then she is signed in as the new external user "Acme:alice"
+
+    Examples:
+      | flow                         |
+      | authorization code flow      |
+      | implicit flow with form_post |
+      | implicit flow with fragment  |
+      | hybrid flow with form_post   |
+      | hybrid flow with fragment    |
+
   Scenario Outline: Each response type of a flow's family signs in (<flow>, <response type>)
     Given provider "Acme" uses the <flow>
     And provider "Acme" uses the response type "<response type>"

@@ -252,6 +252,8 @@ vocabulary! {
     [Given, When] "\"{person}\" signs in through \"{provider}\"" => steps::signin::signs_in;
     [When] "\"{person}\" signs in through \"{provider}\" with max_age {n}"
         => steps::signin::signs_in_with_max_age;
+    [When] "\"{person}\" signs in through \"{provider}\" on the provider's login page"
+        => steps::signin::signs_in_on_login_page;
     [Given, When] "{pronoun} signs out of the application" => steps::signin::signs_out;
     [When] "{pronoun} signs in through \"{provider}\" again without naming {whom}"
         => steps::signin::signs_in_again_unnamed;

@@ -379,6 +379,32 @@ impl ScenarioWorld {
         Ok(())
     }
 
+    /// Signs `person` in through `provider` without naming them: the provider shows its login
+    /// page and they pick their account on it.
+    pub async fn sign_in_on_login_page(
+        &mut self,
+        person: &str,
+        provider: &str,
+    ) -> anyhow::Result<()> {
+        self.sign_in(person, provider, false).await?;
+        let page = self.attempt()?.landing.clone();
+        if !page.is_login_page() {
+            bail!(
+                "expected the provider's login page, found status {} at {}",
+                page.status,
+                page.url.path()
+            );
+        }
+        let before = self.rp.rp.sign_ins().len();
+        let landing = self
+            .browser(person)
+            .await?
+            .log_in(&page, person, None)
+            .await?;
+        self.record_attempt(person, landing, before);
+        Ok(())
+    }
+
     /// Keeps where a sign-in (or a refresh) ended and the relying party's record of it, if
     /// it made one after the first `before` records.
     pub fn record_attempt(&mut self, person: &str, landing: Landing, before: usize) {

@@ -18,6 +18,11 @@ pub async fn signs_in_with_max_age(w: &mut ScenarioWorld, a: Args) -> anyhow::Re
     w.sign_in(a.get(0), a.get(1), true).await
 }
 
+/// `"alice" signs in through "Contoso" on the provider's login page`
+pub async fn signs_in_on_login_page(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.sign_in_on_login_page(a.get(0), a.get(1)).await
+}
+
 /// `she signs out of the application`
 pub async fn signs_out(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
     let person = w.person()?;
