@@ -1,5 +1,6 @@
 //! Every scenario of `features/` (without `@known-gap`), run by `cargo test` through the
-//! same runner as `harness run`.
+//! same runner as `harness run`. `SCENARIO_TAGS` narrows the run to a tag expression;
+//! `SCENARIO_JUNIT` and `SCENARIO_JSON` name report files for CI.
 
 use harness::scenario::{Options, default_features, execute};
 
@@ -8,8 +9,8 @@ async fn main() -> std::process::ExitCode {
     let options = Options {
         paths: vec![default_features()],
         tags: std::env::var("SCENARIO_TAGS").ok(),
-        junit: None,
-        json: None,
+        junit: std::env::var_os("SCENARIO_JUNIT").map(Into::into),
+        json: std::env::var_os("SCENARIO_JSON").map(Into::into),
         concurrency: 16,
         color: false,
     };
