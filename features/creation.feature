@@ -157,4 +157,4 @@ Feature: User creation rules, updates from the provider and invitations
   Scenario: Automatic creation needs an existing user type
     Given automatic creation of users is on with the user type "partner"
     When the administrator saves provider "Acme"
-    Then the settings are refused because "partner"
+    Then the settings are refused because "expected an existing user type"
