@@ -1,7 +1,7 @@
 //! The world of one scenario: its own mock IdP on an ephemeral port, its own relying party
 //! over an in-memory database, the provider settings being arranged, the people's browsers
-//! and what the last action did. Nothing is shared between scenarios, so they run
-//! concurrently.
+//! and what the last action did. Scenarios share no state (only an HTTP client that keeps
+//! no connections), so they run concurrently.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
