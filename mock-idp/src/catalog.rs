@@ -185,13 +185,16 @@ pub enum Setup {
     Refresh,
     /// Use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso` in
     /// `fixtures/idp.toml`), configured at the relying party as Entra ID: the tenant's own
-    /// issuer, or the multi-tenant template with this tenant's id on the allow-list.
+    /// issuer, or the multi-tenant template with this tenant's id on the allow-list. (No
+    /// entry needs it today; kept for runners that already handle it.)
     EntraTenant,
-    /// Use an Entra-flavoured tenant as Entra's multi-tenant `common` endpoint: configure the
-    /// relying party with the issuer `{base}/{tenantid}/v2.0` (the literal template), the
-    /// tenant's discovery document URL and the tenant's id (only) on its allow-list; inject
-    /// `entra_common_issuer` ([`Fault::EntraCommonIssuer`]) as well when the entry's own fault
-    /// is another one, so the metadata carries the template.
+    /// Use an Entra-flavoured tenant through Entra's multi-tenant `common` endpoint: configure
+    /// the relying party with the issuer `{base}/{tenantid}/v2.0` (the literal template) and
+    /// the tenant's id (only) on its allow-list, and take the metadata from
+    /// `{base}/common/v2.0/.well-known/openid-configuration` (the mock serves `common` for
+    /// its first Entra tenant, always templated). A runner that can only use the tenant's own
+    /// discovery URL injects `entra_common_issuer` ([`Fault::EntraCommonIssuer`]) as well, so
+    /// that document carries the template too.
     EntraCommon,
     /// Use an Entra-flavoured tenant whose signing-in user has `groups` (as `megan` in
     /// `fixtures/idp.toml`), and configure the relying party's role mapping to read `groups`.
@@ -264,7 +267,7 @@ impl Setup {
                 "use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso`), configured at the relying party as Entra ID"
             }
             Self::EntraCommon => {
-                "use an Entra-flavoured tenant as Entra's `common` endpoint: issuer `{base}/{tenantid}/v2.0` (the literal template), the tenant's discovery URL and its id alone on the allow-list; inject `entra_common_issuer` as well when the entry's fault is another"
+                "use an Entra-flavoured tenant through Entra's `common` endpoint: issuer `{base}/{tenantid}/v2.0` (the literal template), metadata from `{base}/common/v2.0/.well-known/openid-configuration`, the tenant's id alone on the allow-list; with the tenant's own discovery URL instead, inject `entra_common_issuer` as well"
             }
             Self::EntraGroups => {
                 "use an Entra-flavoured tenant whose user has `groups` (e.g. `megan`) and map roles from `groups` at the relying party; without Graph access it must refuse rather than map no roles"
@@ -822,7 +825,7 @@ fn entra_entries() -> Vec<CatalogEntry> {
         CatalogEntry::new(
             Fault::EntraCommonIssuer,
             Entra,
-            "nothing: the metadata `issuer` is Entra's `{tenantid}` template, tokens the tenant's real `iss`",
+            "nothing: the tenant's metadata `issuer` is Entra's `{tenantid}` template (as at `common`), tokens carry the real `iss`",
         )
         .accept()
         .setup(Setup::EntraCommon)
@@ -860,6 +863,40 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), all.len());
         assert!(all.iter().all(|e| !e.flows.is_empty()));
+    }
+
+    #[test]
+    fn the_all_lists_hold_every_variant_once() {
+        // Exhaustive matches: a new variant fails to compile here until it is placed.
+        let setup = |s: Setup| match s {
+            Setup::None => 0,
+            Setup::MaxAge => 1,
+            Setup::Es256 => 2,
+            Setup::Hs256 => 3,
+            Setup::SignInTwice => 4,
+            Setup::ForceKeyFetch => 5,
+            Setup::Discovery => 6,
+            Setup::Refresh => 7,
+            Setup::EntraTenant => 8,
+            Setup::EntraCommon => 9,
+            Setup::EntraGroups => 10,
+        };
+        let positions: Vec<usize> = Setup::ALL.iter().map(|s| setup(*s)).collect();
+        assert_eq!(positions, (0..Setup::ALL.len()).collect::<Vec<_>>());
+        let group = |g: Group| match g {
+            Group::IdTokenClaims => 0,
+            Group::Signature => 1,
+            Group::Hashes => 2,
+            Group::Hybrid => 3,
+            Group::Userinfo => 4,
+            Group::Discovery => 5,
+            Group::AuthorizationResponse => 6,
+            Group::Transport => 7,
+            Group::Refresh => 8,
+            Group::Entra => 9,
+        };
+        let positions: Vec<usize> = Group::ALL.iter().map(|g| group(*g)).collect();
+        assert_eq!(positions, (0..Group::ALL.len()).collect::<Vec<_>>());
     }
 
     #[test]

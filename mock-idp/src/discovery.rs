@@ -103,11 +103,15 @@ fn document(ctx: &Ctx, faults: &[Fault]) -> Value {
 
 /// `GET {issuer}/.well-known/openid-configuration`.
 pub(crate) async fn discovery(Extension(ctx): Extension<Ctx>) -> Response {
-    let faults = ctx
+    let mut faults = ctx
         .tenant
         .data()
         .faults
         .take_unscoped(Fault::touches_discovery);
+    if ctx.via_common() {
+        // What Entra's common document really says: a template, not an issuer.
+        faults.push(Fault::EntraCommonIssuer);
+    }
     axum::Json(document(&ctx, &faults)).into_response()
 }
 

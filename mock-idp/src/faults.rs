@@ -163,9 +163,10 @@ pub enum Fault {
     RefreshIssChanged,
     /// A refreshed ID token has a `sub` with `"1"` appended.
     RefreshSubChanged,
-    /// An Entra tenant's discovery document advertises the multi-tenant (`common`) issuer,
-    /// the literal template `{base}/{tenantid}/v2.0`; tokens keep the tenant's real `iss`
-    /// and `tid`.
+    /// An Entra tenant's own discovery document advertises the multi-tenant issuer, the
+    /// literal template `{base}/{tenantid}/v2.0`, as Entra's `common` document does (the mock
+    /// serves that one at `{base}/common/v2.0` for its first Entra tenant, always templated);
+    /// tokens keep the tenant's real `iss` and `tid`.
     EntraCommonIssuer,
     /// The ID token comes from another Entra tenant: `tid` is a different GUID and `iss`
     /// names it (`{base}/{tid}/v2.0`), signed with the same keys as Entra's common keys are.
@@ -467,6 +468,69 @@ mod tests {
             set.take(Some(&a), None, |f| f.touches_id_token(MintAt::Token))
                 .len(),
             1
+        );
+    }
+
+    #[test]
+    fn hybrid_and_refresh_faults_act_only_where_they_are_minted() {
+        let at = |f: Fault| {
+            [MintAt::Authorize, MintAt::Token, MintAt::Refresh].map(|m| f.touches_id_token(m))
+        };
+        assert_eq!(at(Fault::HybridSubDiffers), [false, true, false]);
+        assert_eq!(at(Fault::RefreshIssChanged), [false, false, true]);
+        assert_eq!(at(Fault::KeyRotated), [true, true, true]);
+        assert_eq!(at(Fault::UserinfoSubChanged), [false, false, false]);
+    }
+
+    #[test]
+    fn discovery_rules_ignore_scope_and_selected_faults_join_rules() {
+        let mut set = FaultSet::default();
+        set.add(
+            FaultRule::new(Fault::JwksUriRandom)
+                .for_client("a")
+                .for_user("u"),
+        );
+        assert!(set.any(|f| *f == Fault::JwksUriRandom));
+        assert_eq!(
+            set.take_unscoped(Fault::touches_discovery),
+            vec![Fault::JwksUriRandom]
+        );
+        set.add(FaultRule::new(Fault::StateMissing).times(1));
+        let selected = [Fault::AudChanged, Fault::StateChanged];
+        let state = |f: &Fault| matches!(f, Fault::StateMissing | Fault::StateChanged);
+        assert_eq!(
+            set.take_with(None, None, &selected, state),
+            vec![Fault::StateMissing, Fault::StateChanged]
+        );
+        assert_eq!(
+            set.take_with(None, None, &selected, state),
+            vec![Fault::StateChanged],
+            "the rule is spent; the request's own selection stays"
+        );
+    }
+
+    #[test]
+    fn faults_outside_a_sign_in_are_not_per_request() {
+        assert!(Fault::AudChanged.per_request());
+        assert!(
+            Fault::ConnectionClosed {
+                endpoint: Endpoint::Token
+            }
+            .per_request()
+        );
+        assert!(
+            !Fault::ConnectionClosed {
+                endpoint: Endpoint::Jwks
+            }
+            .per_request()
+        );
+        assert!(!Fault::DiscoveryIssuerMismatch.per_request());
+        assert!(
+            Fault::Delay {
+                millis: 1,
+                endpoint: None
+            }
+            .per_request()
         );
     }
 

@@ -539,6 +539,39 @@ mod tests {
     }
 
     #[test]
+    fn extra_keys_are_published_until_withdrawn() {
+        let mut set = KeySet::new(vec![fresh_key(Alg::RS256, &[]).unwrap()]);
+        let extra = fresh_key(Alg::RS256, &set.kids()).unwrap();
+        set.publish_extra(extra.clone());
+        assert!(set.has_extra());
+        assert_eq!(set.extra(Alg::RS256).unwrap().kid(), extra.kid());
+        assert_eq!(set.jwks(0)["keys"].as_array().unwrap().len(), 2);
+        assert!(set.kids().contains(&extra.kid()));
+        set.clear_extra();
+        assert_eq!(set.jwks(0)["keys"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_rsa_public_pem_holds_the_published_key() {
+        let key = fresh_key(Alg::RS256, &[]).unwrap();
+        let pem = key.rsa_public_pem().unwrap();
+        assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"));
+        assert!(pem.lines().all(|l| l.len() <= 64));
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = b64::std_decode(&body).unwrap();
+        let msg = b"header.payload";
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
+            .verify(msg, &key.sign(msg))
+            .unwrap();
+        assert!(
+            fresh_key(Alg::ES256, &[])
+                .unwrap()
+                .rsa_public_pem()
+                .is_none()
+        );
+    }
+
+    #[test]
     fn a_pem_that_is_not_a_private_key_names_what_it_found() {
         let err = SigningKey::from_pem(Alg::RS256, "-----BEGIN CERTIFICATE-----\n").unwrap_err();
         assert!(err.to_string().contains("BEGIN CERTIFICATE"), "{err}");

@@ -20,7 +20,7 @@ pub(crate) const COOKIE: &str = "mock_idp_session";
 fn cookie_for(ctx: &Ctx, sid: &str) -> String {
     format!(
         "{COOKIE}={sid}; Path=/{}; HttpOnly; SameSite=Lax",
-        ctx.tenant.path
+        ctx.prefix
     )
 }
 

@@ -84,7 +84,7 @@ pub(crate) async fn logout(
     };
     let expire = format!(
         "{COOKIE}=; Path=/{}; HttpOnly; SameSite=Lax; Max-Age=0",
-        ctx.tenant.path
+        ctx.prefix
     );
     if let Ok(v) = HeaderValue::from_str(&expire) {
         res.headers_mut().append(header::SET_COOKIE, v);

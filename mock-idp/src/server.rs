@@ -195,7 +195,7 @@ fn transport_faults(
 
 async fn dispatch(State(server): State<Arc<Server>>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
-    let Some((tenant, rest)) = server.route(&path) else {
+    let Some((tenant, prefix, rest)) = server.route(&path) else {
         let known: Vec<String> = server
             .tenants()
             .iter()
@@ -216,6 +216,8 @@ async fn dispatch(State(server): State<Arc<Server>>, req: Request) -> Response {
         issuer: format!("{base}/{}", tenant.path),
         tenant: tenant.clone(),
         server: server.clone(),
+        base,
+        prefix,
     };
     let (mut parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {

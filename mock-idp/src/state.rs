@@ -464,17 +464,32 @@ impl Server {
         self.tenants().into_iter().find(|t| t.name == name)
     }
 
-    /// The tenant whose issuer path prefixes `path`, with the rest of the path.
-    pub(crate) fn route<'p>(&self, path: &'p str) -> Option<(Arc<TenantState>, &'p str)> {
+    /// The tenant whose issuer path prefixes `path`, the prefix it came in by, and the rest
+    /// of the path. When no tenant's own path matches, `common/v2.0` is Entra's multi-tenant
+    /// endpoint, served by the first Entra-flavoured tenant.
+    pub(crate) fn route<'p>(&self, path: &'p str) -> Option<(Arc<TenantState>, String, &'p str)> {
         let trimmed = path.trim_start_matches('/');
-        self.tenants()
-            .into_iter()
-            .filter_map(|t| {
-                let rest = trimmed.strip_prefix(t.path.as_str())?;
-                (rest.is_empty() || rest.starts_with('/')).then_some((t, rest))
+        let below = |prefix: &str| {
+            let rest = trimmed.strip_prefix(prefix)?;
+            (rest.is_empty() || rest.starts_with('/')).then_some(if rest.is_empty() {
+                "/"
+            } else {
+                rest
             })
+        };
+        let tenants = self.tenants();
+        let own = tenants
+            .iter()
+            .filter_map(|t| below(&t.path).map(|rest| (t, rest)))
             .max_by_key(|(t, _)| t.path.len())
-            .map(|(t, rest)| (t, if rest.is_empty() { "/" } else { rest }))
+            .map(|(t, rest)| (t.clone(), t.path.clone(), rest));
+        own.or_else(|| {
+            let rest = below(ENTRA_COMMON)?;
+            let entra = tenants
+                .into_iter()
+                .find(|t| matches!(t.flavour, Flavour::Entra { .. }))?;
+            Some((entra, ENTRA_COMMON.to_owned(), rest))
+        })
     }
 
     pub(crate) fn add_tenant(&self, tenant: &Tenant, origin: &str) -> Result<(), ConfigError> {
@@ -538,12 +553,20 @@ fn is_host(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
 }
 
+/// The path of Entra's multi-tenant ("common") endpoint below the base URL.
+pub(crate) const ENTRA_COMMON: &str = "common/v2.0";
+
 /// The per-request context a tenant endpoint runs with.
 #[derive(Debug, Clone)]
 pub(crate) struct Ctx {
     pub server: Arc<Server>,
     pub tenant: Arc<TenantState>,
+    /// The tenant's issuer, which its tokens carry.
     pub issuer: String,
+    /// The base URL of this request.
+    pub base: String,
+    /// The path the request came in by: the tenant's own, or [`ENTRA_COMMON`].
+    pub prefix: String,
 }
 
 impl Ctx {
@@ -551,8 +574,15 @@ impl Ctx {
         self.server.clock.now()
     }
 
+    /// An endpoint below the path the request came in by, so a client that started at
+    /// Entra's `common` endpoint stays there.
     pub(crate) fn endpoint(&self, path: &str) -> String {
-        format!("{}{path}", self.issuer)
+        format!("{}/{}{path}", self.base, self.prefix)
+    }
+
+    /// Whether the request came in by Entra's `common` endpoint.
+    pub(crate) fn via_common(&self) -> bool {
+        self.prefix == ENTRA_COMMON
     }
 }
 

@@ -872,6 +872,30 @@ async fn mock_fault_selects_faults_for_one_sign_in_and_follows_it() {
         .expect("json");
     assert_eq!(info["sub"], "alice-sub");
 
+    // Authorization-response faults: an error through the request's own response mode.
+    for flow in [FlowKind::ImplicitFormPost, FlowKind::HybridFragment] {
+        let s = rig
+            .sign_in(
+                ACME,
+                flow,
+                &[("mock_fault", "authorize_error_login_required,state_changed")],
+            )
+            .await;
+        assert_eq!(s.front["error"], "login_required", "{flow}");
+        assert_eq!(
+            s.front["state"], "st-1",
+            "errors answer before state faults"
+        );
+    }
+    let s = rig
+        .sign_in(
+            ACME,
+            FlowKind::ImplicitFormPost,
+            &[("mock_fault", "state_missing")],
+        )
+        .await;
+    assert!(!s.front.contains_key("state") && s.front.contains_key("id_token"));
+
     // Transport faults of the sign-in's own endpoints: the token endpoint answers 500 for
     // this sign-in's code only.
     let s = rig
@@ -1049,4 +1073,68 @@ async fn a_tenant_can_start_with_fault_rules() {
     assert!(decode(s.id_token()).1.get("nonce").is_none());
     let s = rig.sign_in(ACME, FlowKind::ImplicitFragment, &[]).await;
     assert_eq!(decode(s.id_token()).1["nonce"], "n-1");
+}
+
+#[tokio::test]
+async fn entra_common_endpoint_serves_the_templated_issuer_and_real_tokens() {
+    let rig = Rig::start().await;
+    let common = format!("{}/common/v2.0", rig.idp.url());
+    let doc: Value = rig
+        .http
+        .get(format!("{common}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        doc["issuer"],
+        format!("{}/{{tenantid}}/v2.0", rig.idp.url())
+    );
+    assert_eq!(doc["authorization_endpoint"], format!("{common}/authorize"));
+    assert_eq!(doc["jwks_uri"], format!("{common}/jwks"));
+    // A sign-in through common: tokens carry the real tenant's issuer and tid.
+    let front = authorize(
+        &rig.http,
+        &common,
+        &[
+            ("client_id", ENTRA_APP),
+            ("redirect_uri", CALLBACK),
+            ("response_type", "code"),
+            ("scope", "openid profile"),
+            ("nonce", "n-1"),
+            ("login_hint", "megan"),
+        ],
+    )
+    .await;
+    let token: Value = common::exchange(
+        &rig.http,
+        &common,
+        (ENTRA_APP, SECRET),
+        &front.params["code"],
+        None,
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let keys = common::jwks(&common).await;
+    let claims = verified(token["id_token"].as_str().expect("id_token"), &keys);
+    assert_eq!(claims["iss"], rig.issuer(CONTOSO));
+    assert_eq!(claims["tid"], TID);
+    // The tenant's own document is untouched unless entra_common_issuer is injected.
+    assert_eq!(rig.discovery(CONTOSO).await["issuer"], rig.issuer(CONTOSO));
+    // Without an Entra tenant there is no common endpoint.
+    let plain = MockIdp::start().await;
+    let res = rig
+        .http
+        .get(format!(
+            "{}/common/v2.0/.well-known/openid-configuration",
+            plain.url()
+        ))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(res.status(), 404);
 }
