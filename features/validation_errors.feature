@@ -533,7 +533,6 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
     Given provider "Contoso" is Microsoft Entra ID's multi-tenant endpoint for its own tenant only
     And provider "Contoso" uses the <flow>
     And automatic creation of users is on with the user type "employee"
-    And the identity provider misbehaves with "entra_common_issuer"
     And the identity provider misbehaves with "<fault>"
     When "alice" signs in through "Contoso"
     Then the sign-in is refused with "<code>"

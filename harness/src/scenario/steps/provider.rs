@@ -96,18 +96,15 @@ pub async fn offline_access(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()
 }
 
 /// `provider "Contoso" is Microsoft Entra ID's multi-tenant endpoint for its own tenant
-/// only`: the `{tenantid}` issuer template, the tenant's discovery document, and the
-/// tenant's id alone on the allow-list.
+/// only`: the `{tenantid}` issuer template, the `common` discovery document (the mock IdP
+/// serves it for its first Entra tenant), and the tenant's id alone on the allow-list.
 pub async fn entra_common(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     w.make_entra(a.get(0))?;
-    let template = format!("{}/{{tenantid}}/v2.0", w.idp.url());
+    let base = w.idp.url();
     let draft = w.provider(a.get(0))?;
-    let issuer = draft.settings["issuer"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    draft.settings["discovery_url"] = json!(discovery::metadata_url(&issuer));
-    draft.settings["issuer"] = json!(template);
+    let common = discovery::metadata_url(&format!("{base}/common/v2.0"));
+    draft.settings["discovery_url"] = json!(common);
+    draft.settings["issuer"] = json!(format!("{base}/{{tenantid}}/v2.0"));
     draft.settings["entra"]["allowed_tenants"] = json!([ENTRA_TENANT_ID]);
     draft.dirty = true;
     Ok(())
