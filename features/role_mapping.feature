@@ -155,13 +155,18 @@ Feature: Role mapping rules and role assignment strategies
     Then the user "Acme:alice" has the roles "viewer" in "de"
     And the user "Acme:alice" has the roles "viewer" in "fr"
 
-  Scenario: Invitations cannot give roles when the provider assigns them
-    Given roles from the provider are on with the strategy "OneRoleForAllLegalEntities"
+  Scenario Outline: Invitations cannot give roles when the provider assigns them (<strategy>)
+    Given roles from the provider are on with the strategy "<strategy>"
     And role mapping rule rows:
-      | active | claim type | scope | claim value   | role name |
-      | yes    | roles      | roles | billing-admin | billing   |
+      | active | claim type | scope | claim value   | role name | legal entity |
+      | yes    | roles      | roles | billing-admin | billing   | <entity>     |
     When the administrator invites "alice@example.com" of type "employee" with external id "alice" at "Acme" with the roles "viewer" in "de"
     Then the invitation is refused with "invitation.roles_from_provider"
+
+    Examples:
+      | strategy                   | entity |
+      | OneRoleForAllLegalEntities |        |
+      | RolePerLegalEntity         | de     |
 
   Scenario: An invited user gets the provider's roles on the first sign-in
     Given roles from the provider are on with the strategy "OneRoleForAllLegalEntities"
