@@ -215,30 +215,33 @@ async fn admin_get(w: &ScenarioWorld, path: &str) -> anyhow::Result<Value> {
     Ok(body)
 }
 
-/// `the sign-in page offers "Contoso"`
-pub async fn offered(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+/// Whether the sign-in page lists `provider`, with the page for the failure message.
+async fn offers(w: &mut ScenarioWorld, provider: &str) -> anyhow::Result<(bool, String)> {
     w.save_changed().await?;
     let page = sign_in_page(w).await?;
-    if !page.contains(&format!("Sign in with {}</a>", a.get(0))) {
-        bail!(
+    Ok((page.contains(&format!("Sign in with {provider}</a>")), page))
+}
+
+/// `the sign-in page offers "Contoso"`
+pub async fn offered(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    match offers(w, a.get(0)).await? {
+        (true, _) => Ok(()),
+        (false, page) => bail!(
             "expected the sign-in page to offer \"{}\", found:\n{page}",
             a.get(0)
-        );
+        ),
     }
-    Ok(())
 }
 
 /// `the sign-in page does not offer "Contoso"`
 pub async fn not_offered(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
-    w.save_changed().await?;
-    let page = sign_in_page(w).await?;
-    if page.contains(&format!("Sign in with {}</a>", a.get(0))) {
-        bail!(
+    match offers(w, a.get(0)).await? {
+        (false, _) => Ok(()),
+        (true, page) => bail!(
             "expected the sign-in page not to offer \"{}\", found:\n{page}",
             a.get(0)
-        );
+        ),
     }
-    Ok(())
 }
 
 /// `the sign-in page shows the icon "https://…" beside "Contoso"`
