@@ -11,9 +11,9 @@ Feature: User binding rules
     And the application has the legal entities "de"
     And the application has a user type "employee" allowing "viewer" with default roles "viewer"
     And the application has the internal users:
-      | username    | email               | first name | last name |
-      | alice.local | alice@example.com   | Alice      | Anders    |
-      | bob.local   | bob@example.com     | Bob        | Brown     |
+      | username    | email             | first name | last name |
+      | alice.local | alice@example.com | Alice      | Anders    |
+      | bob.local   | bob@example.com   | Bob        | Brown     |
     And the identity provider has a user "alice" with the claims:
       | claim          | value             |
       | email          | alice@example.com |
@@ -136,8 +136,8 @@ Feature: User binding rules
     # The provider requests the identity scopes email and profile only; phone_number
     # comes with the phone scope.
     Given the application has the internal users:
-      | username    | phone       |
-      | alice.phone | +15550100   |
+      | username    | phone     |
+      | alice.phone | +15550100 |
     And automatic binding of users is on
     And binding rule rows:
       | active | opening brackets | user field | claim type   | verified | scope | closing brackets | operator |
@@ -177,11 +177,11 @@ Feature: User binding rules
     Then the settings are refused because "<problem>"
 
     Examples:
-      | open | close | claim type | verified | problem                                     |
-      | (    |       | email      | yes      | expected a matching ')'                     |
-      |      | )     | email      | yes      | expected a matching '('                     |
-      | [    |       | email      | yes      | expected only '('                           |
-      |      |       | given_name | yes      | expected claim_type email or phone_number   |
+      | open | close | claim type | verified | problem                                   |
+      | (    |       | email      | yes      | expected a matching ')'                   |
+      |      | )     | email      | yes      | expected a matching '('                   |
+      | [    |       | email      | yes      | expected only '('                         |
+      |      |       | given_name | yes      | expected claim_type email or phone_number |
 
   Scenario: The identity claim sub identifies the user at a standard provider
     Given the identity provider has a user "dave" with the claims:

@@ -84,7 +84,7 @@ Feature: User creation rules, updates from the provider and invitations
 
   Scenario: A taken username gets a number
     Given the application has the internal users:
-      | username | email           |
+      | username | email             |
       | alice    | other@example.com |
     And automatic creation of users is on with the user type "employee"
     And creation rule rows:
@@ -133,8 +133,8 @@ Feature: User creation rules, updates from the provider and invitations
 
   Scenario: An invited external user is taken on the first sign-in
     Given creation rule rows:
-      | active | user field | claim type  | verified | scope   |
-      | yes    | first name | given_name  | no       | profile |
+      | active | user field | claim type | verified | scope   |
+      | yes    | first name | given_name | no       | profile |
     And the administrator invites "alice@example.com" as an external user of type "employee" with external id "alice" at "Acme"
     When "alice" signs in through "Acme"
     Then she is signed in as the invited user "alice@example.com"

@@ -48,8 +48,8 @@ Feature: Internal and external users
     Then the change is refused because the <field> cannot be edited
 
     Examples:
-      | field       | value               |
-      | external id | someone-else        |
+      | field       | value                |
+      | external id | someone-else         |
       | email       | alice@elsewhere.test |
 
   Scenario: With roles managed in the application, only the roles of an external user are editable

@@ -21,12 +21,12 @@ Feature: Every flow signs in, settings come from the provider's metadata, issuer
     And the user "alice@example.com" has the email "alice@example.com"
 
     Examples:
-      | flow                        |
-      | authorization code flow     |
+      | flow                         |
+      | authorization code flow      |
       | implicit flow with form_post |
-      | implicit flow with fragment |
-      | hybrid flow with form_post  |
-      | hybrid flow with fragment   |
+      | implicit flow with fragment  |
+      | hybrid flow with form_post   |
+      | hybrid flow with fragment    |
 
   Scenario Outline: Alice picks her account on the provider's login page in the <flow>
     Given provider "Acme" uses the <flow>
@@ -130,9 +130,9 @@ Feature: Every flow signs in, settings come from the provider's metadata, issuer
     Then the settings are refused because "needs one"
 
     Examples:
-      | flow                       |
-      | authorization code flow    |
-      | hybrid flow with fragment  |
+      | flow                      |
+      | authorization code flow   |
+      | hybrid flow with fragment |
 
   Scenario Outline: Issuer rules: <rule>
     Given provider "Acme" has the issuer "<issuer>"
@@ -140,13 +140,13 @@ Feature: Every flow signs in, settings come from the provider's metadata, issuer
     Then the settings are refused because "<problem>"
 
     Examples:
-      | rule                       | issuer                                | problem                         |
-      | https only                 | http://login.example.com/acme         | expected https                  |
-      | no other scheme            | ftp://login.example.com/acme          | expected the https scheme       |
-      | no query component         | https://login.example.com/acme?x=1    | expected no query component     |
-      | no fragment component      | https://login.example.com/acme#part   | expected no fragment component  |
-      | a host                     | https:///acme                         | expected                        |
-      | no user name or password   | https://me:pw@login.example.com/acme  | expected no user name or password |
+      | rule                     | issuer                               | problem                           |
+      | https only               | http://login.example.com/acme        | expected https                    |
+      | no other scheme          | ftp://login.example.com/acme         | expected the https scheme         |
+      | no query component       | https://login.example.com/acme?x=1   | expected no query component       |
+      | no fragment component    | https://login.example.com/acme#part  | expected no fragment component    |
+      | a host                   | https:///acme                        | expected                          |
+      | no user name or password | https://me:pw@login.example.com/acme | expected no user name or password |
 
   Scenario: An https issuer with a port and a path passes the issuer rules
     Given provider "Acme" has the issuer "https://login.example.com:8443/tenants/acme"

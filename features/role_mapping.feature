@@ -12,11 +12,11 @@ Feature: Role mapping rules and role assignment strategies
     And the application has a user type "employee" allowing "viewer, billing" with default roles "viewer"
     And the application has a user type "auditor" allowing "viewer" with default roles "viewer"
     And the identity provider has a user "alice" with the claims:
-      | claim          | value                          |
-      | email          | alice@example.com              |
-      | email_verified | true                           |
+      | claim          | value                           |
+      | email          | alice@example.com               |
+      | email_verified | true                            |
       | roles          | ["billing-admin", "app-viewer"] |
-      | department     | finance                        |
+      | department     | finance                         |
     And provider "Acme" uses the authorization code flow
     And automatic creation of users is on with the user type "employee"
 

@@ -138,7 +138,7 @@ Feature: Verified email and phone claims
     And the user "megan@contoso.test" has <outcome>
 
     Examples:
-      | xms_edov | trust | outcome                             |
-      | true     | on    | the email "megan@contoso.test"      |
-      | false    | on    | an empty email                      |
-      | true     | off   | an empty email                      |
+      | xms_edov | trust | outcome                        |
+      | true     | on    | the email "megan@contoso.test" |
+      | false    | on    | an empty email                 |
+      | true     | off   | an empty email                 |
