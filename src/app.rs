@@ -48,7 +48,8 @@ struct AppSession {
     user_id: i64,
     provider: String,
     external_id: String,
-    /// `iss` and `sub` of the sign-in's ID token, which a refreshed one must repeat.
+    /// `iss`, `sub` and `auth_time` of the sign-in's ID token, which a refreshed one must
+    /// repeat.
     id_claims: serde_json::Map<String, Value>,
     refresh_token: Option<String>,
 }
@@ -268,7 +269,7 @@ async fn complete(rp: &Arc<Rp>, params: HashMap<String, String>) -> Response {
                         user_id,
                         provider: identity.provider.clone(),
                         external_id: identity.external_id.clone(),
-                        id_claims: ["iss", "sub"]
+                        id_claims: ["iss", "sub", "auth_time"]
                             .into_iter()
                             .filter_map(|k| Some((k.to_owned(), identity.claims.get(k)?.clone())))
                             .collect(),

@@ -649,8 +649,16 @@ fn check_hash(
     }
 }
 
-/// Core §3.3.3.6 and §12.2: `later` has the same `iss` and `sub` as `earlier`.
+/// Core §3.3.3.6 and §12.2: `later` has the same `iss` and `sub` as `earlier` (and, for a
+/// refresh, the same `auth_time` when both carry one).
 pub fn same_subject(earlier: Earlier<'_>, later: &Map<String, Value>) -> Result<(), IdTokenError> {
+    let changed =
+        |claim: &'static str, first: String, second: String| IdTokenError::SubjectChanged {
+            why: earlier.why,
+            claim,
+            first,
+            second,
+        };
     for claim in ["iss", "sub"] {
         let read = |c: &Map<String, Value>| {
             c.get(claim)
@@ -660,13 +668,16 @@ pub fn same_subject(earlier: Earlier<'_>, later: &Map<String, Value>) -> Result<
         };
         let (first, second) = (read(earlier.claims), read(later));
         if first != second {
-            return Err(IdTokenError::SubjectChanged {
-                why: earlier.why,
-                claim: if claim == "iss" { "iss" } else { "sub" },
-                first,
-                second,
-            });
+            return Err(changed(claim, first, second));
         }
+    }
+    // §12.2: a refreshed auth_time still names the original authentication.
+    if earlier.why == Continuity::Refresh
+        && let (Some(first), Some(second)) =
+            (earlier.claims.get("auth_time"), later.get("auth_time"))
+        && first != second
+    {
+        return Err(changed("auth_time", first.to_string(), second.to_string()));
     }
     Ok(())
 }
@@ -926,6 +937,16 @@ mod tests {
             err.to_string()
                 .contains("refreshed ID token to have the same iss"),
             "{err}"
+        );
+        let mut d = base();
+        d.insert("auth_time".into(), json!(1500));
+        assert_eq!(
+            same_subject(refresh, &d).unwrap_err().code(),
+            "id_token.refresh_mismatch"
+        );
+        assert!(
+            same_subject(hybrid, &d).is_ok(),
+            "auth_time is not compared between hybrid tokens"
         );
     }
 }

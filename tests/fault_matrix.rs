@@ -134,7 +134,8 @@ fn users(rig: &Rig) -> Value {
 enum Entra {
     /// The tenant's own issuer.
     Tenant,
-    /// The multi-tenant `{tenantid}` template, read from the tenant's discovery document.
+    /// The multi-tenant `{tenantid}` template, with the metadata of Entra's `common`
+    /// endpoint (which the mock serves for its first Entra tenant).
     Common,
 }
 
@@ -187,7 +188,6 @@ fn plan(entry: &CatalogEntry) -> Plan {
         },
         Setup::EntraCommon => Plan {
             entra: Some(Entra::Common),
-            also: (entry.fault != Fault::EntraCommonIssuer).then_some(Fault::EntraCommonIssuer),
             ..base
         },
     }
@@ -225,9 +225,11 @@ fn settings(rig: &Rig, plan: &Plan, flow: FlowKind) -> ProviderSettings {
         Some(_) => rig.entra_settings(flow.as_str()),
     };
     if plan.entra == Some(Entra::Common) {
-        let issuer = settings.issuer.replace(ENTRA_TID, "{tenantid}");
-        settings.discovery_url = Some(discovery::metadata_url(&settings.issuer));
-        settings.issuer = issuer;
+        settings.issuer = settings.issuer.replace(ENTRA_TID, "{tenantid}");
+        settings.discovery_url = Some(discovery::metadata_url(&format!(
+            "{}/common/v2.0",
+            rig.idp.url()
+        )));
     }
     // Refresh tokens exist only where a token endpoint is used; asking for them everywhere
     // it is keeps refresh in every code and hybrid cell.
