@@ -1,0 +1,97 @@
+//! Steps arranging the identity provider: its users, their claims, and its misbehaviour.
+
+use anyhow::{anyhow, bail};
+use mock_idp::catalog::catalog;
+use mock_idp::{Alg, FaultRule, User};
+
+use super::claim_value;
+use crate::scenario::vocabulary::Args;
+use crate::scenario::world::{CLIENT_ID, ScenarioWorld};
+
+/// `the identity provider has a user "alice" with verified email "…"`
+pub async fn user_with_verified_email(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.put_idp_user(User::new(a.get(0)).email(a.get(1), true))
+}
+
+/// `… with unverified email "…"`
+pub async fn user_with_unverified_email(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    w.put_idp_user(User::new(a.get(0)).email(a.get(1), false))
+}
+
+/// `the identity provider has a user "alice" with the claims:` (`claim | value` rows; a
+/// `sub` row fixes the subject).
+pub async fn user_with_claims(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let mut user = User::new(a.get(0));
+    for row in a.table()?.iter().skip(1) {
+        let [claim, value] = row.as_slice() else {
+            bail!("expected two columns (claim, value), found {}", row.len());
+        };
+        if claim == "sub" {
+            user = user.with_sub(value.trim());
+        } else {
+            user = user.claim(claim.trim(), claim_value(value));
+        }
+    }
+    w.put_idp_user(user)
+}
+
+/// `the identity provider sets the claim "family_name" of "alice" to Smith`
+pub async fn set_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let user = w.idp_user(a.get(1))?.claim(a.get(0), claim_value(a.get(2)));
+    w.put_idp_user(user)
+}
+
+/// `the identity provider removes the claim "email_verified" of "alice"`
+pub async fn remove_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let mut user = w.idp_user(a.get(1))?;
+    if user.claims.remove(a.get(0)).is_none() {
+        bail!(
+            "expected \"{}\" to have the claim \"{}\", found none",
+            a.get(1),
+            a.get(0)
+        );
+    }
+    w.put_idp_user(user)
+}
+
+/// `the identity provider signs the relying party's ID tokens with ES256`
+pub async fn signs_with(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let alg = Alg::ALL
+        .into_iter()
+        .find(|x| x.as_str() == a.get(0))
+        .ok_or_else(|| {
+            anyhow!(
+                "expected one of RS256, ES256, EdDSA, found \"{}\"",
+                a.get(0)
+            )
+        })?;
+    let provider = w
+        .current_provider
+        .clone()
+        .ok_or_else(|| anyhow!("expected a provider named by an earlier step, found none"))?;
+    let client = w.client().signing_alg(alg);
+    w.tenant_of(&provider)?
+        .put_client(client)
+        .map_err(|e| anyhow!("{e}"))
+}
+
+/// `the identity provider misbehaves with "aud_changed"`: injects the catalog's fault for
+/// the relying party's client into the current provider's tenant. What else the fault
+/// needs to show (the catalog's setup) is arranged by the scenario's own steps.
+pub async fn misbehaves(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+    let name = a.get(0);
+    let entry = catalog()
+        .into_iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| {
+            let names: Vec<String> = catalog().into_iter().map(|e| e.name).collect();
+            anyhow!("expected a fault of the catalog, found \"{name}\" (known: {names:?})")
+        })?;
+    let provider = w
+        .current_provider
+        .clone()
+        .ok_or_else(|| anyhow!("expected a provider named by an earlier step, found none"))?;
+    w.tenant_of(&provider)?
+        .inject(FaultRule::new(entry.fault).for_client(CLIENT_ID));
+    Ok(())
+}
