@@ -86,10 +86,7 @@ Feature: Verified email and phone claims
     When the administrator saves provider "Acme"
     Then the settings are refused because "expected claim_type email or phone_number"
 
-  # The relying party requests openid, the identity scopes (email, profile) and the scopes of
-  # active role mapping rows, never the phone scope a binding or creation row names: the
-  # provider does not release phone_number and the rows cannot match.
-  @known-gap
+  # An active phone row has the phone scope requested, so the provider releases phone_number.
   Scenario Outline: Binding on a verified phone number needs phone_number_verified (<verified>)
     Given the identity provider has a user "alice" with the claims:
       | claim                 | value       |
@@ -106,7 +103,23 @@ Feature: Verified email and phone claims
       | verified | outcome     |
       | true     | alice.local |
 
-  @known-gap
+  Scenario Outline: An unverified phone number does not bind (phone_number_verified <verified>)
+    Given the identity provider has a user "alice" with the claims:
+      | claim                 | value       |
+      | phone_number          | +1 555 0100 |
+      | phone_number_verified | <verified>  |
+    And automatic binding of users is on
+    And binding rule rows:
+      | active | user field | claim type   | verified | scope |
+      | yes    | phone      | phone_number | yes      | phone |
+    When "alice" signs in through "Acme"
+    Then the sign-in is refused with "binding.no_user"
+
+    Examples:
+      | verified |
+      | false    |
+      | "true"   |
+
   Scenario: Creation assigns a verified phone number
     Given the identity provider has a user "alice" with the claims:
       | claim                 | value       |

@@ -56,6 +56,9 @@ impl IdentityClaim {
     }
 }
 
+/// The scopes the form's "Scope for User Identity" offers.
+const IDENTITY_SCOPES: [&str; 2] = ["email", "profile"];
+
 /// The five flows of the settings form.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -347,17 +350,44 @@ impl ProviderSettings {
             .unwrap_or_else(|| crate::discovery::metadata_url(&self.issuer))
     }
 
-    /// The scopes requested: `openid`, the identity scopes, and the scopes the active role
-    /// mapping rows name (a role claim lives in a scope configured at the provider).
+    /// The scopes requested: `openid`, the identity scopes, the scopes beyond `email` and
+    /// `profile` that active binding and creation rows name (when those rules are on), and the
+    /// scopes the active role mapping rows name (a role claim lives in a scope configured at
+    /// the provider).
     pub fn scopes(&self) -> Vec<String> {
         let mut out = vec!["openid".to_owned()];
-        for s in self.identity_scopes.iter().cloned().chain(
-            self.role_mapping
-                .rows
-                .iter()
-                .filter(|r| self.role_mapping.roles_from_provider && r.active)
-                .map(|r| r.scope.clone()),
-        ) {
+        // The identity-scope choice governs `email` and `profile` only (it offers nothing
+        // else), so a binding or creation row on another scope (`phone`, `address`, a custom
+        // one) would otherwise never see its claim.
+        let beyond_identity = |scope: &String| !IDENTITY_SCOPES.contains(&scope.as_str());
+        let binding = self
+            .binding
+            .rows
+            .iter()
+            .filter(|r| self.binding.enabled && r.active)
+            .map(|r| &r.scope)
+            .filter(|s| beyond_identity(s));
+        let creation = self
+            .creation
+            .rows
+            .iter()
+            .filter(|r| self.creation.enabled && r.active)
+            .map(|r| &r.scope)
+            .filter(|s| beyond_identity(s));
+        let roles = self
+            .role_mapping
+            .rows
+            .iter()
+            .filter(|r| self.role_mapping.roles_from_provider && r.active)
+            .map(|r| &r.scope);
+        for s in self
+            .identity_scopes
+            .iter()
+            .chain(binding)
+            .chain(creation)
+            .chain(roles)
+            .cloned()
+        {
             if !s.is_empty() && !out.contains(&s) {
                 out.push(s);
             }
@@ -384,7 +414,7 @@ impl ProviderSettings {
             ));
         }
         for s in &self.identity_scopes {
-            if s != "email" && s != "profile" {
+            if !IDENTITY_SCOPES.contains(&s.as_str()) {
                 problems.push(err(
                     "identity_scopes",
                     format!("expected email and/or profile, found \"{s}\""),
@@ -555,6 +585,30 @@ mod tests {
         assert!(e.problem.contains("found \"ftp\""), "{e}");
         assert!(check_issuer("idp.example.com", false).is_err());
         assert!(check_issuer("https://login.microsoftonline.com/{tenantid}/v2.0", false).is_ok());
+    }
+
+    #[test]
+    fn active_rows_beyond_the_identity_scopes_have_their_scopes_requested() {
+        let mut settings: ProviderSettings = serde_json::from_value(serde_json::json!({
+            "name": "Acme",
+            "issuer": "https://idp.example.com",
+            "client_id": "rp",
+            "identity_scopes": ["email"],
+            "binding": {"enabled": true, "rows": [
+                {"user_field": "phone", "claim_type": "phone_number", "scope": "phone"},
+                {"user_field": "first_name", "claim_type": "given_name", "scope": "profile"},
+                {"active": false, "user_field": "email", "claim_type": "email", "scope": "corp"}
+            ]},
+            "creation": {"enabled": false, "user_type": "employee", "rows": [
+                {"user_field": "email", "claim_type": "email", "scope": "address"}
+            ]}
+        }))
+        .expect("settings");
+        // profile stays governed by the identity scopes; the inactive row and the rules that
+        // are off add nothing.
+        assert_eq!(settings.scopes(), ["openid", "email", "phone"]);
+        settings.binding.enabled = false;
+        assert_eq!(settings.scopes(), ["openid", "email"]);
     }
 
     #[test]
