@@ -229,18 +229,5 @@ async fn an_entra_template_issuer_is_resolved_from_tid_and_allow_listed() {
         problems.iter().any(|p| p.starts_with("entra:")),
         "{problems:?}"
     );
-    template.entra = Some(
-        serde_json::from_value(
-            json!({"allowed_tenants": ["72f988bf-86f1-41af-91ab-2d7cd011db47"]}),
-        )
-        .expect("entra"),
-    );
-    rig.rp.rp.save_provider(&template).expect("saved");
-    let landing = rig
-        .sign_in(&UserAgent::new(), "Contoso", "login_hint=megan")
-        .await;
-    assert_eq!(
-        landing.element_text("error-code").as_deref(),
-        Some("id_token.tenant_not_allowed")
-    );
+    common::assert_foreign_tenant_refused(&rig, template).await;
 }

@@ -196,3 +196,22 @@ impl Rig {
             .map(|r| format!("{} ({})", r.code.unwrap_or_default(), r.message))
     }
 }
+
+/// Saves `settings` with an Entra allow-list that leaves out the mock tenant and checks that
+/// megan's sign-in is refused for her tenant.
+pub async fn assert_foreign_tenant_refused(rig: &Rig, mut settings: ProviderSettings) {
+    settings.entra = Some(
+        serde_json::from_value(
+            json!({"allowed_tenants": ["72f988bf-86f1-41af-91ab-2d7cd011db47"]}),
+        )
+        .expect("entra"),
+    );
+    rig.rp.rp.save_provider(&settings).expect("saved");
+    let landing = rig
+        .sign_in(&UserAgent::new(), &settings.name, "login_hint=megan")
+        .await;
+    assert_eq!(
+        landing.element_text("error-code").as_deref(),
+        Some("id_token.tenant_not_allowed")
+    );
+}

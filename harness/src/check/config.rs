@@ -7,23 +7,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use mock_idp::catalog::FlowKind;
+// One shape of configuration error for the mock IdP's file and this one: file, field,
+// problem, fix.
+pub use mock_idp::ConfigError;
 use mock_idp::{IdpConfig, ResponseType, User};
 use serde::Deserialize;
 use url::Url;
-
-/// A configuration problem: which file, which field, what is wrong and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: {field}: {problem}; fix: {fix}")]
-pub struct ConfigError {
-    /// The configuration file.
-    pub file: String,
-    /// The field path, e.g. `flows[1].success`.
-    pub field: String,
-    /// What is wrong, as "expected X, found Y".
-    pub problem: String,
-    /// What to change.
-    pub fix: String,
-}
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
