@@ -359,21 +359,21 @@ impl ProviderSettings {
         // The identity-scope choice governs `email` and `profile` only (it offers nothing
         // else), so a binding or creation row on another scope (`phone`, `address`, a custom
         // one) would otherwise never see its claim.
-        let beyond_identity = |scope: &String| !IDENTITY_SCOPES.contains(&scope.as_str());
-        let binding = self
+        let rule_rows = self
             .binding
             .rows
             .iter()
-            .filter(|r| self.binding.enabled && r.active)
-            .map(|r| &r.scope)
-            .filter(|s| beyond_identity(s));
-        let creation = self
-            .creation
-            .rows
-            .iter()
-            .filter(|r| self.creation.enabled && r.active)
-            .map(|r| &r.scope)
-            .filter(|s| beyond_identity(s));
+            .filter(|_| self.binding.enabled)
+            .map(|r| (r.active, &r.scope))
+            .chain(
+                self.creation
+                    .rows
+                    .iter()
+                    .filter(|_| self.creation.enabled)
+                    .map(|r| (r.active, &r.scope)),
+            )
+            .filter(|(active, scope)| *active && !IDENTITY_SCOPES.contains(&scope.as_str()))
+            .map(|(_, scope)| scope);
         let roles = self
             .role_mapping
             .rows
@@ -383,8 +383,7 @@ impl ProviderSettings {
         for s in self
             .identity_scopes
             .iter()
-            .chain(binding)
-            .chain(creation)
+            .chain(rule_rows)
             .chain(roles)
             .cloned()
         {

@@ -195,6 +195,16 @@ impl Rig {
             .await
     }
 
+    /// The userinfo answer as JSON, for faults that leave it well-formed.
+    async fn userinfo_json(&self, t: Target, access_token: &str) -> Value {
+        self.userinfo(t, access_token)
+            .await
+            .expect("userinfo")
+            .json()
+            .await
+            .expect("json")
+    }
+
     async fn refresh(&self, t: Target, refresh_token: &str) -> Value {
         let res = self
             .http
@@ -845,13 +855,7 @@ async fn mock_fault_selects_faults_for_one_sign_in_and_follows_it() {
             &[("mock_fault", "userinfo_sub_changed, refresh_sub_changed")],
         )
         .await;
-    let info: Value = rig
-        .userinfo(ACME, s.access_token())
-        .await
-        .expect("userinfo")
-        .json()
-        .await
-        .expect("json");
+    let info = rig.userinfo_json(ACME, s.access_token()).await;
     assert_eq!(info["sub"], "alice-subinvalid");
     let refreshed = rig
         .refresh(ACME, s.token_json()["refresh_token"].as_str().expect("rt"))
@@ -859,13 +863,7 @@ async fn mock_fault_selects_faults_for_one_sign_in_and_follows_it() {
     let new = verified(refreshed["id_token"].as_str().expect("id"), &keys);
     assert_eq!(new["sub"], "alice-sub1");
     let clean = rig.sign_in(ACME, FlowKind::AuthorizationCode, &[]).await;
-    let info: Value = rig
-        .userinfo(ACME, clean.access_token())
-        .await
-        .expect("userinfo")
-        .json()
-        .await
-        .expect("json");
+    let info = rig.userinfo_json(ACME, clean.access_token()).await;
     assert_eq!(info["sub"], "alice-sub");
 
     // Authorization-response faults: an error through the request's own response mode.
