@@ -28,6 +28,25 @@ Feature: Every flow signs in, settings come from the provider's metadata, issuer
       | hybrid flow with form_post   |
       | hybrid flow with fragment    |
 
+  Scenario Outline: Alice signs in with the <flow> at a provider serving https
+    Given the identity provider serves https
+    And provider "Acme" uses the <flow>
+    And automatic creation of users is on with the user type "employee"
+    And creation rule rows:
+      | active | user field | claim type | verified | scope |
+      | yes    | email      | email      | yes      | email |
+    When "alice" signs in through "Acme"
+    Then she is signed in as the new external user "alice@example.com"
+    And autoconfiguration fills the endpoints of "Acme" from the provider's metadata
+
+    Examples:
+      | flow                         |
+      | authorization code flow      |
+      | implicit flow with form_post |
+      | implicit flow with fragment  |
+      | hybrid flow with form_post   |
+      | hybrid flow with fragment    |
+
   Scenario Outline: Alice picks her account on the provider's login page in the <flow>
     Given provider "Acme" uses the <flow>
     And automatic creation of users is on with the user type "employee"

@@ -447,6 +447,22 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
       | discovery_issuer_trailing_slash | hybrid flow with form_post   | discovery.issuer_mismatch |
       | discovery_issuer_trailing_slash | hybrid flow with fragment    | discovery.issuer_mismatch |
 
+  Scenario Outline: <fault> in the https discovery document for the <flow> is refused with <code>
+    Given the identity provider serves https
+    And provider "Acme" uses the <flow>
+    And the identity provider misbehaves with "<fault>"
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "<code>"
+
+    @discovery
+    Examples: discovery_plain_http
+      | fault                | flow                         | code                        |
+      | discovery_plain_http | authorization code flow      | discovery.insecure_endpoint |
+      | discovery_plain_http | implicit flow with form_post | discovery.insecure_endpoint |
+      | discovery_plain_http | implicit flow with fragment  | discovery.insecure_endpoint |
+      | discovery_plain_http | hybrid flow with form_post   | discovery.insecure_endpoint |
+      | discovery_plain_http | hybrid flow with fragment    | discovery.insecure_endpoint |
+
   Scenario Outline: <fault> in the discovery document for the <flow> is accepted
     Given provider "Acme" uses the <flow>
     And the identity provider misbehaves with "<fault>"
@@ -581,6 +597,36 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
       | has_groups | implicit flow with fragment  | roles.claim_overage |
       | has_groups | hybrid flow with form_post   | roles.claim_overage |
       | has_groups | hybrid flow with fragment    | roles.claim_overage |
+
+  Scenario Outline: <fault> at Entra ID, binding an existing account by verified email, in the <flow> is refused with <code>
+    # nOAuth: an email the user's tenant has not verified must not open an existing account.
+    Given the application has the internal users:
+      | username    | email              |
+      | megan.bowen | megan@contoso.test |
+    And the identity provider has a user "megan" with the claims:
+      | claim    | value              |
+      | email    | megan@contoso.test |
+      | xms_edov | true               |
+    And provider "Contoso" is a Microsoft Entra ID tenant
+    And provider "Contoso" uses the <flow>
+    And automatic binding of users is on
+    And binding rule rows:
+      | active | user field | claim type | verified | scope |
+      | yes    | email      | email      | yes      | email |
+    And automatic creation of users is off with the user type "employee"
+    And the identity provider misbehaves with "<fault>"
+    When "megan" signs in through "Contoso"
+    Then the sign-in is refused with "<code>"
+    And nothing is stored
+
+    @entra
+    Examples: entra_email_unverified
+      | fault                  | flow                         | code            |
+      | entra_email_unverified | authorization code flow      | binding.no_user |
+      | entra_email_unverified | implicit flow with form_post | binding.no_user |
+      | entra_email_unverified | implicit flow with fragment  | binding.no_user |
+      | entra_email_unverified | hybrid flow with form_post   | binding.no_user |
+      | entra_email_unverified | hybrid flow with fragment    | binding.no_user |
 
   @oidcc-client-test-invalid-aud
   Scenario Outline: A refused front-channel ID token ends the <flow> before any back-channel call

@@ -71,14 +71,24 @@ pub struct Rp {
 
 const SESSION_COOKIE: &str = "rp_session";
 
+/// The client for every call to a provider: redirects are not followed (a provider that
+/// redirects a back-channel call is misbehaving), and a hung provider fails the call.
+fn http_client(extra_roots: Option<&[u8]>) -> Result<reqwest::Client, reqwest::Error> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(15));
+    if let Some(pem) = extra_roots {
+        for cert in reqwest::Certificate::from_pem_bundle(pem)? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build()
+}
+
 impl Rp {
     /// A relying party at `public_url` over `store`.
     pub fn new(store: Store, public_url: &str, dev_mode: bool) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(15))
-            .build()
-            .unwrap_or_default();
+        let http = http_client(None).unwrap_or_default();
         Self {
             store,
             jwks: JwksCache::new(http.clone()),
@@ -90,6 +100,23 @@ impl Rp {
             dev_mode,
             clock_offset: AtomicI64::new(0),
         }
+    }
+
+    /// Also trusts the certificates in `pem` (one or more, PEM) for calls to providers, e.g.
+    /// the one `mock-idp --tls` writes; the system's roots stay trusted.
+    ///
+    /// ```
+    /// use relying_party::{app::Rp, store::Store};
+    /// let pem = mock_idp::TlsPem::self_signed().expect("certificate").cert;
+    /// let rp = Rp::new(Store::open_in_memory().expect("store"), "http://127.0.0.1:8080", true)
+    ///     .trusting(&pem)
+    ///     .expect("a PEM certificate");
+    /// # drop(rp);
+    /// ```
+    pub fn trusting(mut self, pem: &[u8]) -> Result<Self, reqwest::Error> {
+        self.http = http_client(Some(pem))?;
+        self.jwks = JwksCache::new(self.http.clone());
+        Ok(self)
     }
 
     /// The redirect URI to register at every provider ("View Redirect URI").
@@ -769,9 +796,25 @@ pub struct RunningRp {
 impl RunningRp {
     /// Starts on `127.0.0.1:0` over `store`, in development mode (loopback http issuers).
     pub async fn start(store: Store) -> std::io::Result<Self> {
+        Self::start_with(store, None).await
+    }
+
+    /// As [`RunningRp::start`], also trusting the certificates in `pem` (see
+    /// [`Rp::trusting`]), e.g. a mock IdP's serving https.
+    pub async fn start_trusting(store: Store, pem: &[u8]) -> std::io::Result<Self> {
+        Self::start_with(store, Some(pem)).await
+    }
+
+    async fn start_with(store: Store, pem: Option<&[u8]>) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
-        let rp = Arc::new(Rp::new(store, &url, true));
+        let mut rp = Rp::new(store, &url, true);
+        if let Some(pem) = pem {
+            rp = rp
+                .trusting(pem)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        }
+        let rp = Arc::new(rp);
         let served = rp.clone();
         let task = tokio::spawn(async move {
             if let Err(e) = serve(listener, served).await {

@@ -44,6 +44,13 @@ pub struct ServerSection {
     /// SQLite file; `:memory:` keeps everything in memory.
     #[serde(default = "default_database")]
     pub database: String,
+    /// A PEM file of certificates to trust for calls to providers besides the system's roots,
+    /// e.g. `target/mock-idp-tls/mock-idp-cert.pem` written by `mock-idp --tls`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_certificate: Option<PathBuf>,
+    /// The contents of `trust_certificate`, read and checked at load.
+    #[serde(skip)]
+    pub trusted_pem: Option<Vec<u8>>,
 }
 
 fn default_bind() -> String {
@@ -61,6 +68,8 @@ impl Default for ServerSection {
             public_url: None,
             dev_mode: false,
             database: default_database(),
+            trust_certificate: None,
+            trusted_pem: None,
         }
     }
 }
@@ -96,7 +105,7 @@ impl RpConfig {
                 "pass an existing file with --config",
             )
         })?;
-        let config: RpConfig = toml::from_str(&text).map_err(|e| {
+        let mut config: RpConfig = toml::from_str(&text).map_err(|e| {
             let line = e
                 .span()
                 .map(|s| text[..s.start].lines().count().max(1))
@@ -116,6 +125,39 @@ impl RpConfig {
                 ),
                 "write host:port",
             ));
+        }
+        if let Some(cert) = &config.server.trust_certificate {
+            let fix = "point it at a PEM certificate file, e.g. the one `mock-idp --tls` prints, or remove it";
+            let pem = std::fs::read(cert).map_err(|e| {
+                fail(
+                    "server.trust_certificate".into(),
+                    format!("{} cannot be read: {e}", cert.display()),
+                    fix,
+                )
+            })?;
+            match reqwest::Certificate::from_pem_bundle(&pem) {
+                Ok(certs) if !certs.is_empty() => config.server.trusted_pem = Some(pem),
+                Ok(_) => {
+                    return Err(fail(
+                        "server.trust_certificate".into(),
+                        format!(
+                            "expected PEM certificates in {}, found none",
+                            cert.display()
+                        ),
+                        fix,
+                    ));
+                }
+                Err(e) => {
+                    return Err(fail(
+                        "server.trust_certificate".into(),
+                        format!(
+                            "expected PEM certificates in {}, found: {e}",
+                            cert.display()
+                        ),
+                        fix,
+                    ));
+                }
+            }
         }
         for (i, p) in config.providers.iter().enumerate() {
             if let Some(problem) = p.check(config.server.dev_mode).first() {
@@ -173,5 +215,66 @@ impl RpConfig {
     pub fn default_path() -> Option<PathBuf> {
         let p = PathBuf::from("fixtures/rp.toml");
         p.exists().then_some(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `files` (name, contents) into a fresh directory and loads `rp.toml` from it.
+    fn load(files: &[(&str, &[u8])]) -> Result<RpConfig, ConfigError> {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("rp-config-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        for (name, body) in files {
+            let body = String::from_utf8_lossy(body).replace("{dir}", &dir.display().to_string());
+            std::fs::write(dir.join(name), body).expect("write");
+        }
+        let out = RpConfig::load(&dir.join("rp.toml"));
+        std::fs::remove_dir_all(&dir).ok();
+        out
+    }
+
+    #[test]
+    fn a_trusted_certificate_is_read_at_load() {
+        let pem = mock_idp::TlsPem::self_signed().expect("certificate").cert;
+        let config = load(&[
+            ("ca.pem", &pem),
+            (
+                "rp.toml",
+                b"[server]\ntrust_certificate = \"{dir}/ca.pem\"\n",
+            ),
+        ])
+        .expect("loads");
+        assert_eq!(config.server.trusted_pem, Some(pem));
+    }
+
+    #[test]
+    fn a_trusted_certificate_that_is_missing_or_not_pem_names_the_field() {
+        let missing = load(&[(
+            "rp.toml",
+            b"[server]\ntrust_certificate = \"{dir}/nope.pem\"\n",
+        )])
+        .expect_err("missing");
+        assert_eq!(missing.field, "server.trust_certificate");
+        assert!(
+            missing.problem.contains("nope.pem cannot be read"),
+            "{missing}"
+        );
+        let garbage = load(&[
+            ("ca.pem", b"not a certificate"),
+            (
+                "rp.toml",
+                b"[server]\ntrust_certificate = \"{dir}/ca.pem\"\n",
+            ),
+        ])
+        .expect_err("not PEM");
+        assert_eq!(garbage.field, "server.trust_certificate");
+        assert!(
+            garbage.problem.starts_with("expected PEM certificates"),
+            "{garbage}"
+        );
     }
 }

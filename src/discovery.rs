@@ -59,6 +59,15 @@ pub async fn fetch_document(http: &reqwest::Client, url: &str) -> Result<Value, 
     }
 }
 
+/// The metadata fields naming an endpoint the relying party calls or sends the browser to.
+const ENDPOINT_FIELDS: [&str; 5] = [
+    "authorization_endpoint",
+    "token_endpoint",
+    "userinfo_endpoint",
+    "jwks_uri",
+    "end_session_endpoint",
+];
+
 fn strings(meta: &Value, field: &str) -> Option<Vec<String>> {
     meta.get(field).and_then(Value::as_array).map(|a| {
         a.iter()
@@ -114,6 +123,20 @@ pub fn check(meta: &Value, settings: &ProviderSettings) -> Vec<Finding> {
             "discovery.missing_jwks_uri",
             "expected jwks_uri, found none",
         ));
+    }
+    // RFC 6749 §3.1 and §3.2, Core §16.17: the endpoints carry codes, tokens and the client
+    // secret, so a document fetched over https must not send them to plain http.
+    if settings.issuer.starts_with("https://") {
+        for field in ENDPOINT_FIELDS {
+            if let Some(url) = meta.get(field).and_then(Value::as_str)
+                && !url.starts_with("https://")
+            {
+                out.push(finding(
+                    "discovery.insecure_endpoint",
+                    format!("expected an https {field} for the https issuer, found \"{url}\""),
+                ));
+            }
+        }
     }
     let rt = settings.response_type();
     match strings(meta, "response_types_supported") {
@@ -289,6 +312,32 @@ mod tests {
             s.authorization_endpoint.is_empty(),
             "nothing filled on failure"
         );
+    }
+
+    #[test]
+    fn an_https_issuer_refuses_every_endpoint_on_plain_http() {
+        let mut m = meta();
+        m["token_endpoint"] = json!("http://idp.test/t/token");
+        m["jwks_uri"] = json!("http://idp.test/t/jwks");
+        let mut s = settings("authorization_code");
+        let found = autoconfigure(&m, &mut s).expect_err("downgrade");
+        assert_eq!(
+            codes(&found),
+            vec!["discovery.insecure_endpoint", "discovery.insecure_endpoint"]
+        );
+        assert!(
+            found[1].message.contains("jwks_uri"),
+            "{}",
+            found[1].message
+        );
+        assert!(s.token_endpoint.is_none(), "nothing filled on failure");
+        // A loopback http issuer (development mode) has nothing to downgrade.
+        let mut m = meta();
+        m["issuer"] = json!("http://127.0.0.1:9090/t");
+        m["token_endpoint"] = json!("http://127.0.0.1:9090/t/token");
+        let mut s = settings("authorization_code");
+        s.issuer = "http://127.0.0.1:9090/t".into();
+        assert!(check(&m, &s).is_empty());
     }
 
     #[test]

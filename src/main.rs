@@ -68,7 +68,17 @@ async fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    let rp = Arc::new(Rp::new(store, &config.public_url(), config.server.dev_mode));
+    let mut rp = Rp::new(store, &config.public_url(), config.server.dev_mode);
+    if let Some(pem) = &config.server.trusted_pem {
+        rp = match rp.trusting(pem) {
+            Ok(rp) => rp,
+            Err(e) => {
+                eprintln!("error: server.trust_certificate: {e}");
+                return ExitCode::from(2);
+            }
+        };
+    }
+    let rp = Arc::new(rp);
     for p in &config.providers {
         if rp.provider(&p.name).is_none()
             && let Err(problems) = rp.save_provider(p)

@@ -6,8 +6,10 @@
 //! the provider for the flow and signs in through the headless user agent, arranged as the
 //! entry's `Setup` says (`max_age`, an ES256 client, a clean sign-in before the fault, a
 //! refresh after the sign-in, an Entra tenant as itself or as `common`, an extra fault that
-//! forces a JWK Set fetch). A fault the catalog says to reject must be refused with
-//! the code [`CODES`] gives it, store nothing, and make no token-endpoint call after a bad
+//! forces a JWK Set fetch, the mock IdP serving https, an existing account to bind by
+//! verified email). A fault the catalog says to reject must be refused with the code
+//! [`CODES`] gives it, store nothing (or leave what the setup stored as it was), and make no
+//! token-endpoint call after a bad
 //! front-channel ID token and no userinfo call after any bad ID token; a fault to accept
 //! must sign the user in.
 
@@ -82,6 +84,8 @@ const CODES: &[(&str, &str)] = &[
     ("entra_foreign_tenant", "id_token.tenant_not_allowed"),
     ("groups_overage", "roles.claim_overage"),
     ("has_groups", "roles.claim_overage"),
+    ("discovery_plain_http", "discovery.insecure_endpoint"),
+    ("entra_email_unverified", "binding.no_user"),
 ];
 
 /// `max_age` sent for entries whose setup asks for it.
@@ -156,12 +160,17 @@ struct Plan {
     refresh: bool,
     /// A fault injected beside the entry's own.
     also: Option<Fault>,
+    /// The mock IdP serves https, trusted by the relying party.
+    tls: bool,
+    /// An existing account to bind by verified email, and no user creation.
+    email_binding: bool,
 }
 
 fn plan(entry: &CatalogEntry) -> Plan {
     let base = Plan::default();
     match entry.setup {
         Setup::None | Setup::Hs256 | Setup::Discovery => base,
+        Setup::DiscoveryTls => Plan { tls: true, ..base },
         Setup::MaxAge => Plan {
             max_age: true,
             ..base
@@ -182,8 +191,13 @@ fn plan(entry: &CatalogEntry) -> Plan {
             refresh: true,
             ..base
         },
-        Setup::EntraTenant | Setup::EntraGroups => Plan {
+        Setup::EntraGroups => Plan {
             entra: Some(Entra::Tenant),
+            ..base
+        },
+        Setup::EntraEmailBinding => Plan {
+            entra: Some(Entra::Tenant),
+            email_binding: true,
             ..base
         },
         Setup::EntraCommon => Plan {
@@ -222,6 +236,7 @@ impl Site {
 fn settings(rig: &Rig, plan: &Plan, flow: FlowKind) -> ProviderSettings {
     let mut settings = match plan.entra {
         None => rig.settings(flow.as_str(), None),
+        Some(_) if plan.email_binding => rig.entra_email_binding(flow.as_str()),
         Some(_) => rig.entra_settings(flow.as_str()),
     };
     if plan.entra == Some(Entra::Common) {
@@ -301,10 +316,15 @@ async fn sign_in(
         let landing = rig.sign_in(agent, site.provider, &site.query).await;
         return Ok((outcome_of(&landing)?, before));
     }
+    // The account to bind exists before the sign-in and must come out of it untouched.
+    let arranged = Before {
+        users: plan.email_binding.then(|| users(rig)),
+        ..Before::default()
+    };
     let landing = rig.sign_in(agent, site.provider, &site.query).await;
     let signed_in = outcome_of(&landing)?;
     if !plan.refresh || signed_in != Outcome::SignedIn {
-        return Ok((signed_in, Before::default()));
+        return Ok((signed_in, arranged));
     }
     let form = forms(&landing.body)
         .into_iter()
@@ -325,14 +345,18 @@ async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
     };
     let plan = plan(&entry);
     let site = Site::of(&plan);
-    let rig = Rig::new().await;
+    let rig = if plan.tls {
+        Rig::new_tls().await
+    } else {
+        Rig::new().await
+    };
     if let Some(alg) = plan.alg {
         sign_with(&rig, alg);
     }
     if !plan.twice {
         inject(&rig, &site, &entry, &plan);
     }
-    let agent = UserAgent::new();
+    let agent = rig.agent();
     let (outcome, before) = match rig.configure(settings(&rig, &plan, flow)).await {
         Err(code) => {
             let authorize_calls = rig.called("authorize");

@@ -398,6 +398,23 @@ async fn entra_oid_identity_allow_list_and_unverified_email() {
         .await;
 }
 
+/// The arrangement of the `entra_email_unverified` matrix cells, without the fault: a
+/// verified email (`xms_edov: true`) binds megan to the existing account.
+#[tokio::test]
+async fn entra_binds_an_existing_account_by_a_verified_email() {
+    let rig = Rig::new().await;
+    rig.configure(rig.entra_email_binding("authorization_code"))
+        .await
+        .expect("configured");
+    let agent = UserAgent::new();
+    let landing = rig.sign_in(&agent, "Contoso", "login_hint=megan").await;
+    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
+    let me = rig.me(&agent).await;
+    assert_eq!(me["user"]["username"], "megan.bowen", "{me}");
+    assert_eq!(me["user"]["email"], common::MEGAN_EMAIL);
+    assert_eq!(rig.rp.rp.store.users().expect("users").len(), 1);
+}
+
 #[tokio::test]
 async fn signing_out_locally_keeps_the_provider_session() {
     let rig = Rig::new().await;

@@ -51,15 +51,24 @@ const SETUP_STEPS: &[(&str, &[&str])] = &[
     ("sign_in_twice", &["signs in through"]),
     ("force_key_fetch", &["misbehaves with \"key_rotated\""]),
     ("discovery", &[]),
+    ("discovery_tls", &["the identity provider serves https"]),
     (
         "refresh",
         &["asks for offline access", "refreshes the session"],
     ),
-    ("entra_tenant", &["is a Microsoft Entra ID tenant"]),
     ("entra_common", &["multi-tenant endpoint"]),
     (
         "entra_groups",
         &["is a Microsoft Entra ID tenant", "role mapping rule rows:"],
+    ),
+    (
+        "entra_email_binding",
+        &[
+            "is a Microsoft Entra ID tenant",
+            "the internal users:",
+            "binding rule rows:",
+            "off with the user type",
+        ],
     ),
 ];
 

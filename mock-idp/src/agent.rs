@@ -169,17 +169,44 @@ impl UserAgent {
     /// assert!(agent.trail().is_empty());
     /// ```
     pub fn new() -> Self {
+        // Building without extra roots fails only when TLS cannot start at all; the agent
+        // then has no cookie jar, as the client it falls back to.
+        Self::build(None).unwrap_or_else(|_| Self {
+            client: reqwest::Client::default(),
+            jar: Arc::default(),
+            trail: Arc::default(),
+        })
+    }
+
+    /// A fresh browser that also trusts the certificates in `pem` (PEM), e.g. a mock IdP's
+    /// serving https with [`crate::TlsPem::self_signed`].
+    ///
+    /// ```
+    /// let pem = mock_idp::TlsPem::self_signed().expect("certificate");
+    /// let agent = mock_idp::agent::UserAgent::trusting(&pem.cert).expect("a PEM certificate");
+    /// assert!(agent.trail().is_empty());
+    /// ```
+    pub fn trusting(pem: &[u8]) -> Result<Self, reqwest::Error> {
+        Self::build(Some(pem))
+    }
+
+    fn build(pem: Option<&[u8]>) -> Result<Self, reqwest::Error> {
         let jar = Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .cookie_provider(jar.clone())
-            .build()
-            .unwrap_or_default();
-        Self {
-            client,
+            .cookie_provider(jar.clone());
+        for cert in pem
+            .map(reqwest::Certificate::from_pem_bundle)
+            .transpose()?
+            .unwrap_or_default()
+        {
+            builder = builder.add_root_certificate(cert);
+        }
+        Ok(Self {
+            client: builder.build()?,
             jar,
             trail: Arc::new(Mutex::new(Vec::new())),
-        }
+        })
     }
 
     /// Every request made so far.

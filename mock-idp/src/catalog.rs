@@ -178,16 +178,16 @@ pub enum Setup {
     /// judged black-box, no authorization request follows the discovery fetch); accept means a
     /// sign-in with the discovered settings succeeds.
     Discovery,
+    /// Configure from discovery over https: serve the mock IdP over TLS (`mock-idp --tls`,
+    /// or [`crate::TlsPem::self_signed`] with [`crate::MockIdpBuilder::tls`]), let the relying
+    /// party trust its certificate, then proceed as [`Setup::Discovery`]. A fault that
+    /// downgrades endpoints to plain http only shows when the issuer itself is https.
+    DiscoveryTls,
     /// Refresh after sign-in: request `offline_access` so the token endpoint issues a refresh
     /// token, sign in (the fault acts on refreshed ID tokens only, so this succeeds), then make
     /// the relying party refresh its tokens. Only the refresh is judged; reject means the
     /// relying party refuses the refreshed ID token and leaves the stored user unchanged.
     Refresh,
-    /// Use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso` in
-    /// `fixtures/idp.toml`), configured at the relying party as Entra ID: the tenant's own
-    /// issuer, or the multi-tenant template with this tenant's id on the allow-list. (No
-    /// entry needs it today; kept for runners that already handle it.)
-    EntraTenant,
     /// Use an Entra-flavoured tenant through Entra's multi-tenant `common` endpoint: configure
     /// the relying party with the issuer `{base}/{tenantid}/v2.0` (the literal template) and
     /// the tenant's id (only) on its allow-list, and take the metadata from
@@ -201,11 +201,17 @@ pub enum Setup {
     /// Without the groups a correct relying party cannot map roles, and it has no Graph token
     /// to fetch them, so it refuses the sign-in rather than map no roles silently.
     EntraGroups,
+    /// Use an Entra-flavoured tenant whose signing-in user has an `email` with
+    /// `xms_edov: true` (as `megan` in `fixtures/idp.toml`); at the relying party, an existing
+    /// user with that email address, bound by the verified email only, and no user creation.
+    /// Without the fault the user signs in to that account; with an unverified email the
+    /// relying party has nothing it may bind by and refuses (the nOAuth takeover otherwise).
+    EntraEmailBinding,
 }
 
 impl Setup {
     /// Every variant, in the order of the docs.
-    pub const ALL: [Setup; 11] = [
+    pub const ALL: [Setup; 12] = [
         Self::None,
         Self::MaxAge,
         Self::Es256,
@@ -213,10 +219,11 @@ impl Setup {
         Self::SignInTwice,
         Self::ForceKeyFetch,
         Self::Discovery,
+        Self::DiscoveryTls,
         Self::Refresh,
-        Self::EntraTenant,
         Self::EntraCommon,
         Self::EntraGroups,
+        Self::EntraEmailBinding,
     ];
 
     /// The snake_case name, as the JSON form spells it.
@@ -229,10 +236,11 @@ impl Setup {
             Self::SignInTwice => "sign_in_twice",
             Self::ForceKeyFetch => "force_key_fetch",
             Self::Discovery => "discovery",
+            Self::DiscoveryTls => "discovery_tls",
             Self::Refresh => "refresh",
-            Self::EntraTenant => "entra_tenant",
             Self::EntraCommon => "entra_common",
             Self::EntraGroups => "entra_groups",
+            Self::EntraEmailBinding => "entra_email_binding",
         }
     }
 
@@ -260,17 +268,20 @@ impl Setup {
             Self::Discovery => {
                 "inject the fault, then configure the relying party from the discovery document; reject = it refuses the metadata (no authorization request follows), accept = a sign-in with the discovered settings succeeds"
             }
+            Self::DiscoveryTls => {
+                "serve the mock IdP over https (`mock-idp --tls`), let the relying party trust its certificate, then as `discovery`: inject the fault and configure the relying party from the discovery document"
+            }
             Self::Refresh => {
                 "request `offline_access`, sign in (the fault spares it), then make the relying party refresh; only the refresh is judged, and a rejected refresh leaves the stored user unchanged"
-            }
-            Self::EntraTenant => {
-                "use an Entra-flavoured tenant (`Tenant::entra`, e.g. `contoso`), configured at the relying party as Entra ID"
             }
             Self::EntraCommon => {
                 "use an Entra-flavoured tenant through Entra's `common` endpoint: issuer `{base}/{tenantid}/v2.0` (the literal template), metadata from `{base}/common/v2.0/.well-known/openid-configuration`, the tenant's id alone on the allow-list; with the tenant's own discovery URL instead, inject `entra_common_issuer` as well"
             }
             Self::EntraGroups => {
                 "use an Entra-flavoured tenant whose user has `groups` (e.g. `megan`) and map roles from `groups` at the relying party; without Graph access it must refuse rather than map no roles"
+            }
+            Self::EntraEmailBinding => {
+                "use an Entra-flavoured tenant whose user has an `email` with `xms_edov: true` (e.g. `megan`); at the relying party, an existing user with that address, bound by verified email only, no user creation; reject = that account is not entered"
             }
         }
     }
@@ -713,6 +724,13 @@ fn protocol_entries() -> Vec<CatalogEntry> {
         .setup(Setup::Discovery)
         .mirrors("oidcc-client-test-discovery-jwks-uri-keys"),
         CatalogEntry::new(
+            Fault::DiscoveryPlainHttp,
+            Discovery,
+            "the metadata, fetched over https, sends every endpoint to plain `http://`",
+        )
+        .setup(Setup::DiscoveryTls)
+        .note("no certification test: the OP-side discovery checks require https endpoints; a relying party that followed these would send codes, tokens and client secrets in clear text"),
+        CatalogEntry::new(
             Fault::StateChanged,
             AuthorizationResponse,
             "`state` is not the one sent",
@@ -848,6 +866,13 @@ fn entra_entries() -> Vec<CatalogEntry> {
             "groups overage, implicit shape: `groups` replaced by `hasgroups: true`",
         )
         .setup(Setup::EntraGroups),
+        CatalogEntry::new(
+            Fault::EntraEmailUnverified,
+            Entra,
+            "`email` unverified: `xms_edov: false` (Entra never sends `email_verified`)",
+        )
+        .setup(Setup::EntraEmailBinding)
+        .note("the nOAuth account takeover: whoever controls a tenant can put any address in `email`; binding an existing account by it hands that account over"),
     ]
 }
 
@@ -876,10 +901,11 @@ mod tests {
             Setup::SignInTwice => 4,
             Setup::ForceKeyFetch => 5,
             Setup::Discovery => 6,
-            Setup::Refresh => 7,
-            Setup::EntraTenant => 8,
+            Setup::DiscoveryTls => 7,
+            Setup::Refresh => 8,
             Setup::EntraCommon => 9,
             Setup::EntraGroups => 10,
+            Setup::EntraEmailBinding => 11,
         };
         let positions: Vec<usize> = Setup::ALL.iter().map(|s| setup(*s)).collect();
         assert_eq!(positions, (0..Setup::ALL.len()).collect::<Vec<_>>());

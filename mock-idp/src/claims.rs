@@ -125,6 +125,20 @@ pub(crate) fn released(
     out
 }
 
+/// Marks a released `email` as unverified in the tenant's own vocabulary (the
+/// `entra_email_unverified` fault): `xms_edov: false` at Entra, which never sends
+/// `email_verified`, and `email_verified: false` elsewhere. Without an `email` nothing changes.
+pub(crate) fn unverify_email(claims: &mut Map<String, Value>, flavour: &Flavour) {
+    if !claims.contains_key("email") {
+        return;
+    }
+    let marker = match flavour {
+        Flavour::Entra { .. } => "xms_edov",
+        Flavour::Standard => "email_verified",
+    };
+    claims.insert(marker.into(), json!(false));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

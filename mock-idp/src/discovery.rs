@@ -56,12 +56,20 @@ fn document(ctx: &Ctx, faults: &[Fault]) -> Value {
     };
     let algs: Vec<&str> = Alg::ALL.iter().map(|a| a.as_str()).collect();
     let mut issuer = ctx.issuer.clone();
-    let mut jwks_uri = ctx.endpoint("/jwks");
+    let plain = faults.contains(&Fault::DiscoveryPlainHttp);
+    let endpoint = |path: &str| {
+        let url = ctx.endpoint(path);
+        match url.strip_prefix("https://") {
+            Some(rest) if plain => format!("http://{rest}"),
+            _ => url,
+        }
+    };
+    let mut jwks_uri = endpoint("/jwks");
     for f in faults {
         match f {
             Fault::DiscoveryIssuerMismatch => issuer.push('1'),
             Fault::DiscoveryIssuerTrailingSlash => issuer.push('/'),
-            Fault::JwksUriRandom => jwks_uri = ctx.endpoint(&ctx.tenant.random_jwks_path),
+            Fault::JwksUriRandom => jwks_uri = endpoint(&ctx.tenant.random_jwks_path),
             Fault::EntraCommonIssuer => {
                 if let Flavour::Entra { tenant_id } = &ctx.tenant.flavour {
                     issuer = issuer.replace(tenant_id.as_str(), "{tenantid}");
@@ -72,11 +80,11 @@ fn document(ctx: &Ctx, faults: &[Fault]) -> Value {
     }
     json!({
         "issuer": issuer,
-        "authorization_endpoint": ctx.endpoint("/authorize"),
-        "token_endpoint": ctx.endpoint("/token"),
-        "userinfo_endpoint": ctx.endpoint("/userinfo"),
+        "authorization_endpoint": endpoint("/authorize"),
+        "token_endpoint": endpoint("/token"),
+        "userinfo_endpoint": endpoint("/userinfo"),
         "jwks_uri": jwks_uri,
-        "end_session_endpoint": ctx.endpoint("/logout"),
+        "end_session_endpoint": endpoint("/logout"),
         "scopes_supported": scopes,
         "response_types_supported": ResponseType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         "response_modes_supported": ["query", "fragment", "form_post"],

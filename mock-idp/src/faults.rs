@@ -176,6 +176,14 @@ pub enum Fault {
     GroupsOverage,
     /// Groups overage in the implicit shape: `groups` is replaced by `hasgroups: true`.
     HasGroups,
+    /// The `email` is not verified: at an Entra tenant `xms_edov` becomes `false` (Entra
+    /// never sends `email_verified`), elsewhere `email_verified` becomes `false`. ID tokens
+    /// and userinfo responses carrying an `email` change; the address itself does not.
+    EntraEmailUnverified,
+    /// The discovery document, served over https, points its endpoints (authorization,
+    /// token, userinfo, JWK Set, end session) at plain `http://` URLs on the same host and
+    /// port. Changes nothing while the mock IdP serves plain http.
+    DiscoveryPlainHttp,
 }
 
 /// Where an ID token is being minted.
@@ -231,6 +239,7 @@ impl Fault {
                     | Self::EntraForeignTenant
                     | Self::GroupsOverage
                     | Self::HasGroups
+                    | Self::EntraEmailUnverified
             ),
         }
     }
@@ -239,7 +248,7 @@ impl Fault {
     pub(crate) fn touches_userinfo(&self) -> bool {
         matches!(
             self,
-            Self::UserinfoSubChanged | Self::UserinfoWrongContentType
+            Self::UserinfoSubChanged | Self::UserinfoWrongContentType | Self::EntraEmailUnverified
         )
     }
 
@@ -251,6 +260,7 @@ impl Fault {
                 | Self::DiscoveryIssuerTrailingSlash
                 | Self::JwksUriRandom
                 | Self::EntraCommonIssuer
+                | Self::DiscoveryPlainHttp
         )
     }
 

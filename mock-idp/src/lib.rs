@@ -138,6 +138,28 @@ pub struct TlsPem {
     pub key: Vec<u8>,
 }
 
+impl TlsPem {
+    /// A fresh self-signed certificate (ECDSA P-256) for `localhost`, `127.0.0.1` and `::1`,
+    /// for tests and `mock-idp --tls`. Trust [`TlsPem::cert`] at the relying party.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let pem = mock_idp::TlsPem::self_signed().expect("certificate");
+    /// let idp = mock_idp::MockIdp::builder().tls(pem.clone()).start().await;
+    /// assert!(idp.issuer().starts_with("https://127.0.0.1:"));
+    /// # }
+    /// ```
+    pub fn self_signed() -> Result<Self, StartError> {
+        let names = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
+        let cert = rcgen::generate_simple_self_signed(names)
+            .map_err(|e| StartError::Tls(format!("cannot make a self-signed certificate: {e}")))?;
+        Ok(Self {
+            cert: cert.cert.pem().into_bytes(),
+            key: cert.signing_key.serialize_pem().into_bytes(),
+        })
+    }
+}
+
 impl std::fmt::Debug for TlsPem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("TlsPem(***)")

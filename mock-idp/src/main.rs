@@ -32,24 +32,12 @@ struct Args {
 }
 
 fn self_signed(dir: &PathBuf) -> Result<(TlsPem, PathBuf), String> {
-    let names = vec![
-        "localhost".to_owned(),
-        "127.0.0.1".to_owned(),
-        "::1".to_owned(),
-    ];
-    let cert = rcgen::generate_simple_self_signed(names).map_err(|e| e.to_string())?;
-    let cert_pem = cert.cert.pem();
+    let pem = TlsPem::self_signed().map_err(|e| e.to_string())?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = dir.join("mock-idp-cert.pem");
-    std::fs::write(&path, &cert_pem)
+    std::fs::write(&path, &pem.cert)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok((
-        TlsPem {
-            cert: cert_pem.into_bytes(),
-            key: cert.signing_key.serialize_pem().into_bytes(),
-        },
-        path,
-    ))
+    Ok((pem, path))
 }
 
 #[allow(clippy::print_stdout, clippy::print_stderr)]

@@ -174,6 +174,7 @@ fn apply_claim_faults(
             Fault::EntraForeignTenant => foreign_tenant(claims, flavour),
             Fault::GroupsOverage => groups_overage(claims, false),
             Fault::HasGroups => groups_overage(claims, true),
+            Fault::EntraEmailUnverified => claims::unverify_email(claims, flavour),
             Fault::AudChanged => append(claims, "aud", "1"),
             Fault::AudMissing => {
                 claims.remove("aud");

@@ -150,6 +150,9 @@ fn handle(
         &auth.faults,
         Fault::touches_userinfo,
     );
+    if faults.contains(&Fault::EntraEmailUnverified) {
+        claims::unverify_email(&mut out, &ctx.tenant.flavour);
+    }
     if faults.contains(&Fault::UserinfoSubChanged) {
         let sub = out.get("sub").and_then(Value::as_str).unwrap_or_default();
         out.insert("sub".into(), json!(format!("{sub}invalid")));

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use aws_lc_rs::hmac;
 use common::{CALLBACK, authorize, b64, decode, half, http, verifies_with, verify};
 use mock_idp::catalog::{CatalogEntry, FlowKind, Setup, catalog};
-use mock_idp::{Client, Fault, FaultRule, MockIdp, Tenant, TenantHandle, User};
+use mock_idp::{Client, Fault, FaultRule, MockIdp, Tenant, TenantHandle, TlsPem, User};
 use serde_json::{Value, json};
 
 const SECRET: &str = "rp-secret";
@@ -47,7 +47,7 @@ const CONTOSO: Target = Target {
 fn target_for(e: &CatalogEntry) -> Target {
     match e.setup {
         Setup::Es256 => ACME_ES256,
-        Setup::EntraTenant | Setup::EntraCommon | Setup::EntraGroups => CONTOSO,
+        Setup::EntraCommon | Setup::EntraGroups | Setup::EntraEmailBinding => CONTOSO,
         _ => ACME,
     }
 }
@@ -59,6 +59,11 @@ struct Rig {
 
 impl Rig {
     async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// Serving https with `tls` when given; the rig's client trusts its certificate.
+    async fn start_with(tls: Option<TlsPem>) -> Self {
         let acme = Tenant::new("acme")
             .scope("roles", ["roles", "groups"])
             .client(Client::confidential("rp", SECRET).redirect_uri(CALLBACK))
@@ -80,12 +85,16 @@ impl Rig {
                     .email("megan@contoso.test", true)
                     .groups(["e7e3f1c2-0f5a-4b61-9f0e-2f3b8a8d5c11"]),
             );
-        let idp = MockIdp::builder()
-            .tenant(acme)
-            .tenant(contoso)
-            .start()
-            .await;
-        Self { idp, http: http() }
+        let mut builder = MockIdp::builder().tenant(acme).tenant(contoso);
+        let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        if let Some(pem) = tls {
+            let root = reqwest::Certificate::from_pem(&pem.cert).expect("certificate");
+            client = client.add_root_certificate(root);
+            builder = builder.tls(pem);
+        }
+        let idp = builder.start().await;
+        let http = client.build().expect("client");
+        Self { idp, http }
     }
 
     fn tenant(&self, t: Target) -> TenantHandle {
@@ -361,6 +370,26 @@ async fn check(rig: &Rig, e: &CatalogEntry, flow: FlowKind) {
             let suffix = if name.ends_with("slash") { "/" } else { "1" };
             assert_eq!(doc["issuer"], format!("{}{suffix}", rig.issuer(t)));
             assert_eq!(doc["jwks_uri"], format!("{}/jwks", rig.issuer(t)));
+            return;
+        }
+        "discovery_plain_http" => {
+            let issuer = rig.issuer(t);
+            assert!(issuer.starts_with("https://"), "the setup serves https");
+            let doc = rig.discovery(t).await;
+            assert_eq!(doc["issuer"], issuer, "the issuer keeps https");
+            let plain = issuer.replacen("https://", "http://", 1);
+            for (field, path) in [
+                ("authorization_endpoint", "/authorize"),
+                ("token_endpoint", "/token"),
+                ("userinfo_endpoint", "/userinfo"),
+                ("jwks_uri", "/jwks"),
+                ("end_session_endpoint", "/logout"),
+            ] {
+                assert_eq!(doc[field], format!("{plain}{path}"), "{field}");
+            }
+            rig.tenant(t).clear_faults();
+            let clean = rig.discovery(t).await;
+            assert_eq!(changed(&clean, &doc), set(&endpoint_fields()));
             return;
         }
         "jwks_server_error" | "jwks_connection_closed" => {
@@ -640,6 +669,16 @@ async fn check(rig: &Rig, e: &CatalogEntry, flow: FlowKind) {
                     .is_none()
             );
         }
+        "entra_email_unverified" => {
+            assert_eq!(base_claims["email"], "megan@contoso.test");
+            assert!(base_claims.get("xms_edov").is_none());
+            assert_eq!(delta, set(&["xms_edov"]));
+            assert_eq!(claims["xms_edov"], false);
+            assert!(claims.get("email_verified").is_none(), "never at Entra");
+            let info = rig.userinfo_json(t, s.access_token()).await;
+            assert_eq!(info["xms_edov"], false, "userinfo says the same");
+            assert_eq!(info["email"], "megan@contoso.test");
+        }
         "has_groups" => {
             assert_eq!(delta, set(&["groups", "hasgroups"]));
             assert_eq!(claims["hasgroups"], true);
@@ -652,6 +691,17 @@ async fn check(rig: &Rig, e: &CatalogEntry, flow: FlowKind) {
         }
         other => panic!("no check for catalog entry {other}: add one to tests/faults.rs"),
     }
+}
+
+/// The discovery fields that name an endpoint of the provider.
+fn endpoint_fields() -> [&'static str; 5] {
+    [
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "end_session_endpoint",
+    ]
 }
 
 /// The faults about the signature or its key: the claims stay as they were.
@@ -795,7 +845,9 @@ async fn every_catalog_entry_shows_as_documented_in_every_flow() {
                 // A server per entry: key faults change the tenant's JWK Set.
                 // check() signs in without the fault first, which is the first sign-in that
                 // Setup::SignInTwice asks for.
-                let rig = Rig::start().await;
+                let tls = (entry.setup == Setup::DiscoveryTls)
+                    .then(|| TlsPem::self_signed().expect("certificate"));
+                let rig = Rig::start_with(tls).await;
                 for flow in entry.flows.clone() {
                     check(&rig, &entry, flow).await;
                 }

@@ -3,12 +3,12 @@
 //! loopback, settings for any flow, and the probes the tests assert with.
 
 use mock_idp::agent::{Landing, UserAgent};
-use mock_idp::{Client, MockIdp, Tenant, User};
+use mock_idp::{Client, MockIdp, Tenant, TlsPem, User};
 use relying_party::app::RunningRp;
 use relying_party::discovery;
 use relying_party::settings::ProviderSettings;
 use relying_party::store::Store;
-use relying_party::users::{LegalEntity, UserType};
+use relying_party::users::{LegalEntity, NewInternalUser, UserType};
 use serde_json::{Value, json};
 
 pub const ENTRA_TID: &str = "9122040d-6c67-4c5b-b112-36a304b66dad";
@@ -25,15 +25,40 @@ fn alice() -> User {
         .roles(["billing-admin", "unknown-role"])
 }
 
+/// megan of the Entra-flavoured tenant; `xms_edov` says whether her tenant verified her
+/// email's domain.
+fn megan(xms_edov: bool) -> User {
+    User::new("megan")
+        .email(MEGAN_EMAIL, true)
+        .claim("xms_edov", xms_edov)
+        .claim("groups", json!([BILLING_GROUP]))
+}
+
+/// megan's email address, which an existing account of the application also has.
+pub const MEGAN_EMAIL: &str = "megan@contoso.test";
+
 /// A mock IdP and a relying party, both on loopback, both stopped when dropped.
 pub struct Rig {
     pub idp: MockIdp,
     pub rp: RunningRp,
+    /// The mock IdP's certificate (PEM) when it serves https.
+    pub cert: Option<Vec<u8>>,
 }
 
 impl Rig {
     /// Starts both, with the legal entity, roles and user type the settings refer to.
     pub async fn new() -> Self {
+        Self::start(None).await
+    }
+
+    /// As [`Rig::new`], the mock IdP serving https with a fresh self-signed certificate that
+    /// the relying party trusts.
+    #[allow(dead_code)] // Only some test targets serve https.
+    pub async fn new_tls() -> Self {
+        Self::start(Some(TlsPem::self_signed().expect("certificate"))).await
+    }
+
+    async fn start(tls: Option<TlsPem>) -> Self {
         let store = Store::open_in_memory().expect("store");
         store
             .create_legal_entity(&LegalEntity {
@@ -51,9 +76,18 @@ impl Rig {
                 allowed_roles: ["viewer".to_owned(), "billing".to_owned()].into(),
             })
             .expect("user type");
-        let rp = RunningRp::start(store).await.expect("rp");
+        let cert = tls.as_ref().map(|pem| pem.cert.clone());
+        let rp = match &cert {
+            None => RunningRp::start(store).await,
+            Some(pem) => RunningRp::start_trusting(store, pem).await,
+        }
+        .expect("rp");
         let callback = format!("{}/callback", rp.url);
-        let idp = MockIdp::builder()
+        let mut builder = MockIdp::builder();
+        if let Some(pem) = tls {
+            builder = builder.tls(pem);
+        }
+        let idp = builder
             .tenant(
                 Tenant::new("acme")
                     .scope("roles", ["roles"])
@@ -70,16 +104,20 @@ impl Rig {
                     .client(
                         Client::confidential("entra-app", "entra-secret").redirect_uri(&callback),
                     )
-                    .user(
-                        User::new("megan")
-                            .email("megan@contoso.test", true)
-                            .claim("xms_edov", false)
-                            .claim("groups", json!([BILLING_GROUP])),
-                    ),
+                    .user(megan(false)),
             )
             .start()
             .await;
-        Self { idp, rp }
+        Self { idp, rp, cert }
+    }
+
+    /// A fresh browser, trusting the mock IdP's certificate when it serves https.
+    #[allow(dead_code)] // Not every test target signs in through a browser.
+    pub fn agent(&self) -> UserAgent {
+        match &self.cert {
+            None => UserAgent::new(),
+            Some(pem) => UserAgent::trusting(pem).expect("certificate"),
+        }
     }
 
     /// Settings for the `acme` tenant's `rp` client in `flow`, with creation and role rules.
@@ -119,8 +157,46 @@ impl Rig {
     /// as the identity, the tenant on the allow-list, creation with the (unverified) email,
     /// and roles mapped from `groups`.
     pub fn entra_settings(&self, flow: &str) -> ProviderSettings {
+        serde_json::from_value(self.entra_json(flow)).expect("settings")
+    }
+
+    /// What `Setup::EntraEmailBinding` asks for: megan's tenant has verified her email
+    /// (`xms_edov: true`), the application has an account `megan.bowen` with that address,
+    /// and the `contoso` settings bind by verified email only and create no users.
+    #[allow(dead_code)] // Only some test targets bind Entra users by email.
+    pub fn entra_email_binding(&self, flow: &str) -> ProviderSettings {
+        self.idp
+            .tenant("contoso")
+            .expect("tenant")
+            .put_user(megan(true))
+            .expect("megan");
+        self.rp
+            .rp
+            .store
+            .create_internal_user(&NewInternalUser {
+                username: "megan.bowen".into(),
+                user_type: "employee".into(),
+                email: Some(MEGAN_EMAIL.into()),
+                phone: None,
+                first_name: None,
+                last_name: None,
+                display_name: None,
+                roles: None,
+            })
+            .expect("internal user");
+        let mut v = self.entra_json(flow);
+        v["binding"] = json!({
+            "enabled": true,
+            "rows": [{"user_field": "email", "claim_type": "email", "verified": true, "scope": "email"}]
+        });
+        v["creation"]["enabled"] = json!(false);
+        v.as_object_mut().map(|o| o.remove("role_mapping"));
+        serde_json::from_value(v).expect("settings")
+    }
+
+    fn entra_json(&self, flow: &str) -> Value {
         let issuer = self.idp.tenant("contoso").expect("tenant").issuer();
-        serde_json::from_value(json!({
+        json!({
             "name": "Contoso",
             "issuer": issuer,
             "client_id": "entra-app",
@@ -140,8 +216,7 @@ impl Rig {
                     {"claim_type": "groups", "scope": "profile", "claim_value": BILLING_GROUP, "role_name": "billing"}
                 ]
             }
-        }))
-        .expect("settings")
+        })
     }
 
     /// Autoconfigures `settings` and stores them; a refusal answers the first finding's code.
@@ -149,7 +224,11 @@ impl Rig {
         &self,
         mut settings: ProviderSettings,
     ) -> Result<ProviderSettings, String> {
-        let http = reqwest::Client::new();
+        let mut http = reqwest::Client::builder();
+        if let Some(pem) = &self.cert {
+            http = http.add_root_certificate(reqwest::Certificate::from_pem(pem).expect("pem"));
+        }
+        let http = http.build().expect("client");
         let meta = discovery::fetch_document(&http, &settings.metadata_location())
             .await
             .map_err(|f| f.code.to_owned())?;

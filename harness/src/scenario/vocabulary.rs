@@ -174,6 +174,7 @@ vocabulary! {
         => steps::idp::signs_with;
     [Given] "the identity provider misbehaves with \"{fault}\""
         => steps::idp::misbehaves;
+    [Given] "the identity provider serves https" => steps::idp::serves_https;
     // Provider settings.
     [Given] "provider \"{provider}\" uses the {flow}" => steps::provider::uses_flow;
     [Given] "provider \"{provider}\" uses the response type \"{response_type}\""

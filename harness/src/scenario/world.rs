@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Context as _, anyhow, bail};
 use mock_idp::agent::{Landing, UserAgent};
-use mock_idp::{Client, MockIdp, Tenant, User};
+use mock_idp::{Client, MockIdp, Tenant, TlsPem, User};
 use relying_party::app::{RunningRp, SignInRecord};
 use relying_party::discovery::{self, Finding};
 use relying_party::settings::ProviderSettings;
@@ -97,6 +97,17 @@ pub struct ScenarioWorld {
     pub findings: Option<Vec<Finding>>,
     /// `max_age` to send with the next sign-ins.
     pub max_age: Option<u32>,
+    /// Set once the mock IdP serves https: its certificate, and a client trusting it.
+    pub tls: Option<Tls>,
+}
+
+/// The certificate of a mock IdP serving https, and the harness's client trusting it.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    /// The certificate, PEM.
+    pub cert: Vec<u8>,
+    /// The harness's own calls go through this client instead of [`http`].
+    pub http: reqwest::Client,
 }
 
 impl cucumber::World for ScenarioWorld {
@@ -134,6 +145,7 @@ impl cucumber::World for ScenarioWorld {
             last_admin: None,
             findings: None,
             max_age: None,
+            tls: None,
         })
     }
 }
@@ -150,6 +162,67 @@ fn tenant(t: Tenant, rp_url: &str) -> Tenant {
 }
 
 impl ScenarioWorld {
+    /// The client for the harness's own calls: trusting the mock IdP's certificate once it
+    /// serves https.
+    pub fn http(&self) -> reqwest::Client {
+        match &self.tls {
+            Some(tls) => tls.http.clone(),
+            None => http().clone(),
+        }
+    }
+
+    /// Starts the mock IdP again over https, with a fresh self-signed certificate, and the
+    /// relying party again over the same database, trusting it. Providers named so far keep
+    /// their settings with the https issuer. Only the first tenant and the users of the
+    /// identity provider carry over, so this comes before other tenants, faults or sign-ins.
+    pub async fn serve_https(&mut self) -> anyhow::Result<()> {
+        let tenants: Vec<String> = self
+            .idp
+            .tenants()
+            .iter()
+            .map(|t| t.name().to_owned())
+            .collect();
+        if tenants.len() > 1 || !self.browsers.is_empty() {
+            bail!(
+                "expected the identity provider to switch to https before a second provider, an Entra ID tenant or a sign-in, found the tenants {tenants:?} and {} browsers",
+                self.browsers.len()
+            );
+        }
+        let pem = TlsPem::self_signed().map_err(|e| anyhow!("{e}"))?;
+        let cert = pem.cert.clone();
+        let store = self.rp.rp.store.clone();
+        let rp = tokio::spawn(async move { RunningRp::start_trusting(store, &cert).await })
+            .await?
+            .context("starting the relying party trusting the certificate")?;
+        let mut acme = tenant(Tenant::new("acme"), &rp.url);
+        for user in self.idp_users.values() {
+            acme = acme.user(user.clone());
+        }
+        let root = reqwest::Certificate::from_pem(&pem.cert)?;
+        let cert = pem.cert.clone();
+        let idp = MockIdp::builder()
+            .tenant(acme)
+            .tls(pem)
+            .try_start()
+            .await
+            .context("starting the mock IdP over https")?;
+        self.idp = idp;
+        self.rp = rp;
+        self.tls = Some(Tls {
+            cert,
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .add_root_certificate(root)
+                .build()?,
+        });
+        let issuer = self.tenant_issuer("acme")?;
+        for draft in self.providers.values_mut() {
+            draft.settings["issuer"] = json!(issuer);
+            draft.dirty = true;
+        }
+        Ok(())
+    }
+
     /// The provider named `name`, created with the form's defaults on first mention (the
     /// first provider signs in at the tenant `acme`, later ones at a tenant of their own).
     pub fn provider(&mut self, name: &str) -> anyhow::Result<&mut Draft> {
@@ -274,13 +347,14 @@ impl ScenarioWorld {
     /// relying party, recording the outcome.
     pub async fn save(&mut self, provider: &str) -> anyhow::Result<AdminOutcome> {
         let mut settings = self.settings_of(provider)?;
-        let outcome = match discovery::fetch_document(http(), &settings.metadata_location()).await {
-            Err(f) => refused("autoconfiguration.failed", [f]),
-            Ok(meta) => match discovery::autoconfigure(&meta, &mut settings) {
-                Err(findings) => refused("autoconfiguration.failed", findings),
-                Ok(()) => self.store(provider, &settings)?,
-            },
-        };
+        let outcome =
+            match discovery::fetch_document(&self.http(), &settings.metadata_location()).await {
+                Err(f) => refused("autoconfiguration.failed", [f]),
+                Ok(meta) => match discovery::autoconfigure(&meta, &mut settings) {
+                    Err(findings) => refused("autoconfiguration.failed", findings),
+                    Ok(()) => self.store(provider, &settings)?,
+                },
+            };
         self.last_admin = Some(outcome.clone());
         Ok(outcome)
     }
@@ -333,7 +407,12 @@ impl ScenarioWorld {
             return Ok(agent.clone());
         }
         // A new agent parses the root certificates: off the scenarios' thread (see `new`).
-        let agent = tokio::task::spawn_blocking(UserAgent::new).await?;
+        let cert = self.tls.as_ref().map(|t| t.cert.clone());
+        let agent = tokio::task::spawn_blocking(move || match cert {
+            None => Ok(UserAgent::new()),
+            Some(pem) => UserAgent::trusting(&pem),
+        })
+        .await??;
         self.browsers.insert(person.to_owned(), agent.clone());
         Ok(agent)
     }

@@ -54,6 +54,13 @@ pub async fn remove_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> 
     w.put_idp_user(user)
 }
 
+/// `the identity provider serves https`: with a fresh self-signed certificate that the
+/// relying party and the people's browsers trust. Comes before other tenants, faults and
+/// sign-ins (the identity provider starts again with its users).
+pub async fn serves_https(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+    w.serve_https().await
+}
+
 /// `the identity provider signs the relying party's ID tokens with ES256`
 pub async fn signs_with(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     let alg = Alg::ALL

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{column_key, list, on};
 use crate::scenario::vocabulary::Args;
-use crate::scenario::world::{AdminOutcome, ENTRA_TENANT_ID, ScenarioWorld, http};
+use crate::scenario::world::{AdminOutcome, ENTRA_TENANT_ID, ScenarioWorld};
 
 /// A flow as a scenario names it: the form's words ("hybrid flow with form_post"), the
 /// form's label ("Hybrid Flow (Form Post)") or the settings' name ("hybrid_form_post").
@@ -183,7 +183,8 @@ pub async fn save_as_typed(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()>
 pub async fn rename(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
     w.save_changed().await?;
     let (old, new) = (a.get(0), a.get(1));
-    let res = http()
+    let res = w
+        .http()
         .post(format!("{}/api/admin/providers/{old}/rename", w.rp.url))
         .json(&json!({ "name": new }))
         .send()
@@ -206,7 +207,7 @@ pub async fn rename(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 async fn admin_get(w: &ScenarioWorld, path: &str) -> anyhow::Result<Value> {
-    let res = http().get(format!("{}{path}", w.rp.url)).send().await?;
+    let res = w.http().get(format!("{}{path}", w.rp.url)).send().await?;
     let status = res.status();
     let body: Value = res.json().await?;
     if !status.is_success() {
@@ -264,7 +265,7 @@ pub async fn offered_with_icon(w: &mut ScenarioWorld, a: Args) -> anyhow::Result
 }
 
 async fn sign_in_page(w: &ScenarioWorld) -> anyhow::Result<String> {
-    Ok(http()
+    Ok(w.http()
         .get(format!("{}/", w.rp.url))
         .send()
         .await?
@@ -309,7 +310,7 @@ pub async fn validate(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
         w.rp.rp
             .provider(a.get(0))
             .ok_or_else(|| anyhow!("expected stored settings for \"{}\", found none", a.get(0)))?;
-    let findings = match discovery::fetch_document(http(), &stored.metadata_location()).await {
+    let findings = match discovery::fetch_document(&w.http(), &stored.metadata_location()).await {
         Ok(meta) => discovery::validate(&meta, &stored),
         Err(f) => vec![f],
     };
@@ -372,7 +373,7 @@ pub async fn autoconfigured(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()
         w.rp.rp
             .provider(a.get(0))
             .ok_or_else(|| anyhow!("expected stored settings for \"{}\", found none", a.get(0)))?;
-    let meta = discovery::fetch_document(http(), &stored.metadata_location())
+    let meta = discovery::fetch_document(&w.http(), &stored.metadata_location())
         .await
         .map_err(|f| anyhow!("{}: {}", f.code, f.message))?;
     let stored = serde_json::to_value(&stored)?;
