@@ -3,6 +3,8 @@
 //! configuration mistakes name their field.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::extract::{Form, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -104,7 +106,8 @@ impl Reference {
                     "enabled": true,
                     "user_type": "employee",
                     "rows": [{"user_field": "email", "claim_type": "email", "verified": true, "scope": "email"}]
-                }
+                },
+                "offline_access": flow.uses_token_endpoint()
             }))
             .expect("settings");
             discovery::autoconfigure(&meta, &mut settings).expect("autoconfigure");
@@ -137,10 +140,17 @@ id_token_algs = ["RS256", "ES256", "HS256"]
 flow = "{flow}"
 signin_url = "{rp}/signin/{flow}?login_hint={{login_hint}}"
 signin_url_max_age = "{rp}/signin/{flow}?login_hint={{login_hint}}&max_age={{max_age}}"
+reconfigure = {{ url = "{rp}/api/admin/providers/{flow}/autoconfigure", method = "POST" }}
 success = {{ status = 200, url = "/me", json = {{ url = "{rp}/api/me", pointer = "/external_id" }} }}
 "#,
                 rp = self.rp.url
             ));
+            if flow.uses_token_endpoint() {
+                text.push_str(&format!(
+                    "refresh_url = \"{}/session/refresh\"\n",
+                    self.rp.url
+                ));
+            }
         }
         text
     }
@@ -194,17 +204,32 @@ async fn the_reference_relying_party_passes_every_cell() {
     assert!(failed.is_empty(), "{}", failed.join("\n"));
     println!("{:?}", report.summary);
     // The arranged cells ran: max_age sent, ES256 client, HS256 accepted, a warm-up sign-in,
-    // a forced JWK Set fetch.
+    // a forced JWK Set fetch, reconfiguration from discovery, a refresh.
     for name in [
         "auth_time_missing::implicit_fragment",
         "signature_corrupted_es256::hybrid_form_post",
         "hs256::authorization_code",
         "key_rotated_after_sign_in::implicit_form_post",
         "jwks_server_error::hybrid_fragment",
+        "discovery_issuer_mismatch::implicit_fragment",
+        "jwks_uri_random::hybrid_form_post",
+        "refresh_sub_changed::authorization_code",
+        "refresh_iss_changed::hybrid_fragment",
     ] {
         let cell = report.cells.iter().find(|c| c.name == name).expect(name);
         assert_eq!(cell.status, Status::Pass, "{cell:#?}");
     }
+    // The refresh really ran, and the reference RP refused it for the right reason.
+    let refresh = report
+        .cells
+        .iter()
+        .find(|c| c.name == "refresh_sub_changed::authorization_code")
+        .expect("cell");
+    assert_eq!(
+        refresh.app_error.as_deref(),
+        Some("id_token.refresh_mismatch"),
+        "{refresh:#?}"
+    );
     let baselines = report
         .cells
         .iter()
@@ -256,6 +281,8 @@ struct Lax {
     issuer: String,
     me: String,
     http: reqwest::Client,
+    /// Reconfiguration requests received (it takes any metadata, and reads none).
+    reconfigured: Arc<AtomicUsize>,
 }
 
 fn response_of(flow: &str) -> (&'static str, &'static str) {
@@ -347,8 +374,9 @@ async fn free_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-/// Starts the lax application for an embedded IdP on `idp_port`; returns its base URL.
-async fn start_lax(idp_port: u16) -> String {
+/// Starts the lax application for an embedded IdP on `idp_port`; returns its base URL and
+/// its count of reconfiguration requests.
+async fn start_lax(idp_port: u16) -> (String, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -357,14 +385,28 @@ async fn start_lax(idp_port: u16) -> String {
         issuer: format!("http://127.0.0.1:{idp_port}/acme"),
         me: me.clone(),
         http: reqwest::Client::new(),
+        reconfigured: Arc::default(),
     };
+    let reconfigured = app.reconfigured.clone();
     let router = axum::Router::new()
         .route("/signin/{flow}", get(lax_signin))
         .route("/cb", get(lax_get).post(lax_post))
         .route("/me", get(|| async { "signed in" }))
+        // Takes any metadata without reading it, and "refreshes" without asking anyone.
+        .route(
+            "/reconfigure",
+            axum::routing::post(|State(app): State<Lax>| async move {
+                app.reconfigured.fetch_add(1, Ordering::Relaxed);
+                "reconfigured"
+            }),
+        )
+        .route(
+            "/refresh",
+            axum::routing::post(|| async { Redirect::to("/me") }),
+        )
         .with_state(app);
     tokio::spawn(async move { axum::serve(listener, router).await });
-    me
+    (me, reconfigured)
 }
 
 fn lax_config(idp_port: u16, app: &str) -> String {
@@ -394,6 +436,8 @@ redirect_uris = ["{app}/cb"]
 [[flows]]
 flow = "{flow}"
 signin_url = "{app}/signin/{flow}?login_hint={{login_hint}}"
+reconfigure = {{ url = "{app}/reconfigure" }}
+refresh_url = "{app}/refresh"
 success = {{ url = "/me", cookie = "lax_session" }}
 "#
         ));
@@ -404,7 +448,7 @@ success = {{ url = "/me", cookie = "lax_session" }}
 #[tokio::test]
 async fn a_relying_party_that_validates_nothing_is_caught() {
     let idp_port = free_port().await;
-    let app = start_lax(idp_port).await;
+    let (app, _) = start_lax(idp_port).await;
     let dir = scratch("lax");
     let config = write(&dir, "lax.toml", &lax_config(idp_port, &app));
     let json_path = dir.join("report.json");
@@ -491,9 +535,98 @@ async fn a_relying_party_that_validates_nothing_is_caught() {
 }
 
 #[tokio::test]
+async fn hooks_let_a_black_box_run_judge_discovery_and_refresh() {
+    let idp_port = free_port().await;
+    let (app, reconfigured) = start_lax(idp_port).await;
+    let dir = scratch("lax-hooks");
+    let config = write(&dir, "lax.toml", &lax_config(idp_port, &app));
+    let loaded = CheckConfig::load(&config).expect("config");
+    let sel = Selection {
+        only: [
+            "discovery_issuer_mismatch",
+            "jwks_uri_random",
+            "refresh_sub_changed",
+        ]
+        .map(String::from)
+        .to_vec(),
+        flows: vec![FlowKind::AuthorizationCode],
+    };
+    let report = check::execute(&loaded, &sel).await.expect("run");
+    let cell = |name: &str| {
+        report
+            .cells
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name} in {:#?}", report.cells))
+    };
+    // It took the mismatching metadata and sent the browser to authorize: the OpenID
+    // Foundation's discovery tests count that as the failure, whatever follows.
+    let mismatch = cell("discovery_issuer_mismatch::authorization_code");
+    assert_eq!(mismatch.status, Status::Fail, "{mismatch:#?}");
+    assert_eq!(mismatch.forbidden_calls, ["authorize"]);
+    // A refresh that changes the subject is taken as well.
+    let refresh = cell("refresh_sub_changed::authorization_code");
+    assert_eq!(refresh.status, Status::Fail, "{refresh:#?}");
+    assert!(
+        refresh
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("signed the user in")),
+        "{refresh:#?}"
+    );
+    // A random jwks_uri is allowed, and the lax application passes it.
+    assert_eq!(
+        cell("jwks_uri_random::authorization_code").status,
+        Status::Pass
+    );
+    // One fault-free try of the hook, then each discovery cell twice: with the fault, and
+    // without it to put the application back.
+    assert_eq!(reconfigured.load(Ordering::Relaxed), 5);
+
+    // Hooks that do not work make their cells not meaningful instead of vacuous passes.
+    // (A second IdP port: the first run's server may still hold its own.)
+    let idp_port = free_port().await;
+    let (app, _) = start_lax(idp_port).await;
+    let broken = lax_config(idp_port, &app)
+        .replace("/reconfigure\"", "/no-such-hook\"")
+        .replace("/refresh\"", "/no-such-refresh\"");
+    let config = write(&dir, "broken.toml", &broken);
+    let loaded = CheckConfig::load(&config).expect("config");
+    let report = check::execute(&loaded, &sel).await.expect("run");
+    for name in [
+        "discovery_issuer_mismatch::authorization_code",
+        "jwks_uri_random::authorization_code",
+        "refresh_sub_changed::authorization_code",
+    ] {
+        let cell = report.cells.iter().find(|c| c.name == name).expect(name);
+        assert_eq!(cell.status, Status::NotMeaningful, "{cell:#?}");
+    }
+    let why = |name: &str| {
+        report
+            .cells
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        why("jwks_uri_random::authorization_code")
+            .contains("refused the fault-free discovery document"),
+        "{}",
+        why("jwks_uri_random::authorization_code")
+    );
+    assert!(
+        why("refresh_sub_changed::authorization_code").contains("did not keep the user signed in"),
+        "{}",
+        why("refresh_sub_changed::authorization_code")
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
 async fn a_failed_baseline_makes_the_flow_not_meaningful() {
     let idp_port = free_port().await;
-    let app = start_lax(idp_port).await;
+    let (app, _) = start_lax(idp_port).await;
     let dir = scratch("baseline");
     // The lax app never reaches /nowhere, so even a clean sign-in does not count.
     let text = lax_config(idp_port, &app).replace("url = \"/me\"", "url = \"/nowhere\"");
@@ -591,6 +724,22 @@ fn configuration_errors_name_the_field_and_the_fix() {
             format!("{GOOD}\n[idp.external]\nurl = \"http://127.0.0.1:9\"\n"),
             "idp",
             "found both",
+        ),
+        (
+            GOOD.replace(
+                "success = { url = \"/home\" }",
+                "success = { url = \"/home\" }\nreconfigure = { url = \"http://127.0.0.1:3000/admin\", method = \"PATCH\" }",
+            ),
+            "flows[0].reconfigure.method",
+            "expected one of POST, PUT, GET, found \"PATCH\"",
+        ),
+        (
+            GOOD.replace(
+                "success = { url = \"/home\" }",
+                "success = { url = \"/home\" }\nrefresh_url = \"/refresh\"",
+            ),
+            "flows[0].refresh_url",
+            "expected an absolute URL",
         ),
     ];
     for (i, (text, field, problem)) in cases.iter().enumerate() {

@@ -163,9 +163,33 @@ pub struct FlowSection {
     /// The sign-in URL that makes the application send `max_age` (`{max_age}` and
     /// `{login_hint}` substituted); faults that need `max_age` are skipped without it.
     pub signin_url_max_age: Option<String>,
+    /// How the harness makes the application configure this flow's provider again from the
+    /// discovery document (entries whose setup is `discovery`); they are skipped without it.
+    pub reconfigure: Option<Hook>,
+    /// A URL the browser POSTs to, signed in, to make the application refresh its tokens
+    /// (entries whose setup is `refresh`); they are skipped without it.
+    pub refresh_url: Option<String>,
     /// How a successful sign-in shows.
     pub success: SuccessSection,
 }
+
+/// A request the harness sends to the application itself, outside the browser.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hook {
+    /// The URL.
+    pub url: String,
+    /// `POST` (the default), `PUT` or `GET`.
+    #[serde(default = "default_hook_method")]
+    pub method: String,
+}
+
+fn default_hook_method() -> String {
+    "POST".into()
+}
+
+/// The methods a [`Hook`] may use.
+pub const HOOK_METHODS: [&str; 3] = ["POST", "PUT", "GET"];
 
 /// `[flows.success]`: every signal given must be seen for a sign-in to count as accepted.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -451,6 +475,23 @@ impl CheckConfig {
                     &format!("{at}.signin_url_max_age"),
                     &fill(t, &self.login_hint, self.max_age),
                 )?;
+            }
+            if let Some(hook) = &f.reconfigure {
+                e.url(&format!("{at}.reconfigure.url"), &hook.url)?;
+                if !HOOK_METHODS.contains(&hook.method.as_str()) {
+                    return Err(e.err(
+                        format!("{at}.reconfigure.method"),
+                        format!(
+                            "expected one of {}, found \"{}\"",
+                            HOOK_METHODS.join(", "),
+                            hook.method
+                        ),
+                        "use the method the application's reconfiguration endpoint takes",
+                    ));
+                }
+            }
+            if let Some(url) = &f.refresh_url {
+                e.url(&format!("{at}.refresh_url"), url)?;
             }
             let s = &f.success;
             if s.status.is_none() && s.url.is_none() && s.cookie.is_none() && s.json.is_none() {

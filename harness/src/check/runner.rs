@@ -4,12 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use mock_idp::agent::{Landing, UserAgent};
+use mock_idp::agent::{Form, Landing, UserAgent};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup};
 use mock_idp::{Alg, Fault, FaultRule};
 use url::Url;
 
-use super::config::{CheckConfig, Flow, SuccessSection, fill};
+use super::config::{CheckConfig, Flow, Hook, SuccessSection, fill};
 use super::idp::Idp;
 use super::report::{BASELINE, Calls, Cell, Observed, Status};
 
@@ -65,6 +65,11 @@ struct Arrangement {
     client_alg: Option<Alg>,
     /// Sign in once without the fault first; only the second sign-in is judged.
     warm_up: bool,
+    /// Make the application take the (faulty) discovery document before signing in, and the
+    /// fault-free one again after the cell.
+    reconfigure: Option<Hook>,
+    /// After signing in, POST here to make the application refresh; only that is judged.
+    refresh_url: Option<String>,
 }
 
 /// How to arrange a cell, or why a black-box run cannot: the runner drives the browser and
@@ -121,8 +126,24 @@ fn arrange(
                 .collect(),
             ..plain
         }),
-        Setup::Discovery => Err("needs the application configured again from the discovery document after the fault is injected; a black-box run cannot reconfigure it".to_owned()),
-        Setup::Refresh => Err("needs the application to refresh its tokens after the sign-in; a black-box run cannot make it".to_owned()),
+        Setup::Discovery => flow
+            .section
+            .reconfigure
+            .clone()
+            .map(|hook| Arrangement {
+                reconfigure: Some(hook),
+                ..plain
+            })
+            .ok_or_else(|| "needs the application configured again from the discovery document after the fault is injected; a black-box run cannot reconfigure it without `reconfigure` for this flow".to_owned()),
+        Setup::Refresh => flow
+            .section
+            .refresh_url
+            .clone()
+            .map(|url| Arrangement {
+                refresh_url: Some(url),
+                ..plain
+            })
+            .ok_or_else(|| "needs the application to refresh its tokens after the sign-in; a black-box run cannot make it without `refresh_url` for this flow".to_owned()),
         // Entra-flavoured setups, and setups added to the catalog after this runner.
         other => Err(format!(
             "setup \"{}\" ({}) needs the application configured for it; a black-box run cannot arrange it",
@@ -139,7 +160,27 @@ struct Play {
     landing: Option<Landing>,
     app_error: Option<String>,
     calls: Calls,
+    /// Authorization requests the journey made.
+    authorize: usize,
     sent_max_age: bool,
+    /// With a refresh to judge: the sign-in before it did not succeed, so it never ran.
+    refresh_unreached: bool,
+}
+
+impl Play {
+    /// The application refused the metadata: no journey at all.
+    fn refused_metadata(why: String) -> Self {
+        Self {
+            observed: Observed::Rejected,
+            missing: vec![format!("the application refused the metadata: {why}")],
+            landing: None,
+            app_error: Some(why),
+            calls: Calls::default(),
+            authorize: 0,
+            sent_max_age: false,
+            refresh_unreached: false,
+        }
+    }
 }
 
 /// Drives the application and the IdP through the cells.
@@ -169,6 +210,9 @@ impl Runner<'_> {
             let baseline = self.cell(flow, None, &plain).await?;
             let baseline_ok = baseline.status == Status::Pass;
             cells.push(baseline);
+            // Whether the application's hooks work without a fault, tried before the first
+            // cell that needs them: a refusal with a broken hook would prove nothing.
+            let mut probed: Vec<(Setup, Result<(), String>)> = Vec::new();
             for entry in entries.iter().filter(|e| {
                 e.applies_to(flow.kind) && (sel.only.is_empty() || sel.only.contains(&e.name))
             }) {
@@ -191,7 +235,27 @@ impl Runner<'_> {
                         self.cfg,
                         may_register,
                     ) {
-                        Ok(arrangement) => self.cell(flow, Some(entry), &arrangement).await?,
+                        Ok(arrangement) => {
+                            let probe = match probed.iter().find(|(s, _)| *s == entry.setup) {
+                                Some((_, result)) => result.clone(),
+                                None => {
+                                    let result = self.probe(flow, &arrangement).await?;
+                                    probed.push((entry.setup, result.clone()));
+                                    result
+                                }
+                            };
+                            match probe {
+                                Ok(()) => self.cell(flow, Some(entry), &arrangement).await?,
+                                Err(why) => Cell::not_run(
+                                    &entry.name,
+                                    flow.kind,
+                                    group,
+                                    entry.expect,
+                                    Status::NotMeaningful,
+                                    why,
+                                ),
+                            }
+                        }
                         Err(reason) => Cell::not_run(
                             &entry.name,
                             flow.kind,
@@ -228,13 +292,31 @@ impl Runner<'_> {
             self.idp.register(client, arrangement.client_alg).await?;
         }
         if arrangement.warm_up {
-            self.play(flow, &arrangement.url).await?;
+            self.play(flow, &arrangement.url, None).await?;
         }
         let faults = entry.map(|e| &e.fault).into_iter();
         for fault in faults.chain(&arrangement.extra_faults) {
             self.idp.inject(rule(fault, &client.client_id)).await?;
         }
-        let play = self.play(flow, &arrangement.url).await?;
+        let refresh = arrangement.refresh_url.as_deref();
+        let play = match &arrangement.reconfigure {
+            None => self.play(flow, &arrangement.url, refresh).await?,
+            Some(hook) => match self.reconfigure(hook).await {
+                Err(why) => Play::refused_metadata(why),
+                Ok(()) => self.play(flow, &arrangement.url, refresh).await?,
+            },
+        };
+        if let Some(hook) = &arrangement.reconfigure {
+            self.idp.reset_faults().await?;
+            self.reconfigure(hook).await.map_err(|why| {
+                anyhow::anyhow!(
+                    "{} {} did not take the fault-free discovery document again after {fault}::{}: {why}",
+                    hook.method,
+                    hook.url,
+                    flow.kind
+                )
+            })?;
+        }
         if arrangement.client_alg.is_some() {
             self.idp.register(client, None).await?;
         }
@@ -247,8 +329,21 @@ impl Runner<'_> {
         if no_userinfo && play.calls.userinfo > 0 {
             forbidden_calls.push("userinfo".to_owned());
         }
+        // The OpenID Foundation's discovery tests: once the metadata is wrong, any
+        // authorization request is a failure, whatever happens after it.
+        let rejects_metadata =
+            entry.is_some_and(|e| e.setup == Setup::Discovery && e.expect == Expect::Reject);
+        if rejects_metadata && play.authorize > 0 {
+            forbidden_calls.insert(0, "authorize".to_owned());
+        }
         let mut reasons = Vec::new();
-        if !play.observed.matches(expected) {
+        if play.refresh_unreached {
+            reasons.push(format!(
+                "the sign-in before the refresh did not succeed: {}",
+                play.missing.join("; ")
+            ));
+        }
+        if !play.refresh_unreached && !play.observed.matches(expected) {
             match play.observed {
                 Observed::Accepted => reasons.push("the application signed the user in".into()),
                 Observed::Rejected => {
@@ -294,7 +389,61 @@ impl Runner<'_> {
         })
     }
 
-    async fn play(&self, flow: &Flow, url: &str) -> anyhow::Result<Play> {
+    /// Tries an arrangement's hooks without a fault: the application takes the discovery
+    /// document, and a refresh keeps the user signed in. `Err` says what did not work.
+    async fn probe(
+        &self,
+        flow: &Flow,
+        arrangement: &Arrangement,
+    ) -> anyhow::Result<Result<(), String>> {
+        self.idp.reset_faults().await?;
+        if let Some(hook) = &arrangement.reconfigure
+            && let Err(why) = self.reconfigure(hook).await
+        {
+            return Ok(Err(format!(
+                "the application refused the fault-free discovery document ({} {}): {why}",
+                hook.method, hook.url
+            )));
+        }
+        if let Some(target) = arrangement.refresh_url.as_deref() {
+            let play = self.play(flow, &arrangement.url, Some(target)).await?;
+            if play.refresh_unreached || !play.observed.matches(Expect::Accept) {
+                return Ok(Err(format!(
+                    "a refresh without a fault (POST {target}) did not keep the user signed in: {}",
+                    play.missing.join("; ")
+                )));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Sends the application's reconfiguration request; `Err` says how it refused.
+    async fn reconfigure(&self, hook: &Hook) -> Result<(), String> {
+        let method = reqwest::Method::from_bytes(hook.method.as_bytes())
+            .map_err(|e| format!("method {}: {e}", hook.method))?;
+        let res = hook_client()
+            .request(method, &hook.url)
+            .timeout(Duration::from_secs(self.cfg.cell_timeout_secs))
+            .send()
+            .await
+            .map_err(|e| format!("{} {}: {e}", hook.method, hook.url))?;
+        let status = res.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body: String = res
+            .text()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect();
+        Err(format!("status {}: {body}", status.as_u16()))
+    }
+
+    /// Plays a sign-in from `url` in a fresh browser; with `refresh`, then POSTs there and
+    /// judges what the refresh leaves.
+    async fn play(&self, flow: &Flow, url: &str, refresh: Option<&str>) -> anyhow::Result<Play> {
         let mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
         let agent = UserAgent::new();
         let limit = Duration::from_secs(self.cfg.cell_timeout_secs);
@@ -307,13 +456,32 @@ impl Runner<'_> {
                 Ok(landing)
             }
         };
-        let landing = match tokio::time::timeout(limit, journey).await {
+        let timed_out = || format!("no page within {}s (cell_timeout_secs)", limit.as_secs());
+        let mut landing = match tokio::time::timeout(limit, journey).await {
             Ok(l) => l.map_err(|e| e.to_string()),
-            Err(_) => Err(format!(
-                "no page within {}s (cell_timeout_secs)",
-                limit.as_secs()
-            )),
+            Err(_) => Err(timed_out()),
         };
+        let mut refresh_unreached = false;
+        if let (Some(target), Ok(signed_in)) = (refresh, &landing) {
+            let missing = self
+                .missing_signals(&flow.section.success, &agent, signed_in, url)
+                .await;
+            if missing.is_empty() {
+                let form = Form {
+                    id: None,
+                    method: "post".into(),
+                    action: target.to_owned(),
+                    fields: Vec::new(),
+                };
+                landing =
+                    match tokio::time::timeout(limit, agent.submit(signed_in, &form, &[])).await {
+                        Ok(l) => l.map_err(|e| e.to_string()),
+                        Err(_) => Err(timed_out()),
+                    };
+            } else {
+                refresh_unreached = true;
+            }
+        }
         let (observed, missing, landing, app_error) = match landing {
             Ok(l) => {
                 let missing = self
@@ -362,7 +530,9 @@ impl Runner<'_> {
                 token: count("token"),
                 userinfo: count("userinfo"),
             },
+            authorize: count("authorize"),
             sent_max_age,
+            refresh_unreached,
         })
     }
 
@@ -414,6 +584,18 @@ impl Runner<'_> {
         }
         missing
     }
+}
+
+/// The client for requests to the application itself: one per run, since building one reads
+/// the system's root certificates.
+fn hook_client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default()
+    });
+    &CLIENT
 }
 
 fn rule(fault: &Fault, client_id: &str) -> FaultRule {
