@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use harness::check::{self, CheckConfig, Selection, Status};
 use mock_idp::catalog::{FlowKind, catalog};
-use mock_idp::{MockIdp, Tenant, User};
+use mock_idp::{MockIdp, Tenant, TlsPem, User};
 use relying_party::app::RunningRp;
 use relying_party::discovery;
 use relying_party::settings::ProviderSettings;
@@ -64,11 +64,19 @@ fn redact_ports(text: &str) -> String {
 struct Reference {
     idp: MockIdp,
     rp: RunningRp,
+    /// The mock IdP's certificate when it serves https.
+    cert: Option<Vec<u8>>,
 }
 
 impl Reference {
     /// One provider per flow in `flows`, each named after its flow.
     async fn start(flows: &[FlowKind]) -> Self {
+        Self::start_with(flows, None).await
+    }
+
+    /// As [`Reference::start`], the mock IdP serving https with `tls`, which the relying
+    /// party trusts.
+    async fn start_with(flows: &[FlowKind], tls: Option<TlsPem>) -> Self {
         let store = Store::open_in_memory().expect("store");
         store
             .create_legal_entity(&LegalEntity {
@@ -84,12 +92,21 @@ impl Reference {
                 allowed_roles: ["viewer".to_owned()].into(),
             })
             .expect("user type");
-        let rp = RunningRp::start(store).await.expect("rp");
-        let idp = MockIdp::builder()
-            .tenant(Tenant::new("acme").user(alice()))
-            .start()
-            .await;
-        let http = reqwest::Client::new();
+        let cert = tls.as_ref().map(|pem| pem.cert.clone());
+        let rp = match &cert {
+            None => RunningRp::start(store).await,
+            Some(pem) => RunningRp::start_trusting(store, pem).await,
+        }
+        .expect("rp");
+        let mut builder = MockIdp::builder().tenant(Tenant::new("acme").user(alice()));
+        let mut http = reqwest::Client::builder();
+        if let Some(pem) = tls {
+            http =
+                http.add_root_certificate(reqwest::Certificate::from_pem(&pem.cert).expect("pem"));
+            builder = builder.tls(pem);
+        }
+        let idp = builder.start().await;
+        let http = http.build().expect("client");
         let meta = discovery::fetch(&http, &idp.issuer())
             .await
             .expect("metadata");
@@ -113,17 +130,22 @@ impl Reference {
             discovery::autoconfigure(&meta, &mut settings).expect("autoconfigure");
             rp.rp.save_provider(&settings).expect("saved");
         }
-        Self { idp, rp }
+        Self { idp, rp, cert }
     }
 
+    /// The run's configuration; with https, the certificate is `cert.pem` beside it.
     fn config(&self, flows: &[FlowKind]) -> String {
+        let trust = match self.cert {
+            Some(_) => "trust_certificate = \"cert.pem\"\n",
+            None => "",
+        };
         let mut text = format!(
             r#"login_hint = "alice"
 
 [idp.external]
 url = "{idp}"
 tenant = "acme"
-
+{trust}
 [client]
 client_id = "rp"
 client_secret = "rp-secret"
@@ -247,6 +269,44 @@ async fn the_reference_relying_party_passes_every_cell() {
         refused.calls.token, 0,
         "no token call after a bad front-channel ID token"
     );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The mock IdP serving https, trusted by the relying party and (through
+/// `idp.external.trust_certificate`) by the harness: the `discovery_tls` entries run, and
+/// a document that sends the endpoints to plain http is refused.
+#[tokio::test]
+async fn over_https_the_discovery_tls_entries_run_against_the_reference_relying_party() {
+    let flows = [FlowKind::HybridFormPost];
+    let pem = TlsPem::self_signed().expect("certificate");
+    let dir = scratch("reference-tls");
+    std::fs::write(dir.join("cert.pem"), &pem.cert).expect("cert");
+    let rig = Reference::start_with(&flows, Some(pem)).await;
+    assert!(rig.idp.issuer().starts_with("https://"));
+    let path = write(&dir, "reference.toml", &rig.config(&flows));
+    let loaded = CheckConfig::load(&path).expect("config");
+    let sel = Selection {
+        only: ["discovery_plain_http", "jwks_uri_random", "iss_changed"]
+            .map(String::from)
+            .to_vec(),
+        flows: Vec::new(),
+    };
+    let report = check::execute(&loaded, &sel).await.expect("run");
+    assert!(report.all_passed(), "{}", report.table());
+    let plain_http = report
+        .cells
+        .iter()
+        .find(|c| c.name == "discovery_plain_http::hybrid_form_post")
+        .expect("cell");
+    assert_eq!(plain_http.status, Status::Pass, "{plain_http:#?}");
+    assert!(
+        plain_http
+            .app_error
+            .as_deref()
+            .is_some_and(|e| e.contains("discovery.insecure_endpoint")),
+        "{plain_http:#?}"
+    );
+    assert_eq!(report.summary.cells, 4, "the baseline and three entries");
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -732,6 +792,14 @@ fn configuration_errors_name_the_field_and_the_fix() {
             ),
             "flows[0].reconfigure.method",
             "expected one of POST, PUT, GET, found \"PATCH\"",
+        ),
+        (
+            GOOD.replace(
+                "[idp.embedded]\nbind = \"127.0.0.1:0\"\n[[idp.embedded.users]]\nusername = \"alice\"",
+                "[idp.external]\nurl = \"https://127.0.0.1:9443\"\ntrust_certificate = \"no-such-cert.pem\"",
+            ),
+            "idp.external.trust_certificate",
+            "no-such-cert.pem cannot be read",
         ),
         (
             GOOD.replace(

@@ -112,6 +112,9 @@ pub struct ExternalIdp {
     /// Whether to create or replace the client at start (otherwise it must exist).
     #[serde(default = "yes")]
     pub register_client: bool,
+    /// A PEM certificate to trust for the mock IdP's https (the one `mock-idp --tls`
+    /// prints), relative to this file; the system's roots stay trusted.
+    pub trust_certificate: Option<PathBuf>,
 }
 
 fn yes() -> bool {
@@ -246,6 +249,8 @@ pub enum IdpChoice {
         tenant: String,
         /// Whether to register the client.
         register_client: bool,
+        /// The certificate to trust for its https, PEM, read at load.
+        trusted_pem: Option<Vec<u8>>,
     },
 }
 
@@ -598,11 +603,39 @@ impl CheckConfig {
                         &format!("{}/_admin", ext.url.trim_end_matches('/')),
                     )?,
                 };
+                let trusted_pem = match &ext.trust_certificate {
+                    None => None,
+                    Some(file) => {
+                        let at = path.parent().unwrap_or(Path::new(".")).join(file);
+                        let fix = "point it at the certificate `mock-idp --tls` prints (relative to this file), or remove it";
+                        let pem = std::fs::read(&at).map_err(|err| {
+                            e.err(
+                                "idp.external.trust_certificate",
+                                format!("{} cannot be read: {err}", at.display()),
+                                fix,
+                            )
+                        })?;
+                        match reqwest::Certificate::from_pem_bundle(&pem) {
+                            Ok(certs) if !certs.is_empty() => Some(pem),
+                            _ => {
+                                return Err(e.err(
+                                    "idp.external.trust_certificate",
+                                    format!(
+                                        "expected PEM certificates in {}, found none",
+                                        at.display()
+                                    ),
+                                    fix,
+                                ));
+                            }
+                        }
+                    }
+                };
                 Ok(IdpChoice::External {
                     url,
                     admin,
                     tenant: ext.tenant.clone(),
                     register_client: ext.register_client,
+                    trusted_pem,
                 })
             }
             (Some(_), Some(_)) => Err(e.err(

@@ -30,6 +30,8 @@ pub enum Idp {
         may_register: bool,
         /// HTTP client.
         http: reqwest::Client,
+        /// The certificate trusted for its https, PEM.
+        trusted_pem: Option<Vec<u8>>,
     },
 }
 
@@ -82,13 +84,24 @@ impl Idp {
                 admin,
                 tenant,
                 register_client,
+                trusted_pem,
             } => {
+                let mut http = reqwest::Client::builder();
+                for cert in trusted_pem
+                    .as_deref()
+                    .map(reqwest::Certificate::from_pem_bundle)
+                    .transpose()?
+                    .unwrap_or_default()
+                {
+                    http = http.add_root_certificate(cert);
+                }
                 let this = Self::External {
                     url: url.clone(),
                     admin: admin.as_str().trim_end_matches('/').to_owned(),
                     tenant: tenant.clone(),
                     may_register: *register_client,
-                    http: reqwest::Client::new(),
+                    http: http.build()?,
+                    trusted_pem: trusted_pem.clone(),
                 };
                 this.check_tenant().await?;
                 this.register(client, None).await?;
@@ -119,6 +132,19 @@ impl Idp {
             );
         }
         Ok(())
+    }
+
+    /// The certificate the browser must trust for the IdP's https, when one was given.
+    pub fn trusted_pem(&self) -> Option<&[u8]> {
+        match self {
+            Self::Embedded { .. } => None,
+            Self::External { trusted_pem, .. } => trusted_pem.as_deref(),
+        }
+    }
+
+    /// Whether the IdP serves https (what the `discovery_tls` entries need).
+    pub fn serves_https(&self) -> bool {
+        self.url().starts_with("https://")
     }
 
     /// Whether the run may create and replace the application's client.

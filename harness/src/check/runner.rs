@@ -72,6 +72,15 @@ struct Arrangement {
     refresh_url: Option<String>,
 }
 
+/// What the mock IdP of the run allows a cell to arrange.
+#[derive(Debug, Clone, Copy, Default)]
+struct Reach {
+    /// The run may register the client anew (for another ID-token algorithm).
+    may_register: bool,
+    /// The IdP serves https.
+    https: bool,
+}
+
 /// How to arrange a cell, or why a black-box run cannot: the runner drives the browser and
 /// the mock IdP, never the application's own settings.
 fn arrange(
@@ -79,7 +88,7 @@ fn arrange(
     fault: Option<&Fault>,
     flow: &Flow,
     cfg: &CheckConfig,
-    may_register: bool,
+    reach: Reach,
 ) -> Result<Arrangement, String> {
     let plain = Arrangement {
         url: fill(&flow.section.signin_url, &cfg.login_hint, cfg.max_age),
@@ -103,7 +112,7 @@ fn arrange(
             "needs an application that accepts ES256 ID tokens: add ES256 to client.id_token_algs"
                 .to_owned(),
         ),
-        Setup::Es256 if !may_register => Err(
+        Setup::Es256 if !reach.may_register => Err(
             "needs the client registered with ES256 ID tokens: set idp.external.register_client"
                 .to_owned(),
         ),
@@ -126,7 +135,8 @@ fn arrange(
                 .collect(),
             ..plain
         }),
-        Setup::Discovery => flow
+        Setup::DiscoveryTls if !reach.https => Err("needs the mock IdP serving https to an application that trusts it (`mock-idp --tls`, and idp.external.trust_certificate for this run); a black-box run cannot arrange it over plain http".to_owned()),
+        Setup::Discovery | Setup::DiscoveryTls => flow
             .section
             .reconfigure
             .clone()
@@ -205,7 +215,7 @@ impl Runner<'_> {
             .iter()
             .filter(|f| sel.flows.is_empty() || sel.flows.contains(&f.kind))
         {
-            let plain = arrange(Setup::None, None, flow, self.cfg, false)
+            let plain = arrange(Setup::None, None, flow, self.cfg, Reach::default())
                 .map_err(|why| anyhow::anyhow!("baseline of {}: {why}", flow.kind))?;
             let baseline = self.cell(flow, None, &plain).await?;
             let baseline_ok = baseline.status == Status::Pass;
@@ -227,14 +237,11 @@ impl Runner<'_> {
                         format!("the {} baseline failed", flow.kind),
                     )
                 } else {
-                    let may_register = self.idp.may_register();
-                    match arrange(
-                        entry.setup,
-                        Some(&entry.fault),
-                        flow,
-                        self.cfg,
-                        may_register,
-                    ) {
+                    let reach = Reach {
+                        may_register: self.idp.may_register(),
+                        https: self.idp.serves_https(),
+                    };
+                    match arrange(entry.setup, Some(&entry.fault), flow, self.cfg, reach) {
                         Ok(arrangement) => {
                             let probe = match probed.iter().find(|(s, _)| *s == entry.setup) {
                                 Some((_, result)) => result.clone(),
@@ -331,8 +338,9 @@ impl Runner<'_> {
         }
         // The OpenID Foundation's discovery tests: once the metadata is wrong, any
         // authorization request is a failure, whatever happens after it.
-        let rejects_metadata =
-            entry.is_some_and(|e| e.setup == Setup::Discovery && e.expect == Expect::Reject);
+        let rejects_metadata = entry.is_some_and(|e| {
+            matches!(e.setup, Setup::Discovery | Setup::DiscoveryTls) && e.expect == Expect::Reject
+        });
         if rejects_metadata && play.authorize > 0 {
             forbidden_calls.insert(0, "authorize".to_owned());
         }
@@ -445,7 +453,10 @@ impl Runner<'_> {
     /// judges what the refresh leaves.
     async fn play(&self, flow: &Flow, url: &str, refresh: Option<&str>) -> anyhow::Result<Play> {
         let mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
-        let agent = UserAgent::new();
+        let agent = match self.idp.trusted_pem() {
+            None => UserAgent::new(),
+            Some(pem) => UserAgent::trusting(pem)?,
+        };
         let limit = Duration::from_secs(self.cfg.cell_timeout_secs);
         let journey = async {
             let landing = agent.navigate(url).await?;
