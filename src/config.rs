@@ -222,8 +222,11 @@ impl RpConfig {
 mod tests {
     use super::*;
 
-    /// Writes `files` (name, contents) into a fresh directory and loads `rp.toml` from it.
-    fn load(files: &[(&str, &[u8])]) -> Result<RpConfig, ConfigError> {
+    /// Files by name and contents.
+    type Files<'a> = &'a [(&'a str, &'a [u8])];
+
+    /// Writes `files` into a fresh directory and loads `rp.toml` from it.
+    fn load(files: Files<'_>) -> Result<RpConfig, ConfigError> {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("rp-config-{}-{n}", std::process::id()));
@@ -253,28 +256,18 @@ mod tests {
 
     #[test]
     fn a_trusted_certificate_that_is_missing_or_not_pem_names_the_field() {
-        let missing = load(&[(
-            "rp.toml",
-            b"[server]\ntrust_certificate = \"{dir}/nope.pem\"\n",
-        )])
-        .expect_err("missing");
-        assert_eq!(missing.field, "server.trust_certificate");
-        assert!(
-            missing.problem.contains("nope.pem cannot be read"),
-            "{missing}"
-        );
-        let garbage = load(&[
-            ("ca.pem", b"not a certificate"),
+        let toml: &[u8] = b"[server]\ntrust_certificate = \"{dir}/ca.pem\"\n";
+        let cases: [(Files<'_>, &str); 2] = [
+            (&[("rp.toml", toml)], "ca.pem cannot be read"),
             (
-                "rp.toml",
-                b"[server]\ntrust_certificate = \"{dir}/ca.pem\"\n",
+                &[("ca.pem", b"not a certificate"), ("rp.toml", toml)],
+                "expected PEM certificates",
             ),
-        ])
-        .expect_err("not PEM");
-        assert_eq!(garbage.field, "server.trust_certificate");
-        assert!(
-            garbage.problem.starts_with("expected PEM certificates"),
-            "{garbage}"
-        );
+        ];
+        for (files, problem) in cases {
+            let err = load(files).expect_err(problem);
+            assert_eq!(err.field, "server.trust_certificate");
+            assert!(err.problem.contains(problem), "{err}");
+        }
     }
 }

@@ -369,13 +369,9 @@ async fn inactive_providers_are_hidden_and_their_callbacks_refused() {
 #[tokio::test]
 async fn entra_oid_identity_allow_list_and_unverified_email() {
     let rig = Rig::new().await;
-    rig.configure(rig.entra_settings("hybrid_form_post"))
-        .await
-        .expect("configured");
-    let agent = UserAgent::new();
-    let landing = rig.sign_in(&agent, "Contoso", "login_hint=megan").await;
-    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
-    let me = rig.me(&agent).await;
+    let me = rig
+        .megan_signed_in(rig.entra_settings("hybrid_form_post"))
+        .await;
     let oid = me["external_id"].as_str().expect("oid");
     assert_eq!(
         oid.len(),
@@ -403,13 +399,9 @@ async fn entra_oid_identity_allow_list_and_unverified_email() {
 #[tokio::test]
 async fn entra_binds_an_existing_account_by_a_verified_email() {
     let rig = Rig::new().await;
-    rig.configure(rig.entra_email_binding("authorization_code"))
-        .await
-        .expect("configured");
-    let agent = UserAgent::new();
-    let landing = rig.sign_in(&agent, "Contoso", "login_hint=megan").await;
-    assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
-    let me = rig.me(&agent).await;
+    let me = rig
+        .megan_signed_in(rig.entra_email_binding("authorization_code"))
+        .await;
     assert_eq!(me["user"]["username"], "megan.bowen", "{me}");
     assert_eq!(me["user"]["email"], common::MEGAN_EMAIL);
     assert_eq!(rig.rp.rp.store.users().expect("users").len(), 1);

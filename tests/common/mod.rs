@@ -246,6 +246,17 @@ impl Rig {
             .expect("navigation")
     }
 
+    /// Configures the `contoso` provider with `settings`, signs megan in there in a fresh
+    /// browser and answers what `/api/me` shows; a refused sign-in fails the test.
+    #[allow(dead_code)] // Only some test targets sign megan in.
+    pub async fn megan_signed_in(&self, settings: ProviderSettings) -> Value {
+        self.configure(settings).await.expect("configured");
+        let agent = self.agent();
+        let landing = self.sign_in(&agent, "Contoso", "login_hint=megan").await;
+        assert_eq!(landing.url.path(), "/me", "{:?}", self.last_refusal());
+        self.me(&agent).await
+    }
+
     /// `/api/me` as `agent` sees it.
     pub async fn me(&self, agent: &UserAgent) -> Value {
         let l = agent
