@@ -177,20 +177,24 @@ impl Rig {
         }
     }
 
-    /// Redeems `code`: status and body, or status 0 when the connection was closed.
-    async fn redeem(&self, t: Target, code: &str) -> (u16, Value) {
-        let res = self
-            .http
+    /// A token request as the target's client.
+    async fn token(&self, t: Target, form: &[(&str, &str)]) -> reqwest::Result<reqwest::Response> {
+        self.http
             .post(format!("{}/token", self.issuer(t)))
             .basic_auth(t.client, Some(SECRET))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", CALLBACK),
-            ])
+            .form(form)
             .send()
-            .await;
-        match res {
+            .await
+    }
+
+    /// Redeems `code`: status and body, or status 0 when the connection was closed.
+    async fn redeem(&self, t: Target, code: &str) -> (u16, Value) {
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+        ];
+        match self.token(t, &form).await {
             Ok(r) => (r.status().as_u16(), r.json().await.unwrap_or(Value::Null)),
             Err(_) => (0, Value::Null),
         }
@@ -215,17 +219,11 @@ impl Rig {
     }
 
     async fn refresh(&self, t: Target, refresh_token: &str) -> Value {
-        let res = self
-            .http
-            .post(format!("{}/token", self.issuer(t)))
-            .basic_auth(t.client, Some(SECRET))
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token),
-            ])
-            .send()
-            .await
-            .expect("refresh");
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ];
+        let res = self.token(t, &form).await.expect("refresh");
         assert_eq!(res.status(), 200, "refresh answers 200");
         res.json().await.expect("json")
     }

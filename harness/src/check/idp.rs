@@ -185,19 +185,8 @@ impl Idp {
                 if let Some(alg) = alg {
                     body["id_token_signed_response_alg"] = serde_json::to_value(alg)?;
                 }
-                let res = http
-                    .put(format!("{admin}/tenants/{tenant}/clients/{}", c.client_id))
-                    .json(&body)
-                    .send()
-                    .await
-                    .context("registering the client over the admin API")?;
-                if !res.status().is_success() {
-                    let status = res.status();
-                    let text = res.text().await.unwrap_or_default();
-                    bail!(
-                        "registering the client: expected 2xx from the admin API, found {status}: {text}"
-                    );
-                }
+                let url = format!("{admin}/tenants/{tenant}/clients/{}", c.client_id);
+                admin_call(http.put(url).json(&body), "registering the client").await?;
                 Ok(())
             }
         }
@@ -232,11 +221,8 @@ impl Idp {
                 http,
                 ..
             } => {
-                http.delete(format!("{admin}/tenants/{tenant}/faults"))
-                    .send()
-                    .await
-                    .and_then(|r| r.error_for_status())
-                    .context("clearing faults over the admin API")?;
+                let url = format!("{admin}/tenants/{tenant}/faults");
+                admin_call(http.delete(url), "clearing faults").await?;
                 Ok(())
             }
         }
@@ -255,12 +241,9 @@ impl Idp {
                 http,
                 ..
             } => {
-                http.post(format!("{admin}/tenants/{tenant}/faults"))
-                    .json(&rule)
-                    .send()
-                    .await
-                    .and_then(|r| r.error_for_status())
-                    .with_context(|| format!("injecting {} over the admin API", rule.fault))?;
+                let url = format!("{admin}/tenants/{tenant}/faults");
+                let what = format!("injecting {}", rule.fault);
+                admin_call(http.post(url).json(&rule), &what).await?;
                 Ok(())
             }
         }
@@ -270,15 +253,14 @@ impl Idp {
     pub async fn requests(&self) -> anyhow::Result<Vec<LoggedRequest>> {
         let all = match self {
             Self::Embedded { idp, .. } => idp.requests(),
-            Self::External { admin, http, .. } => http
-                .get(format!("{admin}/requests"))
-                .send()
-                .await
-                .and_then(|r| r.error_for_status())
-                .context("reading the request log over the admin API")?
-                .json()
-                .await
-                .context("reading the request log over the admin API")?,
+            Self::External { admin, http, .. } => {
+                let what = "reading the request log";
+                admin_call(http.get(format!("{admin}/requests")), what)
+                    .await?
+                    .json()
+                    .await
+                    .with_context(|| format!("{what} over the admin API"))?
+            }
         };
         let tenant = self.tenant_name();
         Ok(all
@@ -286,4 +268,19 @@ impl Idp {
             .filter(|r| r.tenant.as_deref() == Some(tenant))
             .collect())
     }
+}
+
+/// Sends `req` to a running mock IdP's admin API; a failure or non-2xx answer says `what`
+/// was being done and what the server answered.
+async fn admin_call(req: reqwest::RequestBuilder, what: &str) -> anyhow::Result<reqwest::Response> {
+    let res = req
+        .send()
+        .await
+        .with_context(|| format!("{what} over the admin API"))?;
+    let status = res.status();
+    if status.is_success() {
+        return Ok(res);
+    }
+    let text = res.text().await.unwrap_or_default();
+    bail!("{what}: expected 2xx from the admin API, found {status}: {text}")
 }
