@@ -404,6 +404,9 @@ impl Runner<'_> {
         flow: &Flow,
         arrangement: &Arrangement,
     ) -> anyhow::Result<Result<(), String>> {
+        if arrangement.reconfigure.is_none() && arrangement.refresh_url.is_none() {
+            return Ok(Ok(()));
+        }
         self.idp.reset_faults().await?;
         if let Some(hook) = &arrangement.reconfigure
             && let Err(why) = self.reconfigure(hook).await
