@@ -195,3 +195,20 @@ Feature: User binding rules
     When "erin" signs in through "Contoso"
     Then she is signed in as the new external user "Contoso:00000000-0000-0000-66f3-3332eca7ea81"
     And the user "Contoso:00000000-0000-0000-66f3-3332eca7ea81" has the external id "00000000-0000-0000-66f3-3332eca7ea81"
+
+  Scenario: An empty operator cell keeps the form's default, and
+    Given automatic binding of users is on
+    And binding rule rows:
+      | active | opening brackets | user field | claim type  | verified | scope   | closing brackets | operator |
+      | yes    |                  | email      | email       | yes      | email   |                  |          |
+      | yes    |                  | last name  | family_name | no       | profile |                  |          |
+    When "alice" signs in through "Acme"
+    Then she is bound to the existing user "alice.local"
+
+  Scenario: An empty user field cell is refused with the missing field named
+    Given automatic binding of users is on
+    And binding rule rows:
+      | active | opening brackets | user field | claim type | verified | scope | closing brackets | operator |
+      | yes    |                  |            | email      | yes      | email |                  | and      |
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "user_field"

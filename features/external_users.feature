@@ -71,6 +71,17 @@ Feature: Internal and external users
     When the administrator changes the last name of "alice@example.com" to "Smith"
     Then the change is refused because the last name cannot be edited
 
+  Scenario: Roles that come from the provider are read-only, roles managed in the application editable
+    Given "alice" signs in through "Acme"
+    Then the roles of "alice@example.com" are editable
+    And the roles of "ivan" are editable
+    Given roles from the provider are on with the strategy "OneRoleForAllLegalEntities"
+    And role mapping rule rows:
+      | active | claim type | scope | claim value   | role name |
+      | yes    | roles      | roles | billing-admin | billing   |
+    Then the roles of "alice@example.com" are read-only
+    And the roles of "ivan" are editable
+
   Scenario: The provider's changes reach the external user on the next sign-in
     Given "alice" signs in through "Acme"
     When the identity provider sets the claim "family_name" of "alice" to "Smith"

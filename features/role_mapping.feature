@@ -177,3 +177,34 @@ Feature: Role mapping rules and role assignment strategies
     When "alice" signs in through "Acme"
     Then she is signed in as the invited user "alice@example.com"
     And the user "alice@example.com" has the roles "billing" in "de"
+
+  # The stated choice for a claim removed at the provider: roles follow the roles claim on
+  # every sign-in (no claim, no roles), while a user field whose claim disappears keeps its
+  # value (creation.feature, "A claim the provider stops sending leaves the field as it is").
+  Scenario: A roles claim the provider stops sending clears the roles
+    Given roles from the provider are on with the strategy "OneRoleForAllLegalEntities"
+    And role mapping rule rows:
+      | active | claim type | scope | claim value   | role name |
+      | yes    | roles      | roles | billing-admin | billing   |
+    When "alice" signs in through "Acme"
+    Then the user "Acme:alice" has the roles "billing" in "de"
+    When the identity provider removes the claim "roles" of "alice"
+    And "alice" signs in through "Acme"
+    Then she is signed in as "Acme:alice"
+    And the user "Acme:alice" has no roles
+
+  # The stated choice for a provider strategy with roles from the provider off: the settings
+  # are saved, the strategy waits unused, and roles are managed in the application — so an
+  # invitation may give roles and the administrator may edit them.
+  Scenario: With roles from the provider off, a provider strategy waits and invitations may give roles
+    Given roles from the provider are off with the strategy "RolePerLegalEntity"
+    And role mapping rule rows:
+      | active | claim type | scope | claim value   | role name | legal entity |
+      | yes    | roles      | roles | billing-admin | billing   | de           |
+    When the administrator invites "alice@example.com" of type "employee" with external id "alice" at "Acme" with the roles "viewer" in "fr"
+    Then the change is accepted
+    When "alice" signs in through "Acme"
+    Then she is signed in as the invited user "alice@example.com"
+    And the user "alice@example.com" has the roles "viewer" in "fr"
+    And the user "alice@example.com" has the roles "" in "de"
+    And the roles of "alice@example.com" are editable

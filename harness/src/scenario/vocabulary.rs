@@ -223,6 +223,7 @@ vocabulary! {
     [Then] "the change is refused because the {field} cannot be edited"
         => steps::directory::not_editable;
     [Then] "the invitation is refused with \"{code}\"" => steps::directory::invitation_refused;
+    [Then] "the roles of \"{username}\" are {access}" => steps::directory::roles_access;
     // Signing in and out.
     [Given, When] "\"{person}\" signs in through \"{provider}\"" => steps::signin::signs_in;
     [When] "\"{person}\" signs in through \"{provider}\" with max_age {n}"

@@ -261,12 +261,18 @@ impl ScenarioWorld {
         client(&self.rp.url)
     }
 
+    /// The name of the provider the last step named.
+    pub fn current_name(&self) -> anyhow::Result<String> {
+        self.current_provider.clone().ok_or_else(|| {
+            anyhow!(
+                "expected a provider named by an earlier step, found none: start with a provider step such as `Given provider \"Acme\" uses the authorization code flow`"
+            )
+        })
+    }
+
     /// The provider the last step named.
     pub fn current(&mut self) -> anyhow::Result<&mut ProviderDraft> {
-        let name = self
-            .current_provider
-            .clone()
-            .ok_or_else(|| anyhow!("expected a provider named by an earlier step, found none"))?;
+        let name = self.current_name()?;
         self.provider(&name)
     }
 
@@ -323,7 +329,9 @@ impl ScenarioWorld {
     /// A user of the identity provider, by username.
     pub fn idp_user(&self, username: &str) -> anyhow::Result<User> {
         self.idp_users.get(username).cloned().ok_or_else(|| {
-            anyhow!("expected the identity provider to have a user \"{username}\", found none")
+            anyhow!(
+                "expected the identity provider to have a user \"{username}\", found none: add `Given the identity provider has a user \"{username}\" with verified email \"…\"` (or `… with the claims:`)"
+            )
         })
     }
 
@@ -346,7 +354,10 @@ impl ScenarioWorld {
     /// Autoconfigures a provider from its discovery document and saves it through the
     /// relying party, recording the outcome.
     pub async fn save(&mut self, provider: &str) -> anyhow::Result<AdminOutcome> {
-        let mut settings = self.settings_of(provider)?;
+        let mut settings = match self.readable_settings(provider)? {
+            Ok(settings) => settings,
+            Err(refusal) => return Ok(refusal),
+        };
         let outcome =
             match discovery::fetch_document(&self.http(), &settings.metadata_location()).await {
                 Err(f) => refused("autoconfiguration.failed", [f]),
@@ -357,6 +368,24 @@ impl ScenarioWorld {
             };
         self.last_admin = Some(outcome.clone());
         Ok(outcome)
+    }
+
+    /// The settings of a provider as the admin API reads them, or — when a table left a
+    /// required field empty or a cell holds a value the form does not offer — the refusal
+    /// the API answers, recorded as the last administrator action.
+    pub fn readable_settings(
+        &mut self,
+        provider: &str,
+    ) -> anyhow::Result<Result<ProviderSettings, AdminOutcome>> {
+        let value = self.provider(provider)?.settings.clone();
+        Ok(serde_json::from_value(value).map_err(|e| {
+            let refusal = AdminOutcome::Refused {
+                code: "settings.invalid".into(),
+                problems: vec![e.to_string()],
+            };
+            self.last_admin = Some(refusal.clone());
+            refusal
+        }))
     }
 
     /// Saves settings as they are, without autoconfiguration.
@@ -419,9 +448,11 @@ impl ScenarioWorld {
 
     /// The person the last step named.
     pub fn person(&self) -> anyhow::Result<String> {
-        self.current_person
-            .clone()
-            .ok_or_else(|| anyhow!("expected a person named by an earlier step, found none"))
+        self.current_person.clone().ok_or_else(|| {
+            anyhow!(
+                "expected a person named by an earlier step, found none: \"she\", \"he\" and \"they\" follow a step such as `When \"alice\" signs in through \"Acme\"`"
+            )
+        })
     }
 
     /// Opens a page of the relying party in the person's browser.
@@ -500,9 +531,11 @@ impl ScenarioWorld {
 
     /// The last sign-in.
     pub fn attempt(&self) -> anyhow::Result<&SignInAttempt> {
-        self.last_attempt
-            .as_ref()
-            .ok_or_else(|| anyhow!("expected a sign-in by an earlier step, found none"))
+        self.last_attempt.as_ref().ok_or_else(|| {
+            anyhow!(
+                "expected a sign-in by an earlier step, found none: add `When \"alice\" signs in through \"Acme\"` first"
+            )
+        })
     }
 
     /// The application user with `username`.
@@ -513,8 +546,38 @@ impl ScenarioWorld {
             .into_iter()
             .find(|u| u.username == username)
             .ok_or_else(|| {
-                anyhow!("expected an application user \"{username}\", found only {names:?}")
+                anyhow!(
+                    "expected an application user \"{username}\", found only {names:?}: users come from `Given the application has the internal users:`, an invitation or a sign-in"
+                )
             })
+    }
+
+    /// The last administrator action's outcome.
+    pub fn admin_outcome(&self) -> anyhow::Result<&AdminOutcome> {
+        self.last_admin.as_ref().ok_or_else(|| {
+            anyhow!(
+                "expected an administrator action by an earlier step, found none: add one such as `When the administrator saves provider \"Acme\"`, `… invites …`, `… changes the … of …` or `… gives … the roles …`"
+            )
+        })
+    }
+
+    /// Checks that the application has the legal entity `id`.
+    pub fn legal_entity(&self, id: &str) -> anyhow::Result<()> {
+        let known: Vec<String> = self
+            .rp
+            .rp
+            .store
+            .legal_entities()
+            .map_err(|e| anyhow!("{e}"))?
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        if known.iter().any(|k| k == id) {
+            return Ok(());
+        }
+        bail!(
+            "expected a legal entity of the application, found \"{id}\" (known: {known:?}): add it with `Given the application has the legal entities \"{id}\"`"
+        )
     }
 
     /// What led to a failure: the mock IdP's requests and the relying party's sign-in

@@ -1,8 +1,9 @@
 //! What a step was called with: its placeholder values and data table, and how the words
 //! of a step (lists, switches, check-box cells, claim values, column names) read.
 
-use anyhow::bail;
+use anyhow::{anyhow, bail};
 use cucumber::step::Context;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// What a step was called with: the placeholder values and the data table.
@@ -68,6 +69,14 @@ pub fn claim_value(text: &str) -> Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|_| Value::String(text.trim().to_owned()))
 }
 
+/// A name of one of the relying party's snake_case enums (`external`, `last name`,
+/// `role_per_legal_entity`), read as the relying party reads it; an unknown name fails with
+/// serde's list of the valid ones, so the list cannot drift from the code.
+pub fn named<T: DeserializeOwned>(what: &str, text: &str) -> anyhow::Result<T> {
+    serde_json::from_value(Value::String(column_key(text)))
+        .map_err(|e| anyhow!("expected {what}, found \"{text}\": {e}"))
+}
+
 /// A form column name reduced to its key: lowercase, words joined by `_`.
 pub fn column_key(header: &str) -> String {
     header
@@ -95,5 +104,9 @@ mod tests {
         assert_eq!(claim_value("Smith"), json!("Smith"));
         assert_eq!(list("a, b,,c "), ["a", "b", "c"]);
         assert_eq!(column_key(" Opening  Brackets "), "opening_brackets");
+        let kind: relying_party::users::UserKind = named("a kind", "External").unwrap();
+        assert_eq!(kind.as_str(), "external");
+        let e = named::<relying_party::users::UserKind>("a kind of user", "extrenal").unwrap_err();
+        assert!(e.to_string().contains("`internal` or `external`"), "{e}");
     }
 }

@@ -4,7 +4,7 @@ use anyhow::{anyhow, bail};
 use mock_idp::catalog::catalog;
 use mock_idp::{Alg, FaultRule, User};
 
-use super::args::{StepArgs, claim_value};
+use super::args::{StepArgs, claim_value, column_key};
 use crate::scenario::world::{CLIENT_ID, ScenarioWorld};
 
 /// `the identity provider has a user "alice" with verified email "…"`
@@ -21,7 +21,15 @@ pub async fn user_with_unverified_email(w: &mut ScenarioWorld, a: StepArgs) -> a
 /// `sub` row fixes the subject).
 pub async fn user_with_claims(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let mut user = User::new(a.get(0));
-    for row in a.table()?.iter().skip(1) {
+    let table = a.table()?;
+    let header: Vec<String> = table
+        .first()
+        .map(|h| h.iter().map(|c| column_key(c)).collect())
+        .unwrap_or_default();
+    if header != ["claim", "value"] {
+        bail!("expected the header row | claim | value |, found {header:?}");
+    }
+    for row in table.iter().skip(1) {
         let [claim, value] = row.as_slice() else {
             bail!("expected two columns (claim, value), found {}", row.len());
         };
@@ -66,15 +74,10 @@ pub async fn signs_with(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()
         .into_iter()
         .find(|x| x.as_str() == a.get(0))
         .ok_or_else(|| {
-            anyhow!(
-                "expected one of RS256, ES256, EdDSA, found \"{}\"",
-                a.get(0)
-            )
+            let names: Vec<&str> = Alg::ALL.iter().map(|x| x.as_str()).collect();
+            anyhow!("expected one of {names:?}, found \"{}\"", a.get(0))
         })?;
-    let provider = w
-        .current_provider
-        .clone()
-        .ok_or_else(|| anyhow!("expected a provider named by an earlier step, found none"))?;
+    let provider = w.current_name()?;
     let client = w.client().signing_alg(alg);
     w.tenant_of(&provider)?
         .put_client(client)
@@ -93,10 +96,7 @@ pub async fn misbehaves(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()
             let names: Vec<String> = catalog().into_iter().map(|e| e.name).collect();
             anyhow!("expected a fault of the catalog, found \"{name}\" (known: {names:?})")
         })?;
-    let provider = w
-        .current_provider
-        .clone()
-        .ok_or_else(|| anyhow!("expected a provider named by an earlier step, found none"))?;
+    let provider = w.current_name()?;
     w.tenant_of(&provider)?
         .inject(FaultRule::new(entry.fault).for_client(CLIENT_ID));
     Ok(())

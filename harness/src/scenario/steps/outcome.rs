@@ -2,10 +2,10 @@
 //! was stored, and which provider endpoints the relying party called.
 
 use anyhow::{anyhow, bail};
-use relying_party::users::{User, UserField};
+use relying_party::users::{DropReason, User, UserField, UserKind};
 use serde_json::Value;
 
-use super::args::{StepArgs, column_key, list};
+use super::args::{StepArgs, column_key, list, named};
 use crate::scenario::world::{ScenarioWorld, SignInAttempt};
 
 /// The last sign-in, which must have succeeded.
@@ -120,10 +120,7 @@ pub async fn signed_out(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()
 /// a login hint is answered without the login page.
 pub async fn idp_session_kept(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     let person = w.person()?;
-    let provider = w
-        .current_provider
-        .clone()
-        .ok_or_else(|| anyhow!("expected a provider named by an earlier step, found none"))?;
+    let provider = w.current_name()?;
     w.sign_in(&person, &provider, false).await?;
     without_login_page(w)
 }
@@ -195,9 +192,10 @@ pub async fn user_count(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()
 
 /// `the user "alice" is an external user`
 pub async fn kind(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
+    let want: UserKind = named("internal or external", a.get(1))?;
     let user = w.app_user(a.get(0))?;
-    if user.kind.as_str() != a.get(1) {
-        bail!("expected an {} user, found an {} user", a.get(1), user.kind);
+    if user.kind != want {
+        bail!("expected an {want} user, found an {} user", user.kind);
     }
     Ok(())
 }
@@ -249,6 +247,7 @@ pub async fn no_field(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> 
 /// `the user "alice" has the roles "billing, viewer" in "de"` (exactly those)
 pub async fn roles_in(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let user = w.app_user(a.get(0))?;
+    w.legal_entity(a.get(2))?;
     let mut want = list(a.get(1));
     want.sort();
     let found: Vec<String> = user
@@ -277,6 +276,7 @@ pub async fn no_roles(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> 
 
 /// `the role "admin" was dropped with the reason "not_allowed_for_user_type"`
 pub async fn dropped(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
+    let _: DropReason = named("a reason a mapped role is dropped", a.get(1))?;
     succeeded(w)?;
     let dropped = w
         .attempt()?

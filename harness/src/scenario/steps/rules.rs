@@ -2,9 +2,10 @@
 //! rules, as the settings form's tabs show them.
 
 use anyhow::bail;
+use relying_party::users::RoleStrategy;
 use serde_json::{Map, Value, json};
 
-use super::args::{StepArgs, column_key, on, ticked};
+use super::args::{StepArgs, column_key, named, on, ticked};
 use crate::scenario::world::ScenarioWorld;
 
 /// How a form column is stored: its settings key and whether it is a check box.
@@ -44,11 +45,13 @@ fn rows(tab: &str, a: &StepArgs) -> anyhow::Result<Value> {
             let cell = cell.trim();
             if *check_box {
                 fields.insert((*key).to_owned(), json!(ticked(cell)?));
+            } else if cell.is_empty() {
+                // An empty cell keeps the form's default, like a box left untouched.
             } else if *key == "user_field" {
                 fields.insert((*key).to_owned(), json!(column_key(cell)));
             } else if *key == "operator" {
                 fields.insert((*key).to_owned(), json!(cell.to_ascii_lowercase()));
-            } else if !cell.is_empty() {
+            } else {
                 fields.insert((*key).to_owned(), json!(cell));
             }
         }
@@ -107,8 +110,8 @@ pub async fn roles_from_provider(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::
         }
         spaced.push(c);
     }
-    let strategy = column_key(&spaced);
-    set_rule(w, "role_mapping", "strategy", json!(strategy))
+    let strategy: RoleStrategy = named("a role assignment strategy", &spaced)?;
+    set_rule(w, "role_mapping", "strategy", json!(strategy.as_str()))
 }
 
 /// `role mapping rule rows:` with the columns active, claim type, scope, claim value, role

@@ -50,7 +50,11 @@ pub async fn refreshes(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()>
     let form = forms(&me.body)
         .into_iter()
         .find(|f| f.action == "/session/refresh")
-        .ok_or_else(|| anyhow!("expected a session the application can refresh, found none"))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "expected a session the application can refresh, found none: it needs `Given provider \"Acme\" asks for offline access` and a successful sign-in"
+            )
+        })?;
     let before = w.rp.rp.sign_ins().len();
     let landing = w.browser(&person).await?.submit(&me, &form, &[]).await?;
     w.record_attempt(&person, landing, before);
