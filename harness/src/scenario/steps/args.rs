@@ -69,11 +69,19 @@ pub fn claim_value(text: &str) -> Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|_| Value::String(text.trim().to_owned()))
 }
 
-/// A name of one of the relying party's snake_case enums (`external`, `last name`,
-/// `role_per_legal_entity`), read as the relying party reads it; an unknown name fails with
-/// serde's list of the valid ones, so the list cannot drift from the code.
+/// A name of one of the relying party's snake_case enums, in words, snake_case or CamelCase
+/// (`last name`, `role_per_legal_entity`, `RolePerLegalEntity`), read as the relying party
+/// reads it; an unknown name fails with serde's list of the valid ones, so the list cannot
+/// drift from the code.
 pub fn named<T: DeserializeOwned>(what: &str, text: &str) -> anyhow::Result<T> {
-    serde_json::from_value(Value::String(column_key(text)))
+    let mut words = String::new();
+    for c in text.chars() {
+        if c.is_ascii_uppercase() && !words.is_empty() {
+            words.push(' ');
+        }
+        words.push(c);
+    }
+    serde_json::from_value(Value::String(column_key(&words)))
         .map_err(|e| anyhow!("expected {what}, found \"{text}\": {e}"))
 }
 

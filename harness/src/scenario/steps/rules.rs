@@ -103,14 +103,7 @@ pub async fn roles_from_provider(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::
         json!(on(a.get(0))),
     )?;
     // The billing document spells strategies in CamelCase ("RolePerLegalEntity").
-    let mut spaced = String::new();
-    for c in a.get(1).chars() {
-        if c.is_ascii_uppercase() && !spaced.is_empty() {
-            spaced.push(' ');
-        }
-        spaced.push(c);
-    }
-    let strategy: RoleStrategy = named("a role assignment strategy", &spaced)?;
+    let strategy: RoleStrategy = named("a role assignment strategy", a.get(1))?;
     set_rule(w, "role_mapping", "strategy", json!(strategy.as_str()))
 }
 
