@@ -212,3 +212,11 @@ Feature: User binding rules
       | yes    |                  |            | email      | yes      | email |                  | and      |
     When the administrator saves provider "Acme"
     Then the settings are refused because "user_field"
+
+  Scenario: Binding switched on with only inactive rows is refused
+    Given automatic binding of users is on
+    And binding rule rows:
+      | active | opening brackets | user field | claim type | verified | scope | closing brackets | operator |
+      | no     |                  | email      | email      | yes      | email |                  | and      |
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "expected at least one active row when automatic binding is enabled"

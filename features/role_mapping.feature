@@ -146,6 +146,14 @@ Feature: Role mapping rules and role assignment strategies
     When the administrator saves provider "Acme"
     Then the settings are refused because "found managed_in_application"
 
+  Scenario: Roles from the provider switched on without an active row are refused
+    Given roles from the provider are on with the strategy "OneRoleForAllLegalEntities"
+    And role mapping rule rows:
+      | active | claim type | scope | claim value   | role name |
+      | no     | roles      | roles | billing-admin | billing   |
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "expected at least one active row when roles_from_provider is on"
+
   Scenario: With roles from the provider off, sign-in never touches roles
     Given roles from the provider are off with the strategy "ManagedInApplication"
     And role mapping rule rows:

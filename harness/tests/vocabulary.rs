@@ -1,10 +1,12 @@
 //! `features/README.md` documents exactly the step vocabulary of the code, with examples that
-//! each match one step: the documentation cannot drift from the runner.
+//! each match one step, and exactly the fault names the runner takes: the documentation
+//! cannot drift from the runner.
 
 use std::collections::BTreeSet;
 
 use harness::scenario::default_features;
 use harness::scenario::vocabulary::{Keyword, StepDef, definitions};
+use mock_idp::catalog::catalog;
 
 /// A documented phrase: `#### \`phrase\` (Given, When)`.
 #[derive(Debug)]
@@ -180,5 +182,34 @@ fn the_example_parser_resolves_and_and_sees_tables() {
             example(Keyword::Given, "b", true),
             example(Keyword::Then, "c", false)
         ]
+    );
+}
+
+/// The backticked names of the list items in the README's section `heading`.
+fn listed_in(text: &str, heading: &str) -> BTreeSet<String> {
+    let section = text
+        .split(&format!("\n## {heading}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("features/README.md lacks a `## {heading}` section"))
+        .split("\n## ")
+        .next()
+        .unwrap_or_default();
+    section
+        .lines()
+        .filter(|l| l.starts_with("- "))
+        .flat_map(|l| l.split('`').skip(1).step_by(2))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_fault_names_are_the_catalog_s() {
+    let documented = listed_in(&readme(), "Fault names");
+    let catalog: BTreeSet<String> = catalog().into_iter().map(|e| e.name).collect();
+    let missing: Vec<&String> = catalog.difference(&documented).collect();
+    let stale: Vec<&String> = documented.difference(&catalog).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "features/README.md (## Fault names) lacks {missing:?} and lists {stale:?}, which the catalog does not have"
     );
 }
