@@ -4,6 +4,7 @@
 use anyhow::{anyhow, bail};
 use mock_idp::catalog::FlowKind;
 use relying_party::discovery;
+use relying_party::settings::ProviderSettings;
 use serde_json::{Value, json};
 
 use super::args::{StepArgs, column_key, list, on};
@@ -303,20 +304,20 @@ pub async fn metadata(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The settings the relying party stored for `provider`.
+fn stored_settings(w: &ScenarioWorld, provider: &str) -> anyhow::Result<ProviderSettings> {
+    w.rp.rp.provider(provider).ok_or_else(|| {
+        anyhow!(
+            "expected stored settings for \"{provider}\", found none: they are stored by `When the administrator saves provider \"{provider}\"` or by a sign-in through it"
+        )
+    })
+}
+
 /// `the administrator validates provider "Contoso"` (the stored settings against the
 /// provider's metadata).
 pub async fn validate(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.save_changed().await?;
-    let stored =
-        w.rp.rp
-            .provider(a.get(0))
-            .ok_or_else(|| {
-                anyhow!(
-                    "expected stored settings for \"{}\", found none: they are stored by `When the administrator saves provider \"{}\"` or by a sign-in through it",
-                    a.get(0),
-                    a.get(0)
-                )
-            })?;
+    let stored = stored_settings(w, a.get(0))?;
     let findings = match discovery::fetch_document(&w.http(), &stored.metadata_location()).await {
         Ok(meta) => discovery::validate(&meta, &stored),
         Err(f) => vec![f],
@@ -386,16 +387,7 @@ pub async fn no_problem_with(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Resu
 
 /// `autoconfiguration fills the endpoints of "Contoso" from the provider's metadata`
 pub async fn autoconfigured(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
-    let stored =
-        w.rp.rp
-            .provider(a.get(0))
-            .ok_or_else(|| {
-                anyhow!(
-                    "expected stored settings for \"{}\", found none: they are stored by `When the administrator saves provider \"{}\"` or by a sign-in through it",
-                    a.get(0),
-                    a.get(0)
-                )
-            })?;
+    let stored = stored_settings(w, a.get(0))?;
     let meta = discovery::fetch_document(&w.http(), &stored.metadata_location())
         .await
         .map_err(|f| anyhow!("{}: {}", f.code, f.message))?;
