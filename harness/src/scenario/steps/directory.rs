@@ -55,6 +55,9 @@ pub async fn user_type(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()>
         .map_err(|e| anyhow!("{e}"))
 }
 
+/// The user type of internal users whose row names none.
+const DEFAULT_USER_TYPE: &str = "employee";
+
 /// `the application has the internal users:` with a `username` column and any of email,
 /// phone, first name, last name, display name, user type (default `employee`).
 pub async fn internal_users(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
@@ -63,9 +66,10 @@ pub async fn internal_users(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Resul
         bail!("expected a header row, found an empty table");
     };
     let keys: Vec<String> = header.iter().map(|h| column_key(h)).collect();
+    let typed = keys.iter().any(|k| k == "user_type");
     for row in body {
         let mut fields = Map::new();
-        fields.insert("user_type".into(), json!("employee"));
+        fields.insert("user_type".into(), json!(DEFAULT_USER_TYPE));
         for (key, cell) in keys.iter().zip(row) {
             if !cell.trim().is_empty() {
                 fields.insert(key.clone(), json!(cell.trim()));
@@ -74,11 +78,13 @@ pub async fn internal_users(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Resul
         let user: NewInternalUser = serde_json::from_value(Value::Object(fields))
             .map_err(|e| anyhow!("expected the columns of an internal user, found: {e}"))?;
         w.rp.rp.store.create_internal_user(&user).map_err(|e| {
-            let hint = match e.code() {
-                // The table's one default: QA does not see it unless the message says so.
-                "directory.unknown_user_type" => format!(
-                    ": every internal user has the type \"{}\" unless a `user type` column says otherwise; add `Given the application has a user type \"{}\" allowing \"…\" with default roles \"…\"`",
-                    user.user_type, user.user_type
+            let hint = match (e.code(), typed) {
+                ("directory.unknown_user_type", false) => format!(
+                    ": the table gives every user the type \"{DEFAULT_USER_TYPE}\" unless a `user type` column says otherwise; add `Given the application has a user type \"{DEFAULT_USER_TYPE}\" allowing \"…\" with default roles \"…\"`"
+                ),
+                ("directory.unknown_user_type", true) => format!(
+                    ": add `Given the application has a user type \"{}\" allowing \"…\" with default roles \"…\"`",
+                    user.user_type
                 ),
                 _ => String::new(),
             };
