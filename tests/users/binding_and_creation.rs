@@ -96,7 +96,7 @@ fn binding_several_matches_is_ambiguous_and_stores_nothing() {
     let error = rules.sign_in(&store, "sub-ann", &ann_claims()).unwrap_err();
     assert_eq!(error.code(), "binding.ambiguous");
     match &error {
-        SignInError::AmbiguousBinding { candidates } => assert_eq!(candidates, &["ann", "bob"]),
+        UserRulesError::AmbiguousBinding { candidates } => assert_eq!(candidates, &["ann", "bob"]),
         other => panic!("{other}"),
     }
     assert!(
@@ -134,7 +134,7 @@ fn binding_without_a_match_falls_through_to_creation() {
         )
         .unwrap_err();
     assert_eq!(error.code(), "binding.no_user");
-    assert!(matches!(error, SignInError::NoUser { .. }));
+    assert!(matches!(error, UserRulesError::NoUser { .. }));
 }
 
 #[test]

@@ -10,7 +10,7 @@ fn concurrent_first_sign_ins_create_one_user() {
     let rules = Rules::new().roles_for_all();
     let barrier = Arc::new(Barrier::new(THREADS));
     let db: &Path = &dir.db();
-    let outcomes: Vec<Result<SignInOutcome, SignInError>> = std::thread::scope(|scope| {
+    let outcomes: Vec<Result<SignInOutcome, UserRulesError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..THREADS)
             .map(|i| {
                 let barrier = Arc::clone(&barrier);
@@ -132,7 +132,7 @@ fn nothing_is_stored_when_a_sign_in_fails() {
     let mut c = ann_claims();
     c.insert("groups".into(), json!(["app-viewers", "app-editors"]));
     let error = rules.sign_in(&store, "sub-ann", &c).unwrap_err();
-    assert!(matches!(error, SignInError::Store(_)), "{error}");
+    assert!(matches!(error, UserRulesError::Store(_)), "{error}");
     let after = store.user(invited.id).unwrap().unwrap();
     assert_eq!(after, invited, "flag, fields and roles are as before");
     assert_eq!(store.users().unwrap().len(), 1);

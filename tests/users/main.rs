@@ -10,8 +10,8 @@ use relying_party::store::Store;
 use relying_party::users::{
     BindingRow, BindingRules, Claims, CreationRow, CreationRules, DropReason, DroppedRole,
     EditError, Invitation, LegalEntity, NewInternalUser, Op, Refusal, RoleMapping, RolePolicy,
-    RoleRow, RoleStrategy, RolesByEntity, SignInError, SignInHow, SignInOutcome, SignInRequest,
-    User, UserField, UserKind, UserPatch, UserType,
+    RoleRow, RoleStrategy, RolesByEntity, SignInHow, SignInOutcome, SignInRequest, User, UserField,
+    UserKind, UserPatch, UserRulesError, UserType,
 };
 use serde_json::json;
 
@@ -193,7 +193,7 @@ impl Rules {
         store: &Store,
         external_id: &str,
         claims: &Claims,
-    ) -> Result<SignInOutcome, SignInError> {
+    ) -> Result<SignInOutcome, UserRulesError> {
         let scopes = scopes();
         store.apply_sign_in(&SignInRequest {
             provider: PROVIDER,
