@@ -45,6 +45,18 @@ pub enum SignInHow {
     Created,
 }
 
+impl std::fmt::Display for SignInHow {
+    /// The word the admin API and scenarios use.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Existing => "existing",
+            Self::Invited => "invited",
+            Self::Bound => "bound",
+            Self::Created => "created",
+        })
+    }
+}
+
 /// What a sign-in did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInOutcome {
