@@ -35,20 +35,14 @@ fn succeeded(w: &ScenarioWorld) -> anyhow::Result<&Attempt> {
 /// The user the last successful sign-in opened a session for, and how it was found.
 fn signed_in_user(w: &ScenarioWorld) -> anyhow::Result<(String, String)> {
     let attempt = succeeded(w)?;
-    let user = attempt
+    let signed_in = attempt
         .record
         .as_ref()
-        .and_then(|r| r.user.clone())
+        .and_then(|r| r.user.as_ref())
         .ok_or_else(|| {
             anyhow!("expected the relying party to record the signed-in user, found none")
         })?;
-    let text = |k: &str| {
-        user.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    Ok((text("username"), text("how")))
+    Ok((signed_in.user.username.clone(), signed_in.how.to_string()))
 }
 
 fn signed_in_how(w: &ScenarioWorld, a: &Args, how: &str) -> anyhow::Result<()> {
@@ -284,8 +278,7 @@ pub async fn dropped(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
         .record
         .as_ref()
         .and_then(|r| r.user.as_ref())
-        .and_then(|u| u.get("dropped_roles").cloned())
-        .unwrap_or(Value::Null);
+        .map_or(Value::Null, |u| serde_json::json!(u.dropped_roles));
     let hit = dropped.as_array().is_some_and(|entries| {
         entries.iter().any(|e| {
             e.get("role").and_then(Value::as_str) == Some(a.get(0))
