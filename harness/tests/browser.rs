@@ -12,7 +12,7 @@ mod rig;
 use driver::{Browser, SignedIn};
 use fantoccini::Locator;
 use relying_party::settings::Flow;
-use rig::{PROVIDER, Rig};
+use rig::{BrowserRig, PROVIDER};
 use serde_json::Value;
 
 fn assert_signed_in_as(me: &SignedIn, username: &str) {
@@ -51,7 +51,7 @@ async fn pick_user(browser: &Browser, username: &str) {
 
 /// Asserts the provider showed its login page (no hint, no automatic login) and that the
 /// browser posted the form for `username`.
-fn assert_login_page_used(rig: &Rig, username: &str) {
+fn assert_login_page_used(rig: &BrowserRig, username: &str) {
     let authorize = rig.requests_to("authorize");
     assert_eq!(authorize.len(), 1);
     assert_eq!(authorize[0].params.get("login_hint"), None);
@@ -69,7 +69,7 @@ async fn login_page_lists_the_users_and_signs_in_the_one_picked() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let rig = Rig::new(Flow::AuthorizationCode, None).await;
+    let rig = BrowserRig::new(Flow::AuthorizationCode, None).await;
     browser.open(&rig.sign_in_url(None)).await;
 
     let mut listed = Vec::new();
@@ -119,7 +119,7 @@ async fn claims_edited_on_the_login_page_reach_the_relying_party() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let rig = Rig::new(Flow::AuthorizationCode, None).await;
+    let rig = BrowserRig::new(Flow::AuthorizationCode, None).await;
     browser.open(&rig.sign_in_url(None)).await;
 
     pick_user(&browser, "alice").await;
@@ -164,7 +164,7 @@ async fn claims_edited_on_the_login_page_reach_the_relying_party() {
 /// Signs in as alice with a hint through each of `cells`, one fresh rig each, in one browser.
 async fn sign_in_through(browser: &Browser, cells: &[(Flow, &str)]) {
     for &(flow, response_type) in cells {
-        let rig = Rig::new(flow, Some(response_type)).await;
+        let rig = BrowserRig::new(flow, Some(response_type)).await;
         browser.open(&rig.sign_in_url(Some("alice"))).await;
         let me = browser.wait_for_signed_in().await;
         assert_signed_in_as(&me, "alice");

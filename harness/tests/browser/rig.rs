@@ -21,12 +21,12 @@ fn user(name: &str, given_name: &str) -> User {
 }
 
 #[derive(Debug)]
-pub struct Rig {
+pub struct BrowserRig {
     pub idp: MockIdp,
     pub rp: RunningRp,
 }
 
-impl Rig {
+impl BrowserRig {
     /// `response_type` picks one of the flow's response types (the flow's default when
     /// `None`).
     pub async fn new(flow: Flow, response_type: Option<&str>) -> Self {
