@@ -58,54 +58,36 @@
 //! One server holds several issuers, one per path prefix, each with its own keys, clients and
 //! users; [`Tenant::entra`] makes one shaped like Microsoft Entra ID.
 
-mod admin;
 pub mod agent;
-mod authorize;
-mod b64;
-pub mod catalog;
-mod claims;
-mod client;
-mod clock;
-pub mod config;
-mod demo;
-mod discovery;
-mod error;
+mod endpoints;
 mod faults;
-mod form;
-mod jwks;
-mod jwt;
-mod login;
-mod logout;
-mod mint;
-mod pages;
-mod request_log;
+mod model;
 mod server;
-mod state;
-mod tenant;
-mod token;
-mod types;
-mod user;
-mod userinfo;
+mod tokens;
+
+pub use faults::catalog;
+pub use model::config;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use admin::AdminError;
-pub use client::{Client, TokenFormat};
-pub use clock::{Clock, ClockStatus};
-pub use config::{ConfigError, IdpConfig};
-pub use demo::{demo_clients, demo_tenant, demo_users};
-pub use error::{ErrorCode, OAuthError};
+pub use endpoints::error::{ErrorCode, OAuthError};
 pub use faults::{Endpoint, Fault, FaultRule};
-pub use jwks::{Alg, KeyError, SigningKey};
-pub use jwt::{decode_unverified, half_hash};
-pub use request_log::{IssuedToken, LoggedRequest};
-pub use state::{ClaimOverride, ClaimTarget};
-pub use tenant::{Flavour, KeyFile, Lifetimes, Tenant};
-pub use types::{AuthMethod, ClientId, ResponseMode, ResponseType, Secret};
-pub use user::User;
+pub use model::client::{Client, TokenFormat};
+pub use model::config::{ConfigError, IdpConfig};
+pub use model::demo::{demo_clients, demo_tenant, demo_users};
+pub use model::tenant::{Flavour, KeyFile, Lifetimes, Tenant};
+pub use model::types::{AuthMethod, ClientId, ResponseMode, ResponseType, Secret};
+pub use model::user::User;
+pub use server::admin::AdminError;
+pub use server::clock::{Clock, ClockStatus};
+pub use server::request_log::{IssuedToken, LoggedRequest};
+pub use server::state::{ClaimOverride, ClaimTarget};
+pub use tokens::jwks::{Alg, KeyError, SigningKey};
+pub use tokens::jwt::{decode_unverified, half_hash};
 
-use state::{Server, TenantState};
+use server::routing;
+use server::state::{Server, TenantState};
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -284,18 +266,18 @@ impl MockIdpBuilder {
         let task = match self.tls.clone() {
             None => {
                 let listener = tokio::net::TcpListener::from_std(std_listener).map_err(bind_err)?;
-                tokio::spawn(server::serve_plain(listener, server.clone()))
+                tokio::spawn(routing::serve_plain(listener, server.clone()))
             }
             Some(pem) => {
                 let s = server.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = server::serve_tls(std_listener, s, pem.cert, pem.key).await {
+                    if let Err(e) = routing::serve_tls(std_listener, s, pem.cert, pem.key).await {
                         tracing::error!(error = %e, "TLS server stopped");
                     }
                 })
             }
         };
-        jwks::warm_rng();
+        tokens::jwks::warm_rng();
         Ok(MockIdp {
             server,
             addr,

@@ -14,7 +14,7 @@ use aws_lc_rs::signature::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::b64;
+use crate::tokens::b64;
 
 /// A JOSE signing algorithm the mock IdP signs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -324,14 +324,14 @@ impl SigningKey {
 }
 
 const EMBEDDED_RSA: [&str; 8] = [
-    include_str!("../keys/rsa-0.pem"),
-    include_str!("../keys/rsa-1.pem"),
-    include_str!("../keys/rsa-2.pem"),
-    include_str!("../keys/rsa-3.pem"),
-    include_str!("../keys/rsa-4.pem"),
-    include_str!("../keys/rsa-5.pem"),
-    include_str!("../keys/rsa-6.pem"),
-    include_str!("../keys/rsa-7.pem"),
+    include_str!("../../keys/rsa-0.pem"),
+    include_str!("../../keys/rsa-1.pem"),
+    include_str!("../../keys/rsa-2.pem"),
+    include_str!("../../keys/rsa-3.pem"),
+    include_str!("../../keys/rsa-4.pem"),
+    include_str!("../../keys/rsa-5.pem"),
+    include_str!("../../keys/rsa-6.pem"),
+    include_str!("../../keys/rsa-7.pem"),
 ];
 
 static POOL: [OnceLock<Arc<SigningKey>>; 8] = [const { OnceLock::new() }; 8];

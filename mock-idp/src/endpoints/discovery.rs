@@ -6,10 +6,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::faults::Fault;
-use crate::jwks::Alg;
-use crate::state::Ctx;
-use crate::tenant::Flavour;
-use crate::types::{ResponseType, STANDARD_SCOPES};
+use crate::model::tenant::Flavour;
+use crate::model::types::{ResponseType, STANDARD_SCOPES};
+use crate::server::state::Ctx;
+use crate::tokens::jwks::Alg;
 
 /// The metadata document for this tenant at this request's base URL.
 fn document(ctx: &Ctx, faults: &[Fault]) -> Value {

@@ -8,15 +8,17 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::Value;
 
-use crate::b64;
-use crate::error::{ErrorCode, OAuthError};
+use crate::endpoints::error::{ErrorCode, OAuthError};
+use crate::endpoints::form::{Params, cookie};
+use crate::endpoints::login;
+use crate::endpoints::pages;
 use crate::faults::Fault;
-use crate::form::{Params, cookie};
-use crate::login;
-use crate::mint::{self, Bindings};
-use crate::pages;
-use crate::state::{AccessGrant, AuthContext, AuthzRequest, CodeGrant, Ctx, PkceMethod, Session};
-use crate::types::{ClientId, ResponseMode, ResponseType};
+use crate::model::types::{ClientId, ResponseMode, ResponseType};
+use crate::server::state::{
+    AccessGrant, AuthContext, AuthzRequest, CodeGrant, Ctx, PkceMethod, Session,
+};
+use crate::tokens::b64;
+use crate::tokens::mint::{self, Bindings};
 
 /// Where errors go once the redirect URI is trusted.
 struct Reply<'a> {
@@ -255,7 +257,7 @@ fn validate(
             }
         },
     };
-    let faults = match p.get("mock_fault").map(crate::catalog::select) {
+    let faults = match p.get("mock_fault").map(crate::faults::catalog::select) {
         None => Vec::new(),
         Some(Ok(f)) => f,
         Some(Err(e)) => return fail(ErrorCode::InvalidRequest, e.to_string()),

@@ -8,11 +8,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use crate::authorize::complete;
-use crate::b64;
-use crate::form::Params;
-use crate::pages;
-use crate::state::{AuthzRequest, Ctx, PendingLogin, Session};
+use crate::endpoints::authorize::complete;
+use crate::endpoints::form::Params;
+use crate::endpoints::pages;
+use crate::server::state::{AuthzRequest, Ctx, PendingLogin, Session};
+use crate::tokens::b64;
 
 /// The provider's session cookie.
 pub(crate) const COOKIE: &str = "mock_idp_session";

@@ -14,11 +14,12 @@ use axum::routing::{get, post};
 use serde_json::json;
 use tower::ServiceExt;
 
+use crate::endpoints::form::Params;
+use crate::endpoints::{authorize, discovery, login, logout, token, userinfo};
 use crate::faults::{Endpoint, Fault};
-use crate::form::Params;
-use crate::request_log::{LoggedRequest, redact};
-use crate::state::{Ctx, Server};
-use crate::{admin, authorize, discovery, login, logout, token, userinfo};
+use crate::server::admin;
+use crate::server::request_log::{LoggedRequest, redact};
+use crate::server::state::{Ctx, Server};
 
 const BODY_LIMIT: usize = 1 << 20;
 
@@ -97,7 +98,7 @@ struct Subject {
 }
 
 impl Subject {
-    fn of(auth: &crate::state::AuthContext) -> Self {
+    fn of(auth: &crate::server::state::AuthContext) -> Self {
         Self {
             client: Some(auth.client_id.clone()),
             user: Some(auth.username.clone()),
@@ -109,7 +110,7 @@ impl Subject {
 /// Finds the sign-in a request belongs to: by its parameters at the authorization endpoint,
 /// by its code or refresh token at the token endpoint, by its access token at userinfo.
 fn subject(
-    tenant: &crate::state::TenantState,
+    tenant: &crate::server::state::TenantState,
     at: Endpoint,
     headers: &axum::http::HeaderMap,
     params: &[(String, String)],
@@ -127,7 +128,7 @@ fn subject(
             client,
             user: param("login_hint").map(str::to_owned),
             selected: param("mock_fault")
-                .and_then(|n| crate::catalog::select(n).ok())
+                .and_then(|n| crate::faults::catalog::select(n).ok())
                 .unwrap_or_default(),
         },
         Endpoint::Token => {
@@ -138,7 +139,7 @@ fn subject(
                 Some(auth) => Subject::of(auth),
                 None => Subject {
                     client: client.or_else(|| {
-                        crate::token::basic_credentials(headers)
+                        crate::endpoints::token::basic_credentials(headers)
                             .ok()
                             .flatten()
                             .map(|(id, _)| crate::ClientId::new(id))
@@ -175,7 +176,7 @@ fn subject(
 /// The transport faults for a request to `at`. Discovery and JWK Set requests belong to no
 /// client or user, so every rule for them applies, whatever client or user it names.
 fn transport_faults(
-    tenant: &crate::state::TenantState,
+    tenant: &crate::server::state::TenantState,
     at: Endpoint,
     headers: &axum::http::HeaderMap,
     params: &[(String, String)],

@@ -15,15 +15,15 @@ use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::client::Client;
-use crate::config::ConfigError;
+use crate::endpoints::pages::{escape, page};
 use crate::faults::FaultRule;
-use crate::jwks::Alg;
-use crate::pages::{escape, page};
-use crate::state::{ClaimOverride, Server, TenantState};
-use crate::tenant::Tenant;
-use crate::types::ClientId;
-use crate::user::User;
+use crate::model::client::Client;
+use crate::model::config::ConfigError;
+use crate::model::tenant::Tenant;
+use crate::model::types::ClientId;
+use crate::model::user::User;
+use crate::server::state::{ClaimOverride, Server, TenantState};
+use crate::tokens::jwks::Alg;
 
 /// Why an admin operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +58,7 @@ pub enum AdminError {
     Invalid(#[from] ConfigError),
     /// A key could not be made.
     #[error("{0}")]
-    Key(#[from] crate::jwks::KeyError),
+    Key(#[from] crate::tokens::jwks::KeyError),
 }
 
 impl AdminError {
@@ -105,7 +105,7 @@ impl TenantState {
     fn check(&self, f: impl FnOnce(&mut Tenant)) -> Result<(), AdminError> {
         let mut snapshot = self.snapshot();
         f(&mut snapshot);
-        crate::config::validate_tenant(&snapshot, ORIGIN, "tenant")?;
+        crate::model::config::validate_tenant(&snapshot, ORIGIN, "tenant")?;
         Ok(())
     }
 

@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::claims;
-use crate::error::{ErrorCode, OAuthError};
+use crate::endpoints::error::{ErrorCode, OAuthError};
+use crate::endpoints::form::Params;
 use crate::faults::Fault;
-use crate::form::Params;
-use crate::state::{ClaimTarget, Ctx};
+use crate::server::state::{ClaimTarget, Ctx};
+use crate::tokens::claims;
 
 fn bearer(
     method: &Method,

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::Client;
 use crate::faults::FaultRule;
-use crate::jwks::Alg;
-use crate::user::User;
+use crate::model::client::Client;
+use crate::model::user::User;
+use crate::tokens::jwks::Alg;
 
 /// The shape of a tenant's issuer and tokens.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

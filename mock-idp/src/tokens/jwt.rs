@@ -4,8 +4,8 @@
 use aws_lc_rs::digest::{SHA256, SHA512, digest};
 use serde_json::{Map, Value, json};
 
-use crate::b64;
-use crate::jwks::{Alg, SigningKey};
+use crate::tokens::b64;
+use crate::tokens::jwks::{Alg, SigningKey};
 
 /// The standard header for `key`: `alg`, `typ` and `kid`.
 pub fn header(key: &SigningKey) -> Map<String, Value> {
@@ -74,7 +74,7 @@ mod tests {
 
     #[test]
     fn decode_round_trips_claims() {
-        let key = crate::jwks::SigningKey::generate(Alg::ES256).unwrap();
+        let key = crate::tokens::jwks::SigningKey::generate(Alg::ES256).unwrap();
         let mut claims = Map::new();
         claims.insert("sub".into(), json!("alice"));
         let token = encode(&key, &header(&key), &claims);

@@ -4,11 +4,11 @@
 use aws_lc_rs::digest::{SHA256, digest};
 use serde_json::{Map, Value, json};
 
-use crate::b64;
-use crate::state::TenantData;
-use crate::tenant::Flavour;
-use crate::types::{ClientId, standard_scope_of};
-use crate::user::User;
+use crate::model::tenant::Flavour;
+use crate::model::types::{ClientId, standard_scope_of};
+use crate::model::user::User;
+use crate::server::state::TenantData;
+use crate::tokens::b64;
 
 /// The claims a user has for this sign-in: the fixture's, or the ones edited on the login
 /// page, which replace them.
@@ -142,7 +142,7 @@ pub(crate) fn unverify_email(claims: &mut Map<String, Value>, flavour: &Flavour)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tenant::Tenant;
+    use crate::model::tenant::Tenant;
 
     fn data() -> TenantData {
         TenantData::new(&Tenant::new("t").scope("roles", ["roles"]))

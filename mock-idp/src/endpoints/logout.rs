@@ -7,13 +7,13 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::Value;
 
-use crate::authorize::deliver;
-use crate::form::{Params, cookie};
-use crate::jwt;
-use crate::login::COOKIE;
-use crate::pages;
-use crate::state::Ctx;
-use crate::types::{ClientId, ResponseMode};
+use crate::endpoints::authorize::deliver;
+use crate::endpoints::form::{Params, cookie};
+use crate::endpoints::login::COOKIE;
+use crate::endpoints::pages;
+use crate::model::types::{ClientId, ResponseMode};
+use crate::server::state::Ctx;
+use crate::tokens::jwt;
 
 /// `GET|POST {issuer}/logout`.
 pub(crate) async fn logout(

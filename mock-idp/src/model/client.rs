@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::jwks::Alg;
-use crate::types::{AuthMethod, ClientId, ResponseType, Secret};
+use crate::model::types::{AuthMethod, ClientId, ResponseType, Secret};
+use crate::tokens::jwks::Alg;
 
 /// How access tokens look.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,10 +1,10 @@
 //! The built-in demo content served when no configuration file is found, and the users a
 //! library-started `MockIdp` has by default.
 
-use crate::client::Client;
-use crate::tenant::Tenant;
-use crate::types::{AuthMethod, ResponseType};
-use crate::user::User;
+use crate::model::client::Client;
+use crate::model::tenant::Tenant;
+use crate::model::types::{AuthMethod, ResponseType};
+use crate::model::user::User;
 
 /// Demo users: verified and unverified email and phone, roles and groups, no email.
 pub fn demo_users() -> Vec<User> {

@@ -2,7 +2,7 @@
 //! valid response, selected per tenant, per client, per user and for the next N uses.
 //!
 //! The faults themselves — what each breaks, the flows where it shows, what a correct relying
-//! party does and the certification test it mirrors — are listed once, in [`crate::catalog`];
+//! party does and the certification test it mirrors — are listed once, in [`crate::faults::catalog`];
 //! `docs/faults.md` is generated from that table (a test fails when the page drifts).
 //!
 //! Faults reach a response in two ways: rules ([`FaultRule`], admin API and Rust handle) that
@@ -14,7 +14,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::ClientId;
+use crate::model::types::ClientId;
 
 /// An endpoint of a tenant, for transport faults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,16 +8,16 @@ use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::b64;
-use crate::client::Client;
-use crate::clock::Clock;
-use crate::config::{ConfigError, validate_tenant};
 use crate::faults::{Fault, FaultSet};
-use crate::jwks::{Alg, KeyError, KeySet, SigningKey, fresh_key};
-use crate::request_log::RequestLog;
-use crate::tenant::{Flavour, Lifetimes, Tenant};
-use crate::types::{ClientId, ResponseMode, ResponseType};
-use crate::user::User;
+use crate::model::client::Client;
+use crate::model::config::{ConfigError, validate_tenant};
+use crate::model::tenant::{Flavour, Lifetimes, Tenant};
+use crate::model::types::{ClientId, ResponseMode, ResponseType};
+use crate::model::user::User;
+use crate::server::clock::Clock;
+use crate::server::request_log::RequestLog;
+use crate::tokens::b64;
+use crate::tokens::jwks::{Alg, KeyError, KeySet, SigningKey, fresh_key};
 
 /// Which token a claim override changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,13 +8,13 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::b64;
-use crate::client::Client;
-use crate::error::{ErrorCode, OAuthError};
-use crate::form::Params;
-use crate::mint::{self, Bindings};
-use crate::state::{AccessGrant, AuthContext, Ctx, PkceMethod, RefreshGrant};
-use crate::types::{AuthMethod, ClientId};
+use crate::endpoints::error::{ErrorCode, OAuthError};
+use crate::endpoints::form::Params;
+use crate::model::client::Client;
+use crate::model::types::{AuthMethod, ClientId};
+use crate::server::state::{AccessGrant, AuthContext, Ctx, PkceMethod, RefreshGrant};
+use crate::tokens::b64;
+use crate::tokens::mint::{self, Bindings};
 
 /// `POST {issuer}/token`.
 pub(crate) async fn token(

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::jwks::SigningKey;
-use crate::tenant::{Flavour, Tenant};
+use crate::model::tenant::{Flavour, Tenant};
+use crate::tokens::jwks::SigningKey;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -310,8 +310,10 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<IdpConfig, ConfigError> {
-        let dir =
-            std::env::temp_dir().join(format!("mock-idp-cfg-{}", crate::b64::random_token(6)));
+        let dir = std::env::temp_dir().join(format!(
+            "mock-idp-cfg-{}",
+            crate::tokens::b64::random_token(6)
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("idp.toml");
         std::fs::write(&path, text).unwrap();

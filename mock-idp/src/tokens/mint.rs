@@ -3,17 +3,17 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::b64;
-use crate::claims;
-use crate::client::TokenFormat;
-use crate::error::OAuthError;
+use crate::endpoints::error::OAuthError;
 use crate::faults::{Fault, MintAt};
-use crate::jwks::{Alg, fresh_key};
-use crate::jwt;
-use crate::request_log::IssuedToken;
-use crate::state::{AuthContext, ClaimTarget, Ctx};
-use crate::tenant::Flavour;
-use crate::types::ClientId;
+use crate::model::client::TokenFormat;
+use crate::model::tenant::Flavour;
+use crate::model::types::ClientId;
+use crate::server::request_log::IssuedToken;
+use crate::server::state::{AuthContext, ClaimTarget, Ctx};
+use crate::tokens::b64;
+use crate::tokens::claims;
+use crate::tokens::jwks::{Alg, fresh_key};
+use crate::tokens::jwt;
 
 /// What the ID token must bind to besides the sign-in itself.
 #[derive(Debug, Default, Clone, Copy)]
@@ -230,7 +230,7 @@ fn is_hs256(f: &Fault) -> bool {
 }
 
 fn server_error(what: impl Into<String>) -> OAuthError {
-    OAuthError::new(crate::error::ErrorCode::ServerError, what)
+    OAuthError::new(crate::endpoints::error::ErrorCode::ServerError, what)
 }
 
 /// `header.claims` as signing input; with `malformed` the claims JSON loses its closing brace,
@@ -311,7 +311,7 @@ fn sign(
         let corrupt = faults.contains(&Fault::Hs256SignatureCorrupted);
         return Ok(sign_hs256(claims, &key, malformed, corrupt));
     }
-    let key_error = |e: crate::jwks::KeyError| server_error(e.to_string());
+    let key_error = |e: crate::tokens::jwks::KeyError| server_error(e.to_string());
     let key = if faults.contains(&Fault::UnknownKey) {
         let kids = ctx.tenant.published_kids();
         let avoid: Vec<&str> = kids.iter().map(String::as_str).collect();
@@ -441,7 +441,7 @@ pub(crate) fn access_token(
     drop(d);
     let key = ctx.tenant.signing_key(alg).ok_or_else(|| {
         OAuthError::new(
-            crate::error::ErrorCode::ServerError,
+            crate::endpoints::error::ErrorCode::ServerError,
             "no active signing key",
         )
     })?;
