@@ -1,70 +1,25 @@
-//! The authorization endpoint: validates the request (client, exact redirect URI, response
-//! type and mode, scope, nonce, PKCE, prompt, max_age, claims), decides whether a login is
-//! needed, and delivers the response by query, fragment or form_post.
+//! The authorization endpoint as a pipeline of small checks: a known client, a registered
+//! redirect URI (until both hold, errors are shown at the browser, never redirected), then
+//! the request itself (response type and mode, scope, nonce, PKCE, prompt, max_age, claims,
+//! `mock_fault`), an injected `authorize_error`, and finally the login decision. Errors
+//! after the redirect URI is trusted travel back to it by the response mode.
 
-use axum::body::Bytes;
-use axum::extract::{Extension, RawQuery};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::BTreeSet;
+
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde_json::Value;
 
-use crate::endpoints::error::{ErrorCode, OAuthError};
+use crate::endpoints::authorization_response;
+use crate::endpoints::delivery::RedirectTarget;
+use crate::endpoints::error::{EndpointError, ErrorCode, OAuthError};
 use crate::endpoints::form::{Params, cookie};
 use crate::endpoints::login;
-use crate::endpoints::pages;
+use crate::endpoints::request::TenantRequest;
 use crate::faults::Fault;
-use crate::model::types::{ClientId, ResponseMode, ResponseType};
-use crate::server::state::{
-    AccessGrant, AuthContext, AuthzRequest, CodeGrant, Ctx, PkceMethod, Session,
-};
-use crate::tokens::b64;
-use crate::tokens::mint::{self, Bindings};
-
-/// Where errors go once the redirect URI is trusted.
-struct Reply<'a> {
-    redirect_uri: &'a str,
-    mode: ResponseMode,
-    state: Option<&'a str>,
-    issuer: &'a str,
-}
-
-impl Reply<'_> {
-    fn error(&self, e: &OAuthError) -> Response {
-        let mut params = vec![
-            ("error".to_owned(), e.code.as_str().to_owned()),
-            ("error_description".to_owned(), e.description.clone()),
-        ];
-        if let Some(s) = self.state {
-            params.push(("state".into(), s.into()));
-        }
-        params.push(("iss".into(), self.issuer.into()));
-        deliver(self.redirect_uri, self.mode, &params)
-    }
-}
-
-/// Sends `params` to `redirect_uri` the way `mode` says.
-pub(crate) fn deliver(
-    redirect_uri: &str,
-    mode: ResponseMode,
-    params: &[(String, String)],
-) -> Response {
-    let encoded = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
-        .finish();
-    let location = match mode {
-        ResponseMode::FormPost => return pages::form_post(redirect_uri, params),
-        ResponseMode::Query => {
-            let sep = if redirect_uri.contains('?') { '&' } else { '?' };
-            format!("{redirect_uri}{sep}{encoded}")
-        }
-        ResponseMode::Fragment => format!("{redirect_uri}#{encoded}"),
-    };
-    let mut res = Redirect::to(&location).into_response();
-    *res.status_mut() = StatusCode::FOUND;
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
-}
+use crate::model::client::Client;
+use crate::model::types::{ClientId, Prompt, ResponseMode, ResponseType};
+use crate::server::state::{AuthzRequest, PkceMethod, Session};
 
 fn is_pkce_value(v: &str) -> bool {
     (43..=128).contains(&v.len())
@@ -72,14 +27,14 @@ fn is_pkce_value(v: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
 }
 
-/// Validates everything after the client and redirect URI are trusted.
+/// Validates everything after the client and redirect URI are trusted; a refusal goes back
+/// to `target` by the response mode the request asked for, as far as it could be read.
 fn validate(
     p: &Params,
-    client_id: &ClientId,
-    redirect_uri: &str,
-    public: bool,
-    allows: impl Fn(ResponseType) -> bool,
-) -> Result<AuthzRequest, (OAuthError, ResponseMode)> {
+    client: &Client,
+    target: RedirectTarget,
+) -> Result<AuthzRequest, EndpointError> {
+    let client_id = &client.client_id;
     let requested_mode = p.get("response_mode").map(ResponseMode::parse);
     let rt = p.get("response_type").map(ResponseType::parse);
     let fallback = match (requested_mode, rt) {
@@ -91,12 +46,17 @@ fn validate(
         (_, Some(Some(t))) => t.default_mode(),
         _ => ResponseMode::Query,
     };
-    let fail = |code, msg: String| Err((OAuthError::new(code, msg), fallback));
-    if let Some(name) = p.repeated().first() {
-        return fail(
-            ErrorCode::InvalidRequest,
-            format!("parameter {name} appears more than once"),
-        );
+    let fail = |code, msg: String| {
+        Err(EndpointError::Redirect(
+            OAuthError::new(code, msg),
+            RedirectTarget {
+                mode: fallback,
+                ..target.clone()
+            },
+        ))
+    };
+    if let Err(e) = p.reject_repeated() {
+        return fail(e.code, e.description);
     }
     let response_type = match rt {
         None => return fail(ErrorCode::InvalidRequest, "response_type is missing".into()),
@@ -111,7 +71,7 @@ fn validate(
         }
         Some(Some(t)) => t,
     };
-    if !allows(response_type) {
+    if !client.allows(response_type) {
         return fail(
             ErrorCode::UnauthorizedClient,
             format!("client \"{client_id}\" may not use response_type={response_type}"),
@@ -138,7 +98,15 @@ fn validate(
         }
         Some(Some(m)) => m,
     };
-    let fail = |code, msg: String| Err((OAuthError::new(code, msg), response_mode));
+    let fail = |code, msg: String| {
+        Err(EndpointError::Redirect(
+            OAuthError::new(code, msg),
+            RedirectTarget {
+                mode: response_mode,
+                ..target.clone()
+            },
+        ))
+    };
     if p.get("request").is_some() {
         return fail(
             ErrorCode::RequestNotSupported,
@@ -204,29 +172,30 @@ fn validate(
             Some((c.to_owned(), method))
         }
     };
-    if public && response_type.has_code() && pkce.is_none() {
+    if client.is_public() && response_type.has_code() && pkce.is_none() {
         return fail(
             ErrorCode::InvalidRequest,
             format!("client \"{client_id}\" is public and must send a PKCE code_challenge"),
         );
     }
-    let prompt: Vec<String> = p
-        .get("prompt")
-        .unwrap_or_default()
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if let Some(bad) = prompt
-        .iter()
-        .find(|v| !["none", "login", "consent", "select_account"].contains(&v.as_str()))
-    {
-        return fail(
-            ErrorCode::InvalidRequest,
-            format!("expected prompt none, login, consent or select_account; found \"{bad}\""),
-        );
+    let mut prompt = BTreeSet::new();
+    for value in p.get("prompt").unwrap_or_default().split(' ') {
+        if value.is_empty() {
+            continue;
+        }
+        match Prompt::parse(value) {
+            Some(v) => prompt.insert(v),
+            None => {
+                return fail(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "expected prompt none, login, consent or select_account; found \"{value}\""
+                    ),
+                );
+            }
+        };
     }
-    if prompt.iter().any(|v| v == "none") && prompt.len() > 1 {
+    if prompt.contains(&Prompt::None) && prompt.len() > 1 {
         return fail(
             ErrorCode::InvalidRequest,
             "prompt=none cannot be combined with other values (OpenID Connect Core §3.1.2.1)"
@@ -264,7 +233,7 @@ fn validate(
     };
     Ok(AuthzRequest {
         client_id: client_id.clone(),
-        redirect_uri: redirect_uri.to_owned(),
+        redirect_uri: target.redirect_uri.clone(),
         response_type,
         response_mode,
         scope,
@@ -281,106 +250,100 @@ fn validate(
 
 /// `GET|POST {issuer}/authorize`.
 pub(crate) async fn authorize(
-    Extension(ctx): Extension<Ctx>,
-    method: Method,
+    req: TenantRequest,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let p = if method == Method::POST {
-        Params::parse(&body)
-    } else {
-        Params::parse(query.unwrap_or_default().as_bytes())
-    };
-    let Some(client_id) = p.get("client_id").map(ClientId::new) else {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "client_id is missing",
-        );
-    };
-    let client = ctx.tenant.data().clients.get(&client_id).cloned();
-    let Some(client) = client else {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            &format!("unknown client_id \"{client_id}\" at issuer {}", ctx.issuer),
-        );
-    };
-    let Some(redirect_uri) = p.get("redirect_uri") else {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+    p: Params,
+) -> Result<Response, EndpointError> {
+    let client = known_client(&req, &p)?;
+    let target = registered_redirect(&req, &client, &p)?;
+    let request = validate(&p, &client, target)?;
+    refuse_if_injected(&req, &request)?;
+    let auto_login = client
+        .auto_login
+        .clone()
+        .or_else(|| req.tenant.data().auto_login.clone());
+    sign_in_or_ask(&req, &headers, request, auto_login)
+}
+
+/// The client the request names, which must be registered here.
+fn known_client(req: &TenantRequest, p: &Params) -> Result<Client, EndpointError> {
+    let client_id = p
+        .get("client_id")
+        .map(ClientId::new)
+        .ok_or_else(|| EndpointError::browser("client_id is missing"))?;
+    let client = req.tenant.data().clients.get(&client_id).cloned();
+    client.ok_or_else(|| {
+        EndpointError::browser(format!(
+            "unknown client_id \"{client_id}\" at issuer {}",
+            req.issuer
+        ))
+    })
+}
+
+/// The redirect URI, which must be sent once and registered for the client exactly: only
+/// then may errors be redirected (RFC 6749 §3.1.2.4, §4.1.2.1).
+fn registered_redirect(
+    req: &TenantRequest,
+    client: &Client,
+    p: &Params,
+) -> Result<RedirectTarget, EndpointError> {
+    let redirect_uri = p.get("redirect_uri").ok_or_else(|| {
+        EndpointError::browser(
             "redirect_uri is missing; send one of the URIs registered for the client",
-        );
-    };
-    if !client.redirect_uris.iter().any(|u| u == redirect_uri)
-        || p.repeated()
-            .iter()
-            .any(|r| r == "redirect_uri" || r == "client_id")
-    {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            &format!(
-                "redirect_uri \"{redirect_uri}\" is not registered for client \"{client_id}\" (registered: {})",
-                client.redirect_uris.join(", ")
-            ),
-        );
+        )
+    })?;
+    let repeated = p
+        .repeated()
+        .iter()
+        .any(|r| r == "redirect_uri" || r == "client_id");
+    if repeated || !client.redirect_uris.iter().any(|u| u == redirect_uri) {
+        return Err(EndpointError::browser(format!(
+            "redirect_uri \"{redirect_uri}\" is not registered for client \"{}\" (registered: {})",
+            client.client_id,
+            client.redirect_uris.join(", ")
+        )));
     }
-    let request = match validate(&p, &client_id, redirect_uri, client.is_public(), |t| {
-        client.allows(t)
-    }) {
-        Ok(r) => r,
-        Err((e, mode)) => {
-            let reply = Reply {
-                redirect_uri,
-                mode,
-                state: p.get("state"),
-                issuer: &ctx.issuer,
-            };
-            return reply.error(&e);
-        }
-    };
-    let injected = ctx.tenant.data().faults.take_with(
-        Some(&client_id),
+    Ok(RedirectTarget {
+        redirect_uri: redirect_uri.to_owned(),
+        mode: ResponseMode::Query,
+        state: p.get("state").map(str::to_owned),
+        issuer: req.issuer.clone(),
+    })
+}
+
+/// The `authorize_error` fault: the request is refused with the error it names.
+fn refuse_if_injected(req: &TenantRequest, request: &AuthzRequest) -> Result<(), EndpointError> {
+    let injected = req.tenant.data().faults.spend_for(
+        Some(&request.client_id),
         request.login_hint.as_deref(),
         &request.faults,
         |f| matches!(f, Fault::AuthorizeError { .. }),
     );
-    if let Some(Fault::AuthorizeError { error }) = injected.first() {
-        let reply = Reply {
-            redirect_uri,
-            mode: request.response_mode,
-            state: request.state.as_deref(),
-            issuer: &ctx.issuer,
-        };
-        let code = ErrorCode::parse(error).unwrap_or(ErrorCode::AccessDenied);
-        return reply.error(&OAuthError::new(
-            code,
-            format!("injected fault: authorize_error {error}"),
-        ));
+    match injected.first() {
+        Some(Fault::AuthorizeError { error }) => {
+            let code = ErrorCode::parse(error).unwrap_or(ErrorCode::AccessDenied);
+            Err(EndpointError::Redirect(
+                OAuthError::new(code, format!("injected fault: authorize_error {error}")),
+                RedirectTarget::of(request, &req.issuer),
+            ))
+        }
+        _ => Ok(()),
     }
-    let auto = client
-        .auto_login
-        .clone()
-        .or_else(|| ctx.tenant.data().auto_login.clone());
-    proceed(&ctx, &headers, request, auto)
 }
 
-/// Decides between silent completion, non-interactive login, the login page and
-/// `login_required`.
-fn proceed(
-    ctx: &Ctx,
+/// Decides between answering from the provider session, a non-interactive login, the login
+/// page and `login_required`.
+fn sign_in_or_ask(
+    req: &TenantRequest,
     headers: &HeaderMap,
     request: AuthzRequest,
-    auto: Option<String>,
-) -> Response {
-    let now = ctx.now();
-    let sid = cookie(headers, login::COOKIE);
+    auto_login: Option<String>,
+) -> Result<Response, EndpointError> {
+    let now = req.now();
+    let cookie_value = cookie(headers, login::COOKIE);
     let (session, hinted) = {
-        let d = ctx.tenant.data();
-        let session = sid
+        let d = req.tenant.data();
+        let session = cookie_value
             .as_ref()
             .and_then(|s| d.sessions.get(s).cloned().map(|sess| (s.clone(), sess)))
             .filter(|(_, s)| d.users.contains_key(&s.username));
@@ -392,155 +355,26 @@ fn proceed(
     };
     let too_old = |s: &Session| request.max_age.is_some_and(|m| now - s.auth_time > m);
     let reusable = session.clone().filter(|(_, s)| {
-        !request.prompt.iter().any(|p| p == "login")
+        !request.prompt.contains(&Prompt::Login)
             && !too_old(s)
             && hinted.as_ref().is_none_or(|h| h == &s.username)
     });
-    if let Some((sid, s)) = reusable {
-        return complete(ctx, &request, &sid, &s, None);
+    if let Some((session_id, s)) = reusable {
+        return authorization_response::issue(req, &request, &session_id, &s, None);
     }
-    if request.prompt.iter().any(|p| p == "none") {
-        let reply = Reply {
-            redirect_uri: &request.redirect_uri,
-            mode: request.response_mode,
-            state: request.state.as_deref(),
-            issuer: &ctx.issuer,
-        };
+    if request.prompt.contains(&Prompt::None) {
         let why = if session.is_some() {
             "the session is older than max_age or belongs to another user, and prompt=none forbids a login"
         } else {
             "no one is signed in at the provider and prompt=none forbids a login"
         };
-        return reply.error(&OAuthError::new(ErrorCode::LoginRequired, why));
+        return Err(EndpointError::Redirect(
+            OAuthError::new(ErrorCode::LoginRequired, why),
+            RedirectTarget::of(&request, &req.issuer),
+        ));
     }
-    match hinted.or(auto) {
-        Some(username) => login::sign_in(ctx, &request, &username, None),
-        None => login::show(ctx, request, None),
+    match hinted.or(auto_login) {
+        Some(username) => login::sign_in(req, &request, &username, None),
+        None => Ok(login::show(req, request, None)),
     }
-}
-
-/// Issues the authorization response for a signed-in session.
-pub(crate) fn complete(
-    ctx: &Ctx,
-    request: &AuthzRequest,
-    sid: &str,
-    session: &Session,
-    set_cookie: Option<String>,
-) -> Response {
-    let now = ctx.now();
-    let auth = AuthContext {
-        client_id: request.client_id.clone(),
-        username: session.username.clone(),
-        scope: request.scope.clone(),
-        nonce: request.nonce.clone(),
-        auth_time: session.auth_time,
-        claims_request: request.claims.clone(),
-        claims_edit: session.claims_edit.clone(),
-        sid: sid.to_owned(),
-        faults: request.faults.clone(),
-    };
-    let rt = request.response_type;
-    let reply = Reply {
-        redirect_uri: &request.redirect_uri,
-        mode: request.response_mode,
-        state: request.state.as_deref(),
-        issuer: &ctx.issuer,
-    };
-    let (faults, lifetimes) = {
-        let mut d = ctx.tenant.data();
-        d.prune(now);
-        let faults = d.faults.take_with(
-            Some(&request.client_id),
-            Some(&session.username),
-            &request.faults,
-            |f| matches!(f, Fault::StateChanged | Fault::StateMissing),
-        );
-        (faults, d.lifetimes)
-    };
-    let code = rt.has_code().then(|| b64::random_token(32));
-    let access_token = if rt.has_token() {
-        match mint::access_token(
-            ctx,
-            &request.client_id,
-            Some(&auth),
-            &request.scope,
-            "authorize",
-        ) {
-            Ok(t) => Some(t),
-            Err(e) => return reply.error(&e),
-        }
-    } else {
-        None
-    };
-    let id_token = if rt.has_id_token() {
-        let bind = Bindings {
-            code: code.as_deref(),
-            access_token: access_token.as_deref(),
-            state: request.state.as_deref(),
-            endpoint: "authorize",
-            refresh: false,
-        };
-        match mint::id_token(ctx, &auth, bind) {
-            Ok(t) => Some(t),
-            Err(e) => return reply.error(&e),
-        }
-    } else {
-        None
-    };
-    {
-        let mut d = ctx.tenant.data();
-        if let Some(at) = &access_token {
-            d.access.insert(
-                at.clone(),
-                AccessGrant {
-                    client_id: request.client_id.clone(),
-                    ctx: Some(auth.clone()),
-                    scope: request.scope.clone(),
-                    expires_at: now + lifetimes.access_token,
-                },
-            );
-        }
-        if let Some(c) = &code {
-            d.codes.insert(
-                c.clone(),
-                CodeGrant {
-                    ctx: auth.clone(),
-                    redirect_uri: request.redirect_uri.clone(),
-                    pkce: request.pkce.clone(),
-                    expires_at: now + lifetimes.code,
-                    used: false,
-                    issued: access_token.iter().cloned().collect(),
-                },
-            );
-        }
-    }
-    let mut params: Vec<(String, String)> = Vec::new();
-    if let Some(c) = code {
-        params.push(("code".into(), c));
-    }
-    if let Some(t) = id_token {
-        params.push(("id_token".into(), t));
-    }
-    if let Some(t) = access_token {
-        params.push(("access_token".into(), t));
-        params.push(("token_type".into(), "Bearer".into()));
-        params.push(("expires_in".into(), lifetimes.access_token.to_string()));
-    }
-    let mut state = request.state.clone();
-    for f in &faults {
-        match f {
-            Fault::StateChanged => state = Some(format!("{}1", state.unwrap_or_default())),
-            Fault::StateMissing => state = None,
-            _ => {}
-        }
-    }
-    if let Some(s) = state {
-        params.push(("state".into(), s));
-    }
-    params.push(("iss".into(), ctx.issuer.clone()));
-    let mut res = deliver(&request.redirect_uri, request.response_mode, &params);
-    if let Some(c) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
-    res
 }

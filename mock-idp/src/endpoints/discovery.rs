@@ -1,19 +1,20 @@
 //! The discovery document (OpenID Connect Discovery 1.0 §3) and the JWK Set, both matching
 //! exactly what this server does, except where a discovery fault says otherwise.
 
-use axum::extract::{Extension, Path};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::endpoints::error::EndpointError;
+use crate::endpoints::request::TenantRequest;
 use crate::faults::Fault;
 use crate::model::tenant::Flavour;
 use crate::model::types::{ResponseType, STANDARD_SCOPES};
-use crate::server::state::Ctx;
 use crate::tokens::jwks::Alg;
 
 /// The metadata document for this tenant at this request's base URL.
-fn document(ctx: &Ctx, faults: &[Fault]) -> Value {
-    let d = ctx.tenant.data();
+fn document(req: &TenantRequest, faults: &[Fault]) -> Value {
+    let d = req.tenant.data();
     let mut scopes: Vec<String> = vec!["openid".into()];
     scopes.extend(STANDARD_SCOPES.iter().map(|(s, _)| s.to_string()));
     scopes.push("offline_access".into());
@@ -45,7 +46,7 @@ fn document(ctx: &Ctx, faults: &[Fault]) -> Value {
             claims.push(custom.clone());
         }
     }
-    let subject_types = match ctx.tenant.flavour {
+    let subject_types = match req.tenant.flavour {
         Flavour::Standard => json!(["public"]),
         Flavour::Entra { .. } => {
             claims.extend(
@@ -55,10 +56,10 @@ fn document(ctx: &Ctx, faults: &[Fault]) -> Value {
         }
     };
     let algs: Vec<&str> = Alg::ALL.iter().map(|a| a.as_str()).collect();
-    let mut issuer = ctx.issuer.clone();
+    let mut issuer = req.issuer.clone();
     let plain = faults.contains(&Fault::DiscoveryPlainHttp);
     let endpoint = |path: &str| {
-        let url = ctx.endpoint(path);
+        let url = req.endpoint(path);
         match url.strip_prefix("https://") {
             Some(rest) if plain => format!("http://{rest}"),
             _ => url,
@@ -69,9 +70,9 @@ fn document(ctx: &Ctx, faults: &[Fault]) -> Value {
         match f {
             Fault::DiscoveryIssuerMismatch => issuer.push('1'),
             Fault::DiscoveryIssuerTrailingSlash => issuer.push('/'),
-            Fault::JwksUriRandom => jwks_uri = endpoint(&ctx.tenant.random_jwks_path),
+            Fault::JwksUriRandom => jwks_uri = endpoint(&req.tenant.random_jwks_path),
             Fault::EntraCommonIssuer => {
-                if let Flavour::Entra { tenant_id } = &ctx.tenant.flavour {
+                if let Flavour::Entra { tenant_id } = &req.tenant.flavour {
                     issuer = issuer.replace(tenant_id.as_str(), "{tenantid}");
                 }
             }
@@ -110,21 +111,21 @@ fn document(ctx: &Ctx, faults: &[Fault]) -> Value {
 }
 
 /// `GET {issuer}/.well-known/openid-configuration`.
-pub(crate) async fn discovery(Extension(ctx): Extension<Ctx>) -> Response {
-    let mut faults = ctx
+pub(crate) async fn discovery(req: TenantRequest) -> Response {
+    let mut faults = req
         .tenant
         .data()
         .faults
-        .take_unscoped(Fault::touches_discovery);
-    if ctx.via_common() {
+        .spend_unscoped(Fault::touches_discovery);
+    if req.via_common() {
         // What Entra's common document really says: a template, not an issuer.
         faults.push(Fault::EntraCommonIssuer);
     }
-    axum::Json(document(&ctx, &faults)).into_response()
+    axum::Json(document(&req, &faults)).into_response()
 }
 
-fn jwk_set(ctx: &Ctx) -> Response {
-    let mut res = axum::Json(ctx.tenant.jwks(ctx.now())).into_response();
+fn jwk_set(req: &TenantRequest) -> Response {
+    let mut res = axum::Json(req.tenant.jwks(req.now())).into_response();
     res.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/jwk-set+json"),
@@ -133,29 +134,25 @@ fn jwk_set(ctx: &Ctx) -> Response {
 }
 
 /// `GET {issuer}/jwks`; 404 while `jwks_uri_random` moves the JWK Set elsewhere.
-pub(crate) async fn jwks(Extension(ctx): Extension<Ctx>) -> Response {
-    let moved = ctx.tenant.data().faults.any(|f| *f == Fault::JwksUriRandom);
+pub(crate) async fn jwks(req: TenantRequest) -> Result<Response, EndpointError> {
+    let moved = req.tenant.data().faults.any(|f| *f == Fault::JwksUriRandom);
     if moved {
-        return not_found("the JWK Set is served at the jwks_uri of the discovery document");
+        return Err(EndpointError::NotFound(
+            "the JWK Set is served at the jwks_uri of the discovery document".into(),
+        ));
     }
-    jwk_set(&ctx)
+    Ok(jwk_set(&req))
 }
 
 /// `GET {issuer}/jwks/{suffix}`: the JWK Set at the tenant's random path.
 pub(crate) async fn jwks_random(
-    Extension(ctx): Extension<Ctx>,
+    req: TenantRequest,
     Path(suffix): Path<String>,
-) -> Response {
-    if ctx.tenant.random_jwks_path != format!("/jwks/{suffix}") {
-        return not_found("no JWK Set at this path; use the jwks_uri of the discovery document");
+) -> Result<Response, EndpointError> {
+    if req.tenant.random_jwks_path != format!("/jwks/{suffix}") {
+        return Err(EndpointError::NotFound(
+            "no JWK Set at this path; use the jwks_uri of the discovery document".into(),
+        ));
     }
-    jwk_set(&ctx)
-}
-
-fn not_found(description: &str) -> Response {
-    (
-        axum::http::StatusCode::NOT_FOUND,
-        axum::Json(json!({ "error": "not_found", "error_description": description })),
-    )
-        .into_response()
+    Ok(jwk_set(&req))
 }

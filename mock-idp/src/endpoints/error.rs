@@ -1,9 +1,15 @@
-//! OAuth 2.0 / OpenID Connect error responses: the spec's error codes with a description,
-//! the status codes and headers RFC 6749 §5.2 and RFC 6750 §3 prescribe.
+//! OAuth 2.0 / OpenID Connect errors: the spec's error codes with a description
+//! ([`OAuthError`]), and the one error type every tenant endpoint returns
+//! ([`EndpointError`]), which knows who may see it and in what shape: the status codes and
+//! headers of RFC 6749 §5.2 and RFC 6750 §3, the redirect of OpenID Connect Core §3.1.2.6, or
+//! a page at the browser when the redirect URI cannot be trusted.
 
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
+
+use crate::endpoints::delivery::RedirectTarget;
+use crate::endpoints::pages;
 
 /// An error code from RFC 6749, RFC 6750 or OpenID Connect Core §3.1.2.6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +121,7 @@ impl OAuthError {
 
     /// The token endpoint's answer (RFC 6749 §5.2): 400, or 401 with `WWW-Authenticate` for
     /// `invalid_client`; never cached.
-    pub fn token_response(&self) -> Response {
+    fn token_response(&self) -> Response {
         let status = match self.code {
             ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -136,7 +142,7 @@ impl OAuthError {
 
     /// A protected resource's answer (RFC 6750 §3): 401 with a `Bearer` challenge for a bad
     /// token, 403 for scope, 400 for a malformed request.
-    pub fn bearer_response(&self) -> Response {
+    fn bearer_response(&self) -> Response {
         let status = match self.code {
             ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
             ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
@@ -154,5 +160,79 @@ impl OAuthError {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         res
+    }
+}
+
+/// Why a tenant endpoint refused a request, and so who may be told and how. Like
+/// node-oidc-provider's `allow_redirect`, only [`EndpointError::Redirect`] ever reaches the
+/// client's redirect URI: it is built only once the client and its redirect URI are trusted.
+#[derive(Debug)]
+pub(crate) enum EndpointError {
+    /// Shown to the person at the browser, never redirected: the client or the redirect URI
+    /// is unknown, so sending the error there would make the provider an open redirector
+    /// (RFC 6749 §4.1.2.1).
+    Browser(OAuthError),
+    /// Sent to the client's registered redirect URI through its response mode.
+    Redirect(OAuthError, RedirectTarget),
+    /// The token endpoint's JSON answer (RFC 6749 §5.2).
+    Token(OAuthError),
+    /// A protected resource's answer with a `Bearer` challenge (RFC 6750 §3).
+    Bearer(OAuthError),
+    /// A JSON answer with this status, for errors outside any one endpoint's protocol: an
+    /// oversized body, an injected `server_error`.
+    Status(StatusCode, OAuthError),
+    /// No tenant or resource at this path.
+    NotFound(String),
+}
+
+impl EndpointError {
+    /// An error page for the browser.
+    pub(crate) fn browser(description: impl Into<String>) -> Self {
+        Self::Browser(OAuthError::invalid_request(description))
+    }
+
+    /// The answer when a handler is mounted outside the tenant layer, which is a bug of this
+    /// crate, not of the request.
+    pub(crate) fn outside_tenant_layer() -> Self {
+        Self::Status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            OAuthError::new(
+                ErrorCode::ServerError,
+                "the endpoint was reached without its tenant",
+            ),
+        )
+    }
+}
+
+impl IntoResponse for EndpointError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Browser(e) => {
+                let body = format!(
+                    "<p class=\"err\" id=\"error\">{}</p>\n<p id=\"error_description\">{}</p>",
+                    pages::escape(e.code.as_str()),
+                    pages::escape(&e.description)
+                );
+                pages::no_store(
+                    (
+                        StatusCode::BAD_REQUEST,
+                        Html(pages::page("Sign-in error", &body)),
+                    )
+                        .into_response(),
+                )
+            }
+            Self::Redirect(e, target) => target.send(vec![
+                ("error".to_owned(), e.code.as_str().to_owned()),
+                ("error_description".to_owned(), e.description),
+            ]),
+            Self::Token(e) => e.token_response(),
+            Self::Bearer(e) => e.bearer_response(),
+            Self::Status(status, e) => (status, axum::Json(e.body())).into_response(),
+            Self::NotFound(description) => (
+                StatusCode::NOT_FOUND,
+                axum::Json(json!({ "error": "not_found", "error_description": description })),
+            )
+                .into_response(),
+        }
     }
 }

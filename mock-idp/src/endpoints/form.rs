@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::endpoints::error::OAuthError;
+
 /// Parsed `application/x-www-form-urlencoded` parameters.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Params {
@@ -38,6 +40,16 @@ impl Params {
 
     pub(crate) fn repeated(&self) -> &[String] {
         &self.repeated
+    }
+
+    /// Refuses parameters sent more than once (RFC 6749 §3.1).
+    pub(crate) fn reject_repeated(&self) -> Result<(), OAuthError> {
+        match self.repeated.first() {
+            Some(name) => Err(OAuthError::invalid_request(format!(
+                "parameter {name} appears more than once"
+            ))),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn pairs(&self) -> Vec<(String, String)> {

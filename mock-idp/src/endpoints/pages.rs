@@ -1,7 +1,7 @@
-//! The few HTML pages a browser sees: the login page, the auto-submitting form_post page,
-//! error pages (never a redirect to an unregistered URI) and the signed-out page.
+//! The few HTML pages a browser sees: the login page, the auto-submitting form_post page and
+//! the signed-out page, with the frame error pages share (see `error::EndpointError`).
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::model::user::User;
@@ -34,7 +34,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
     )
 }
 
-fn no_store(mut res: Response) -> Response {
+pub(crate) fn no_store(mut res: Response) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
@@ -60,16 +60,6 @@ pub(crate) fn form_post(action: &str, params: &[(String, String)]) -> Response {
         escape(action)
     );
     no_store(Html(html).into_response())
-}
-
-/// An error shown to the person at the browser, never redirected.
-pub(crate) fn error(status: StatusCode, error: &str, description: &str) -> Response {
-    let body = format!(
-        "<p class=\"err\" id=\"error\">{}</p>\n<p id=\"error_description\">{}</p>",
-        escape(error),
-        escape(description)
-    );
-    no_store((status, Html(page("Sign-in error", &body))).into_response())
 }
 
 /// A plain message page.

@@ -2,39 +2,35 @@
 //! checked; a replayed code revokes what it issued), `refresh_token`, `client_credentials`;
 //! client authentication by `client_secret_basic`, `client_secret_post` or `none`.
 
-use axum::body::Bytes;
-use axum::extract::Extension;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::endpoints::error::{ErrorCode, OAuthError};
+use crate::endpoints::error::{EndpointError, ErrorCode, OAuthError};
 use crate::endpoints::form::Params;
+use crate::endpoints::request::TenantRequest;
+use crate::faults::MintAt;
 use crate::model::client::Client;
 use crate::model::types::{AuthMethod, ClientId};
-use crate::server::state::{AccessGrant, AuthContext, Ctx, PkceMethod, RefreshGrant};
+use crate::server::state::{AccessGrant, AuthContext, PkceMethod, RefreshGrant};
 use crate::tokens::b64;
 use crate::tokens::mint::{self, Bindings};
 
 /// `POST {issuer}/token`.
 pub(crate) async fn token(
-    Extension(ctx): Extension<Ctx>,
+    req: TenantRequest,
     headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    match handle(&ctx, &headers, &body) {
-        Ok(v) => {
-            let mut res = axum::Json(v).into_response();
-            let h = res.headers_mut();
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-            res
-        }
-        Err(e) => {
-            tracing::debug!(tenant = %ctx.tenant.name, error = %e, "token request refused");
-            e.token_response()
-        }
-    }
+    p: Params,
+) -> Result<Response, EndpointError> {
+    let v = grant(&req, &headers, &p).map_err(|e| {
+        tracing::debug!(tenant = %req.tenant.name, error = %e, "token request refused");
+        EndpointError::Token(e)
+    })?;
+    let mut res = axum::Json(v).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    Ok(res)
 }
 
 fn form_content_type(headers: &HeaderMap) -> bool {
@@ -72,7 +68,11 @@ pub(crate) fn basic_credentials(
 }
 
 /// Authenticates the client (RFC 6749 §2.3, OpenID Connect Core §9).
-fn authenticate(ctx: &Ctx, headers: &HeaderMap, p: &Params) -> Result<Client, OAuthError> {
+fn authenticate(
+    req: &TenantRequest,
+    headers: &HeaderMap,
+    p: &Params,
+) -> Result<Client, OAuthError> {
     let basic = basic_credentials(headers)?;
     let body_secret = p.get("client_secret");
     let (client_id, secret, method) = match (basic, body_secret) {
@@ -106,7 +106,7 @@ fn authenticate(ctx: &Ctx, headers: &HeaderMap, p: &Params) -> Result<Client, OA
             (id.to_owned(), None, AuthMethod::None)
         }
     };
-    let client = ctx
+    let client = req
         .tenant
         .data()
         .clients
@@ -132,24 +132,20 @@ fn authenticate(ctx: &Ctx, headers: &HeaderMap, p: &Params) -> Result<Client, OA
     Ok(client)
 }
 
-fn handle(ctx: &Ctx, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+/// Authenticates the client and runs the grant its `grant_type` names.
+fn grant(req: &TenantRequest, headers: &HeaderMap, p: &Params) -> Result<Value, OAuthError> {
     if !form_content_type(headers) {
         return Err(OAuthError::invalid_request(
             "expected Content-Type application/x-www-form-urlencoded (RFC 6749 §3.2)",
         ));
     }
-    let p = Params::parse(body);
-    if let Some(name) = p.repeated().first() {
-        return Err(OAuthError::invalid_request(format!(
-            "parameter {name} appears more than once"
-        )));
-    }
-    let client = authenticate(ctx, headers, &p)?;
+    p.reject_repeated()?;
+    let client = authenticate(req, headers, p)?;
     match p.get("grant_type") {
         None => Err(OAuthError::invalid_request("grant_type is missing")),
-        Some("authorization_code") => authorization_code(ctx, &client, &p),
-        Some("refresh_token") => refresh(ctx, &client, &p),
-        Some("client_credentials") => client_credentials(ctx, &client, &p),
+        Some("authorization_code") => authorization_code(req, &client, p),
+        Some("refresh_token") => refresh(req, &client, p),
+        Some("client_credentials") => client_credentials(req, &client, p),
         Some(other) => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
             format!(
@@ -189,19 +185,23 @@ fn verify_pkce(
     }
 }
 
-fn authorization_code(ctx: &Ctx, client: &Client, p: &Params) -> Result<Value, OAuthError> {
-    let now = ctx.now();
+fn authorization_code(
+    req: &TenantRequest,
+    client: &Client,
+    p: &Params,
+) -> Result<Value, OAuthError> {
+    let now = req.now();
     let code = p
         .get("code")
         .ok_or_else(|| OAuthError::invalid_request("code is missing"))?;
     let (auth, lifetimes) = {
-        let mut d = ctx.tenant.data();
+        let mut d = req.tenant.data();
         let lifetimes = d.lifetimes;
         let grant = d
             .codes
             .get_mut(code)
             .ok_or_else(|| OAuthError::invalid_grant("unknown authorization code"))?;
-        if grant.ctx.client_id != client.client_id {
+        if grant.auth.client_id != client.client_id {
             return Err(OAuthError::invalid_grant(
                 "the code was issued to another client",
             ));
@@ -236,26 +236,31 @@ fn authorization_code(ctx: &Ctx, client: &Client, p: &Params) -> Result<Value, O
         }
         verify_pkce(&grant.pkce, p.get("code_verifier"))?;
         grant.used = true;
-        (grant.ctx.clone(), lifetimes)
+        (grant.auth.clone(), lifetimes)
     };
-    let access = mint::access_token(ctx, &client.client_id, Some(&auth), &auth.scope, "token")?;
+    let access = mint::access_token(
+        req,
+        &client.client_id,
+        Some(&auth),
+        &auth.scope,
+        MintAt::Token,
+    )?;
     let bind = Bindings {
         access_token: Some(&access),
-        endpoint: "token",
-        ..Bindings::default()
+        ..Bindings::new(MintAt::Token)
     };
-    let id_token = mint::id_token(ctx, &auth, bind)?;
+    let id_token = mint::id_token(req, &auth, bind)?;
     let refresh = auth
         .scope
         .iter()
         .any(|s| s == "offline_access")
         .then(|| b64::random_token(32));
-    let mut d = ctx.tenant.data();
+    let mut d = req.tenant.data();
     d.access.insert(
         access.clone(),
         AccessGrant {
             client_id: client.client_id.clone(),
-            ctx: Some(auth.clone()),
+            auth: Some(auth.clone()),
             scope: auth.scope.clone(),
             expires_at: now + lifetimes.access_token,
         },
@@ -264,7 +269,7 @@ fn authorization_code(ctx: &Ctx, client: &Client, p: &Params) -> Result<Value, O
         d.refresh.insert(
             r.clone(),
             RefreshGrant {
-                ctx: auth.clone(),
+                auth: auth.clone(),
                 expires_at: now + lifetimes.refresh_token,
             },
         );
@@ -304,10 +309,10 @@ fn response(
 }
 
 fn narrowed_scope(requested: Option<&str>, granted: &[String]) -> Result<Vec<String>, OAuthError> {
-    let Some(req) = requested else {
+    let Some(text) = requested else {
         return Ok(granted.to_vec());
     };
-    let asked: Vec<String> = req
+    let asked: Vec<String> = text
         .split(' ')
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
@@ -321,13 +326,13 @@ fn narrowed_scope(requested: Option<&str>, granted: &[String]) -> Result<Vec<Str
     Ok(asked)
 }
 
-fn refresh(ctx: &Ctx, client: &Client, p: &Params) -> Result<Value, OAuthError> {
-    let now = ctx.now();
+fn refresh(req: &TenantRequest, client: &Client, p: &Params) -> Result<Value, OAuthError> {
+    let now = req.now();
     let token = p
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is missing"))?;
     let (grant, lifetimes) = {
-        let d = ctx.tenant.data();
+        let d = req.tenant.data();
         let grant = d
             .refresh
             .get(token)
@@ -335,7 +340,7 @@ fn refresh(ctx: &Ctx, client: &Client, p: &Params) -> Result<Value, OAuthError> 
             .ok_or_else(|| OAuthError::invalid_grant("unknown or revoked refresh token"))?;
         (grant, d.lifetimes)
     };
-    if grant.ctx.client_id != client.client_id {
+    if grant.auth.client_id != client.client_id {
         return Err(OAuthError::invalid_grant(
             "the refresh token was issued to another client",
         ));
@@ -343,28 +348,26 @@ fn refresh(ctx: &Ctx, client: &Client, p: &Params) -> Result<Value, OAuthError> 
     if grant.expires_at <= now {
         return Err(OAuthError::invalid_grant("the refresh token has expired"));
     }
-    let scope = narrowed_scope(p.get("scope"), &grant.ctx.scope)?;
+    let scope = narrowed_scope(p.get("scope"), &grant.auth.scope)?;
     let auth = AuthContext {
         scope: scope.clone(),
-        ..grant.ctx.clone()
+        ..grant.auth.clone()
     };
-    let access = mint::access_token(ctx, &client.client_id, Some(&auth), &scope, "token")?;
+    let access = mint::access_token(req, &client.client_id, Some(&auth), &scope, MintAt::Token)?;
     let bind = Bindings {
         access_token: Some(&access),
-        endpoint: "token",
-        refresh: true,
-        ..Bindings::default()
+        ..Bindings::new(MintAt::Refresh)
     };
     let id_token = scope
         .iter()
         .any(|s| s == "openid")
-        .then(|| mint::id_token(ctx, &auth, bind))
+        .then(|| mint::id_token(req, &auth, bind))
         .transpose()?;
-    ctx.tenant.data().access.insert(
+    req.tenant.data().access.insert(
         access.clone(),
         AccessGrant {
             client_id: client.client_id.clone(),
-            ctx: Some(auth),
+            auth: Some(auth),
             scope: scope.clone(),
             expires_at: now + lifetimes.access_token,
         },
@@ -378,14 +381,18 @@ fn refresh(ctx: &Ctx, client: &Client, p: &Params) -> Result<Value, OAuthError> 
     ))
 }
 
-fn client_credentials(ctx: &Ctx, client: &Client, p: &Params) -> Result<Value, OAuthError> {
+fn client_credentials(
+    req: &TenantRequest,
+    client: &Client,
+    p: &Params,
+) -> Result<Value, OAuthError> {
     if client.is_public() {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
             "client_credentials needs a confidential client (RFC 6749 §4.4)",
         ));
     }
-    let now = ctx.now();
+    let now = req.now();
     let scope: Vec<String> = p
         .get("scope")
         .unwrap_or_default()
@@ -393,15 +400,15 @@ fn client_credentials(ctx: &Ctx, client: &Client, p: &Params) -> Result<Value, O
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    let access = mint::access_token(ctx, &client.client_id, None, &scope, "token")?;
+    let access = mint::access_token(req, &client.client_id, None, &scope, MintAt::Token)?;
     let ttl = {
-        let mut d = ctx.tenant.data();
+        let mut d = req.tenant.data();
         let ttl = d.lifetimes.access_token;
         d.access.insert(
             access.clone(),
             AccessGrant {
                 client_id: client.client_id.clone(),
-                ctx: None,
+                auth: None,
                 scope: scope.clone(),
                 expires_at: now + ttl,
             },

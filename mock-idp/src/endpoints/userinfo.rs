@@ -1,25 +1,21 @@
 //! The userinfo endpoint (OpenID Connect Core §5.3): GET or POST, the bearer token in the
 //! `Authorization` header or the form body (never the query), claims by scope.
 
-use axum::body::Bytes;
-use axum::extract::{Extension, RawQuery};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::endpoints::error::{ErrorCode, OAuthError};
-use crate::endpoints::form::Params;
+use crate::endpoints::error::{EndpointError, ErrorCode, OAuthError};
+use crate::endpoints::request::RequestParams;
+use crate::endpoints::request::TenantRequest;
 use crate::faults::Fault;
-use crate::server::state::{ClaimTarget, Ctx};
+use crate::server::state::ClaimTarget;
 use crate::tokens::claims;
 
-fn bearer(
-    method: &Method,
-    headers: &HeaderMap,
-    query: Option<&str>,
-    body: &[u8],
-) -> Result<String, OAuthError> {
-    if query.is_some_and(|q| Params::parse(q.as_bytes()).get("access_token").is_some()) {
+/// The access token, from the `Authorization` header or a form body but never the query
+/// (RFC 6750 §2).
+fn bearer(headers: &HeaderMap, params: &RequestParams) -> Result<String, OAuthError> {
+    if params.query.get("access_token").is_some() {
         return Err(OAuthError::invalid_request(
             "access_token in the query is not accepted; send it in the Authorization header (RFC 6750 §2.1)",
         ));
@@ -37,11 +33,11 @@ fn bearer(
                 })
         })
         .transpose()?;
-    let from_body = if method == Method::POST {
-        Params::parse(body).get("access_token").map(str::to_owned)
-    } else {
-        None
-    };
+    let from_body = params
+        .form
+        .as_ref()
+        .and_then(|f| f.get("access_token"))
+        .map(str::to_owned);
     match (from_header, from_body) {
         (Some(_), Some(_)) => Err(OAuthError::invalid_request(
             "access token sent in both the header and the body (RFC 6750 §2)",
@@ -56,37 +52,32 @@ fn bearer(
 
 /// `GET|POST {issuer}/userinfo`.
 pub(crate) async fn userinfo(
-    Extension(ctx): Extension<Ctx>,
-    method: Method,
+    req: TenantRequest,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    match handle(&ctx, &method, &headers, query.as_deref(), &body) {
-        Ok((claims, wrong_type)) => {
-            let mut res = if wrong_type {
-                claims.to_string().into_response()
-            } else {
-                axum::Json(claims).into_response()
-            };
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res
-        }
-        Err(e) => e.bearer_response(),
-    }
+    params: RequestParams,
+) -> Result<Response, EndpointError> {
+    let (claims, wrong_type) =
+        released_claims(&req, &headers, &params).map_err(EndpointError::Bearer)?;
+    let mut res = if wrong_type {
+        claims.to_string().into_response()
+    } else {
+        axum::Json(claims).into_response()
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
 }
 
-fn handle(
-    ctx: &Ctx,
-    method: &Method,
+/// The claims the access token's sign-in releases, and whether a fault serves them with the
+/// wrong content type.
+fn released_claims(
+    req: &TenantRequest,
     headers: &HeaderMap,
-    query: Option<&str>,
-    body: &[u8],
+    params: &RequestParams,
 ) -> Result<(Value, bool), OAuthError> {
-    let token = bearer(method, headers, query, body)?;
-    let now = ctx.now();
-    let mut d = ctx.tenant.data();
+    let token = bearer(headers, params)?;
+    let now = req.now();
+    let mut d = req.tenant.data();
     let grant = d
         .access
         .get(&token)
@@ -99,7 +90,7 @@ fn handle(
             )
         })?;
     let auth = grant
-        .ctx
+        .auth
         .as_ref()
         .filter(|_| grant.scope.iter().any(|s| s == "openid"))
         .ok_or_else(|| {
@@ -118,7 +109,7 @@ fn handle(
     let requested = claims::requested(auth.claims_request.as_ref(), "userinfo");
     let mut out = claims::released(
         &d,
-        &ctx.tenant.flavour,
+        &req.tenant.flavour,
         &user,
         &base,
         &grant.scope,
@@ -127,7 +118,7 @@ fn handle(
     out.insert(
         "sub".into(),
         json!(claims::subject(
-            &ctx.tenant.flavour,
+            &req.tenant.flavour,
             &user,
             &base,
             &grant.client_id
@@ -144,14 +135,14 @@ fn handle(
         Some(&auth.username),
         &mut out,
     );
-    let faults = d.faults.take_with(
+    let faults = d.faults.spend_for(
         Some(&grant.client_id),
         Some(&auth.username),
         &auth.faults,
         Fault::touches_userinfo,
     );
     if faults.contains(&Fault::EntraEmailUnverified) {
-        claims::unverify_email(&mut out, &ctx.tenant.flavour);
+        claims::unverify_email(&mut out, &req.tenant.flavour);
     }
     if faults.contains(&Fault::UserinfoSubChanged) {
         let sub = out.get("sub").and_then(Value::as_str).unwrap_or_default();

@@ -5,5 +5,5 @@
 pub mod catalog;
 mod rules;
 
-pub use rules::{Endpoint, Fault, FaultRule};
+pub use rules::{Endpoint, Fault, FaultRule, UnknownEndpoint};
 pub(crate) use rules::{FaultSet, MintAt};

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::types::ClientId;
 
-/// An endpoint of a tenant, for transport faults.
+/// An endpoint of a tenant: where transport faults act, and what the request log records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Endpoint {
@@ -32,6 +32,9 @@ pub enum Endpoint {
     Userinfo,
     /// The end-session endpoint.
     Logout,
+    /// The login page's form (no transport fault reaches it: it serves the person at the
+    /// browser, not a relying party).
+    Login,
 }
 
 impl Endpoint {
@@ -44,7 +47,40 @@ impl Endpoint {
             Self::Token => "token",
             Self::Userinfo => "userinfo",
             Self::Logout => "logout",
+            Self::Login => "login",
         }
+    }
+}
+
+/// A name that is not an endpoint's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "expected an endpoint (discovery, jwks, authorize, login, token, userinfo, logout), found \"{0}\""
+)]
+pub struct UnknownEndpoint(pub String);
+
+impl std::str::FromStr for Endpoint {
+    type Err = UnknownEndpoint;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            Self::Discovery,
+            Self::Jwks,
+            Self::Authorize,
+            Self::Token,
+            Self::Userinfo,
+            Self::Logout,
+            Self::Login,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == s)
+        .ok_or_else(|| UnknownEndpoint(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -395,34 +431,25 @@ impl FaultSet {
         self.rules.clone()
     }
 
-    /// The faults that apply here and now, counting one use of each rule taken.
-    pub(crate) fn take(
-        &mut self,
-        client: Option<&ClientId>,
-        user: Option<&str>,
-        kind: impl Fn(&Fault) -> bool,
-    ) -> Vec<Fault> {
-        self.take_where(|r| kind(&r.fault) && r.applies(client, user))
-    }
-
-    /// Like [`FaultSet::take`], plus the faults selected by the request itself (`mock_fault=`)
-    /// that are of the same kind.
-    pub(crate) fn take_with(
+    /// The faults of this kind that apply here and now — the rules matching the client and
+    /// user, each spending one use, then the faults the request selected itself
+    /// (`mock_fault=`).
+    pub(crate) fn spend_for(
         &mut self,
         client: Option<&ClientId>,
         user: Option<&str>,
         selected: &[Fault],
         kind: impl Fn(&Fault) -> bool,
     ) -> Vec<Fault> {
-        let mut out = self.take(client, user, &kind);
+        let mut out = self.spend_where(|r| kind(&r.fault) && r.applies(client, user));
         out.extend(selected.iter().filter(|f| kind(f)).cloned());
         out
     }
 
     /// The faults of this kind whatever client or user their rules name: discovery and JWK
     /// Set requests carry neither, so a rule's scope cannot narrow them.
-    pub(crate) fn take_unscoped(&mut self, kind: impl Fn(&Fault) -> bool) -> Vec<Fault> {
-        self.take_where(|r| kind(&r.fault))
+    pub(crate) fn spend_unscoped(&mut self, kind: impl Fn(&Fault) -> bool) -> Vec<Fault> {
+        self.spend_where(|r| kind(&r.fault))
     }
 
     /// Whether a rule with a fault of this kind is active, without counting a use.
@@ -430,7 +457,7 @@ impl FaultSet {
         self.rules.iter().any(|r| kind(&r.fault))
     }
 
-    fn take_where(&mut self, pick: impl Fn(&FaultRule) -> bool) -> Vec<Fault> {
+    fn spend_where(&mut self, pick: impl Fn(&FaultRule) -> bool) -> Vec<Fault> {
         let mut out = Vec::new();
         for rule in &mut self.rules {
             if pick(rule) {
@@ -455,11 +482,11 @@ mod tests {
         set.add(FaultRule::new(Fault::AudChanged).times(1));
         let alice = Some("alice");
         assert_eq!(
-            set.take(None, alice, |f| f.touches_id_token(MintAt::Token)),
+            set.spend_for(None, alice, &[], |f| f.touches_id_token(MintAt::Token)),
             vec![Fault::AudChanged]
         );
         assert!(
-            set.take(None, alice, |f| f.touches_id_token(MintAt::Token))
+            set.spend_for(None, alice, &[], |f| f.touches_id_token(MintAt::Token))
                 .is_empty()
         );
     }
@@ -470,12 +497,12 @@ mod tests {
         set.add(FaultRule::new(Fault::SubMissing).for_client("a"));
         let b = ClientId::new("b");
         assert!(
-            set.take(Some(&b), None, |f| f.touches_id_token(MintAt::Token))
+            set.spend_for(Some(&b), None, &[], |f| f.touches_id_token(MintAt::Token))
                 .is_empty()
         );
         let a = ClientId::new("a");
         assert_eq!(
-            set.take(Some(&a), None, |f| f.touches_id_token(MintAt::Token))
+            set.spend_for(Some(&a), None, &[], |f| f.touches_id_token(MintAt::Token))
                 .len(),
             1
         );
@@ -502,18 +529,18 @@ mod tests {
         );
         assert!(set.any(|f| *f == Fault::JwksUriRandom));
         assert_eq!(
-            set.take_unscoped(Fault::touches_discovery),
+            set.spend_unscoped(Fault::touches_discovery),
             vec![Fault::JwksUriRandom]
         );
         set.add(FaultRule::new(Fault::StateMissing).times(1));
         let selected = [Fault::AudChanged, Fault::StateChanged];
         let state = |f: &Fault| matches!(f, Fault::StateMissing | Fault::StateChanged);
         assert_eq!(
-            set.take_with(None, None, &selected, state),
+            set.spend_for(None, None, &selected, state),
             vec![Fault::StateMissing, Fault::StateChanged]
         );
         assert_eq!(
-            set.take_with(None, None, &selected, state),
+            set.spend_for(None, None, &selected, state),
             vec![Fault::StateChanged],
             "the rule is spent; the request's own selection stays"
         );

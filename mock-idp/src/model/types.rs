@@ -293,3 +293,24 @@ mod tests {
         assert!(!s.matches("hunter3"));
     }
 }
+
+/// A `prompt` value of an authorization request (OpenID Connect Core §3.1.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Prompt {
+    None,
+    Login,
+    Consent,
+    SelectAccount,
+}
+
+impl Prompt {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "none" => Self::None,
+            "login" => Self::Login,
+            "consent" => Self::Consent,
+            "select_account" => Self::SelectAccount,
+            _ => return None,
+        })
+    }
+}

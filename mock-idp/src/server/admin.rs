@@ -109,10 +109,16 @@ impl TenantState {
         Ok(())
     }
 
-    pub(crate) fn put_user(&self, user: User, create_only: bool) -> Result<(), AdminError> {
-        if create_only && self.data().users.contains_key(&user.username) {
+    /// Adds a user, refused when the username exists.
+    pub(crate) fn add_user(&self, user: User) -> Result<(), AdminError> {
+        if self.data().users.contains_key(&user.username) {
             return Err(AdminError::Exists(format!("user \"{}\"", user.username)));
         }
+        self.put_user(user)
+    }
+
+    /// Adds or replaces a user.
+    pub(crate) fn put_user(&self, user: User) -> Result<(), AdminError> {
         let candidate = user.clone();
         self.check(|t| {
             t.users.retain(|u| u.username != candidate.username);
@@ -180,13 +186,19 @@ impl TenantState {
             })
     }
 
-    pub(crate) fn put_client(&self, client: Client, create_only: bool) -> Result<(), AdminError> {
-        if create_only && self.data().clients.contains_key(&client.client_id) {
+    /// Adds a client, refused when the id exists.
+    pub(crate) fn add_client(&self, client: Client) -> Result<(), AdminError> {
+        if self.data().clients.contains_key(&client.client_id) {
             return Err(AdminError::Exists(format!(
                 "client \"{}\"",
                 client.client_id
             )));
         }
+        self.put_client(client)
+    }
+
+    /// Adds or replaces a client.
+    pub(crate) fn put_client(&self, client: Client) -> Result<(), AdminError> {
         let candidate = client.clone();
         self.check(|t| {
             t.clients.retain(|c| c.client_id != candidate.client_id);
@@ -274,7 +286,7 @@ async fn add_user(
     Path(t): Path<String>,
     axum::Json(u): axum::Json<User>,
 ) -> Result<Response, AdminError> {
-    s.tenant_or(&t)?.put_user(u.clone(), true)?;
+    s.tenant_or(&t)?.add_user(u.clone())?;
     Ok(created(json!(u)))
 }
 
@@ -291,7 +303,7 @@ async fn put_user(
     axum::Json(mut user): axum::Json<User>,
 ) -> Result<Response, AdminError> {
     user.username = u;
-    s.tenant_or(&t)?.put_user(user.clone(), false)?;
+    s.tenant_or(&t)?.put_user(user.clone())?;
     Ok(axum::Json(user).into_response())
 }
 
@@ -321,7 +333,7 @@ async fn add_client(
     Path(t): Path<String>,
     axum::Json(c): axum::Json<Client>,
 ) -> Result<Response, AdminError> {
-    s.tenant_or(&t)?.put_client(c.clone(), true)?;
+    s.tenant_or(&t)?.add_client(c.clone())?;
     Ok(created(json!(c)))
 }
 
@@ -331,7 +343,7 @@ async fn put_client(
     axum::Json(mut client): axum::Json<Client>,
 ) -> Result<Response, AdminError> {
     client.client_id = ClientId::new(c);
-    s.tenant_or(&t)?.put_client(client.clone(), false)?;
+    s.tenant_or(&t)?.put_client(client.clone())?;
     Ok(axum::Json(client).into_response())
 }
 

@@ -6,3 +6,4 @@ pub(crate) mod clock;
 pub(crate) mod request_log;
 pub(crate) mod routing;
 pub(crate) mod state;
+pub(crate) mod transport;

@@ -8,6 +8,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::faults::Endpoint;
+
 const CAPACITY: usize = 1000;
 
 /// Parameters whose values never reach the log.
@@ -35,8 +37,8 @@ pub struct LoggedRequest {
     pub path: String,
     /// The tenant, if the path belongs to one.
     pub tenant: Option<String>,
-    /// `discovery`, `jwks`, `authorize`, `login`, `token`, `userinfo`, `logout`, `admin`.
-    pub endpoint: Option<String>,
+    /// The tenant endpoint asked, if the path names one.
+    pub endpoint: Option<Endpoint>,
     /// The client, when the request names one.
     pub client_id: Option<String>,
     /// Query and form parameters, secrets shown as `***`.

@@ -12,7 +12,7 @@ use crate::faults::{Fault, FaultSet};
 use crate::model::client::Client;
 use crate::model::config::{ConfigError, validate_tenant};
 use crate::model::tenant::{Flavour, Lifetimes, Tenant};
-use crate::model::types::{ClientId, ResponseMode, ResponseType};
+use crate::model::types::{ClientId, Prompt, ResponseMode, ResponseType};
 use crate::model::user::User;
 use crate::server::clock::Clock;
 use crate::server::request_log::RequestLog;
@@ -111,7 +111,7 @@ pub(crate) struct AuthzRequest {
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub pkce: Option<(String, PkceMethod)>,
-    pub prompt: Vec<String>,
+    pub prompt: std::collections::BTreeSet<Prompt>,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
     pub claims: Option<Value>,
@@ -138,7 +138,7 @@ pub(crate) struct AuthContext {
 
 #[derive(Debug)]
 pub(crate) struct CodeGrant {
-    pub ctx: AuthContext,
+    pub auth: AuthContext,
     pub redirect_uri: String,
     pub pkce: Option<(String, PkceMethod)>,
     pub expires_at: i64,
@@ -150,14 +150,14 @@ pub(crate) struct CodeGrant {
 pub(crate) struct AccessGrant {
     pub client_id: ClientId,
     /// `None` for client-credentials tokens.
-    pub ctx: Option<AuthContext>,
+    pub auth: Option<AuthContext>,
     pub scope: Vec<String>,
     pub expires_at: i64,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct RefreshGrant {
-    pub ctx: AuthContext,
+    pub auth: AuthContext,
     pub expires_at: i64,
 }
 
@@ -556,36 +556,6 @@ fn is_host(s: &str) -> bool {
 /// The path of Entra's multi-tenant ("common") endpoint below the base URL.
 pub(crate) const ENTRA_COMMON: &str = "common/v2.0";
 
-/// The per-request context a tenant endpoint runs with.
-#[derive(Debug, Clone)]
-pub(crate) struct Ctx {
-    pub server: Arc<Server>,
-    pub tenant: Arc<TenantState>,
-    /// The tenant's issuer, which its tokens carry.
-    pub issuer: String,
-    /// The base URL of this request.
-    pub base: String,
-    /// The path the request came in by: the tenant's own, or [`ENTRA_COMMON`].
-    pub prefix: String,
-}
-
-impl Ctx {
-    pub(crate) fn now(&self) -> i64 {
-        self.server.clock.now()
-    }
-
-    /// An endpoint below the path the request came in by, so a client that started at
-    /// Entra's `common` endpoint stays there.
-    pub(crate) fn endpoint(&self, path: &str) -> String {
-        format!("{}/{}{path}", self.base, self.prefix)
-    }
-
-    /// Whether the request came in by Entra's `common` endpoint.
-    pub(crate) fn via_common(&self) -> bool {
-        self.prefix == ENTRA_COMMON
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -595,7 +565,7 @@ mod tests {
         let mut d = TenantData::new(&Tenant::new("t"));
         let grant = |expires_at| AccessGrant {
             client_id: ClientId::new("c"),
-            ctx: None,
+            auth: None,
             scope: Vec::new(),
             expires_at,
         };

@@ -4,35 +4,46 @@
 use serde_json::{Map, Value, json};
 
 use crate::endpoints::error::OAuthError;
+use crate::endpoints::request::TenantRequest;
 use crate::faults::{Fault, MintAt};
 use crate::model::client::TokenFormat;
 use crate::model::tenant::Flavour;
 use crate::model::types::ClientId;
 use crate::server::request_log::IssuedToken;
-use crate::server::state::{AuthContext, ClaimTarget, Ctx};
+use crate::server::state::{AuthContext, ClaimTarget};
 use crate::tokens::b64;
 use crate::tokens::claims;
 use crate::tokens::jwks::{Alg, fresh_key};
 use crate::tokens::jwt;
 
 /// What the ID token must bind to besides the sign-in itself.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Bindings<'a> {
     pub code: Option<&'a str>,
     pub access_token: Option<&'a str>,
     pub state: Option<&'a str>,
-    /// `authorize` or `token`: where the token is handed out.
-    pub endpoint: &'static str,
-    /// A refreshed ID token carries no `nonce` (Core §12.2).
-    pub refresh: bool,
+    /// Where the token is handed out; a refreshed ID token carries no `nonce` (Core §12.2).
+    pub at: MintAt,
 }
 
 impl Bindings<'_> {
-    fn mint_at(&self) -> MintAt {
-        match (self.endpoint, self.refresh) {
-            (_, true) => MintAt::Refresh,
-            ("authorize", false) => MintAt::Authorize,
-            _ => MintAt::Token,
+    /// An ID token minted `at`, bound to nothing else yet.
+    pub(crate) fn new(at: MintAt) -> Self {
+        Self {
+            code: None,
+            access_token: None,
+            state: None,
+            at,
+        }
+    }
+}
+
+impl MintAt {
+    /// The endpoint that hands the token out, as the token log names it.
+    fn endpoint_name(self) -> &'static str {
+        match self {
+            Self::Authorize => "authorize",
+            Self::Token | Self::Refresh => "token",
         }
     }
 }
@@ -47,17 +58,21 @@ fn gone(what: &str, name: &str) -> OAuthError {
     ))
 }
 
-/// An ID token before hashes and faults: its claims, the algorithm to sign them with, and
-/// the faults that apply to this token.
-struct Draft {
+/// An ID token's claims before hashes and faults, the algorithm to sign them with, and the
+/// faults that apply to this token.
+struct UnsignedIdToken {
     claims: Map<String, Value>,
     alg: Alg,
     faults: Vec<Fault>,
 }
 
-fn id_token_claims(ctx: &Ctx, auth: &AuthContext, at: MintAt) -> Result<Draft, OAuthError> {
-    let now = ctx.now();
-    let mut d = ctx.tenant.data();
+fn id_token_claims(
+    req: &TenantRequest,
+    auth: &AuthContext,
+    at: MintAt,
+) -> Result<UnsignedIdToken, OAuthError> {
+    let now = req.now();
+    let mut d = req.tenant.data();
     let client = d
         .clients
         .get(&auth.client_id)
@@ -72,17 +87,17 @@ fn id_token_claims(ctx: &Ctx, auth: &AuthContext, at: MintAt) -> Result<Draft, O
     let requested = claims::requested(auth.claims_request.as_ref(), "id_token");
     let mut out = claims::released(
         &d,
-        &ctx.tenant.flavour,
+        &req.tenant.flavour,
         &user,
         &base,
         &auth.scope,
         &requested,
     );
-    out.insert("iss".into(), json!(ctx.issuer));
+    out.insert("iss".into(), json!(req.issuer));
     out.insert(
         "sub".into(),
         json!(claims::subject(
-            &ctx.tenant.flavour,
+            &req.tenant.flavour,
             &user,
             &base,
             &auth.client_id
@@ -105,14 +120,14 @@ fn id_token_claims(ctx: &Ctx, auth: &AuthContext, at: MintAt) -> Result<Draft, O
         Some(&auth.username),
         &mut out,
     );
-    let faults = d.faults.take_with(
+    let faults = d.faults.spend_for(
         Some(&auth.client_id),
         Some(&auth.username),
         &auth.faults,
         |f| f.touches_id_token(at),
     );
     let alg = client.id_token_signed_response_alg.unwrap_or(d.default_alg);
-    Ok(Draft {
+    Ok(UnsignedIdToken {
         claims: out,
         alg,
         faults,
@@ -263,16 +278,20 @@ fn sign_hs256(claims: &Map<String, Value>, key: &[u8], malformed: bool, corrupt:
 
 /// The HMAC key an HS256 fault uses: the client secret, or for key confusion the PEM text
 /// of the tenant's RS256 public key.
-fn hs256_key(ctx: &Ctx, client: &ClientId, faults: &[Fault]) -> Result<Vec<u8>, OAuthError> {
+fn hs256_key(
+    req: &TenantRequest,
+    client: &ClientId,
+    faults: &[Fault],
+) -> Result<Vec<u8>, OAuthError> {
     if faults.contains(&Fault::Hs256KeyConfusion) {
-        return ctx
+        return req
             .tenant
             .signing_key(Alg::RS256)
             .and_then(|k| k.rsa_public_pem())
             .map(String::into_bytes)
             .ok_or_else(|| server_error("no active RS256 key to confuse HS256 with"));
     }
-    ctx.tenant
+    req.tenant
         .data()
         .clients
         .get(client)
@@ -287,7 +306,7 @@ fn hs256_key(ctx: &Ctx, client: &ClientId, faults: &[Fault]) -> Result<Vec<u8>, 
 
 /// Signs `claims` as the tenant's `alg` key would, unless a signature fault says otherwise.
 fn sign(
-    ctx: &Ctx,
+    req: &TenantRequest,
     alg: Alg,
     client: &ClientId,
     claims: &Map<String, Value>,
@@ -298,7 +317,7 @@ fn sign(
     if !multiple {
         // The second key of `kid_absent_multiple_keys` lives only until the next ID token
         // without that fault, so later sign-ins see a single key per algorithm again.
-        ctx.tenant.withdraw_extra_keys();
+        req.tenant.withdraw_extra_keys();
     }
     if faults.contains(&Fault::AlgNone) {
         let mut header = Map::new();
@@ -307,23 +326,23 @@ fn sign(
         return Ok(format!("{}.", input(&header, claims, malformed)));
     }
     if faults.iter().any(is_hs256) {
-        let key = hs256_key(ctx, client, faults)?;
+        let key = hs256_key(req, client, faults)?;
         let corrupt = faults.contains(&Fault::Hs256SignatureCorrupted);
         return Ok(sign_hs256(claims, &key, malformed, corrupt));
     }
     let key_error = |e: crate::tokens::jwks::KeyError| server_error(e.to_string());
     let key = if faults.contains(&Fault::UnknownKey) {
-        let kids = ctx.tenant.published_kids();
+        let kids = req.tenant.published_kids();
         let avoid: Vec<&str> = kids.iter().map(String::as_str).collect();
         fresh_key(alg, &avoid).map_err(key_error)?
     } else if multiple {
-        ctx.tenant.extra_key(alg).map_err(key_error)?
+        req.tenant.extra_key(alg).map_err(key_error)?
     } else if faults.contains(&Fault::KeyRotated) {
-        ctx.tenant
-            .rotate_with_grace(alg, ctx.now(), 0)
+        req.tenant
+            .rotate_with_grace(alg, req.now(), 0)
             .map_err(key_error)?
     } else {
-        ctx.tenant
+        req.tenant
             .signing_key(alg)
             .ok_or_else(|| server_error(format!("no active {} key", alg.as_str())))?
     };
@@ -339,14 +358,14 @@ fn sign(
     Ok(format!("{input}.{}", b64::url(&sig)))
 }
 
-fn record(ctx: &Ctx, client: &ClientId, kind: &str, endpoint: &str, token: &str) {
+fn record(req: &TenantRequest, client: &ClientId, kind: &str, at: MintAt, token: &str) {
     if let Some((header, claims)) = jwt::decode_unverified(token) {
-        ctx.server.log.record_token(IssuedToken {
-            at: ctx.now(),
-            tenant: ctx.tenant.name.clone(),
+        req.server.log.record_token(IssuedToken {
+            at: req.now(),
+            tenant: req.tenant.name.clone(),
             client_id: client.to_string(),
             kind: kind.into(),
-            endpoint: endpoint.into(),
+            endpoint: at.endpoint_name().into(),
             header,
             claims,
         });
@@ -355,15 +374,15 @@ fn record(ctx: &Ctx, client: &ClientId, kind: &str, endpoint: &str, token: &str)
 
 /// Mints an ID token for `auth`.
 pub(crate) fn id_token(
-    ctx: &Ctx,
+    req: &TenantRequest,
     auth: &AuthContext,
     bind: Bindings<'_>,
 ) -> Result<String, OAuthError> {
-    let Draft {
+    let UnsignedIdToken {
         mut claims,
         alg,
         faults,
-    } = id_token_claims(ctx, auth, bind.mint_at())?;
+    } = id_token_claims(req, auth, bind.at)?;
     // HS256 hashes with SHA-256, as RS256 does (Core §3.1.3.6).
     let hash_alg = if faults.iter().any(is_hs256) {
         Alg::RS256
@@ -383,24 +402,24 @@ pub(crate) fn id_token(
         &mut claims,
         &faults,
         &auth.client_id,
-        ctx.now(),
-        &ctx.tenant.flavour,
+        req.now(),
+        &req.tenant.flavour,
     );
-    let token = sign(ctx, alg, &auth.client_id, &claims, &faults)?;
-    record(ctx, &auth.client_id, "id_token", bind.endpoint, &token);
+    let token = sign(req, alg, &auth.client_id, &claims, &faults)?;
+    record(req, &auth.client_id, "id_token", bind.at, &token);
     Ok(token)
 }
 
 /// Mints an access token: opaque by default, a JWT for clients that ask for one.
 pub(crate) fn access_token(
-    ctx: &Ctx,
+    req: &TenantRequest,
     client_id: &ClientId,
     auth: Option<&AuthContext>,
     scope: &[String],
-    endpoint: &'static str,
+    at: MintAt,
 ) -> Result<String, OAuthError> {
-    let now = ctx.now();
-    let mut d = ctx.tenant.data();
+    let now = req.now();
+    let mut d = req.tenant.data();
     let Some(client) = d.clients.get(client_id).cloned() else {
         return Err(gone("client", client_id.as_str()));
     };
@@ -415,12 +434,12 @@ pub(crate) fn access_token(
                 .cloned()
                 .ok_or_else(|| gone("user", &a.username))?;
             let base = claims::effective_claims(&user, a.claims_edit.as_ref());
-            claims::subject(&ctx.tenant.flavour, &user, &base, client_id)
+            claims::subject(&req.tenant.flavour, &user, &base, client_id)
         }
         None => client_id.to_string(),
     };
     let mut claims = Map::new();
-    claims.insert("iss".into(), json!(ctx.issuer));
+    claims.insert("iss".into(), json!(req.issuer));
     claims.insert("sub".into(), json!(sub));
     claims.insert("aud".into(), json!(client_id.as_str()));
     claims.insert("client_id".into(), json!(client_id.as_str()));
@@ -439,7 +458,7 @@ pub(crate) fn access_token(
     );
     let alg = d.default_alg;
     drop(d);
-    let key = ctx.tenant.signing_key(alg).ok_or_else(|| {
+    let key = req.tenant.signing_key(alg).ok_or_else(|| {
         OAuthError::new(
             crate::endpoints::error::ErrorCode::ServerError,
             "no active signing key",
@@ -448,6 +467,6 @@ pub(crate) fn access_token(
     let mut header = jwt::header(&key);
     header.insert("typ".into(), json!("at+jwt"));
     let token = jwt::encode(&key, &header, &claims);
-    record(ctx, client_id, "access_token", endpoint, &token);
+    record(req, client_id, "access_token", at, &token);
     Ok(token)
 }

@@ -11,7 +11,7 @@ mod rig;
 
 use common::{CALLBACK, authorize, decode, http};
 use mock_idp::catalog::{FlowKind, Setup, catalog};
-use mock_idp::{Client, Fault, FaultRule, MockIdp, Tenant, TlsPem, User};
+use mock_idp::{Client, Endpoint, Fault, FaultRule, MockIdp, Tenant, TlsPem, User};
 use serde_json::{Value, json};
 
 use rig::*;
@@ -144,12 +144,8 @@ async fn mock_fault_selects_faults_for_one_sign_in_and_follows_it() {
         )
         .await;
     assert_eq!(s.token.as_ref().map(|t| t.0), Some(0), "no answer at all");
-    let logged = rig.idp.requests();
-    let last_token = logged
-        .iter()
-        .rev()
-        .find(|r| r.endpoint.as_deref() == Some("token"))
-        .expect("logged");
+    let logged = rig.idp.calls(Endpoint::Token);
+    let last_token = logged.last().expect("logged");
     assert_eq!(last_token.status, 0, "logged as closed");
 }
 
