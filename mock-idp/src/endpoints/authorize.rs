@@ -119,13 +119,7 @@ fn validate(
             "request_uri is not supported".into(),
         );
     }
-    let scope: Vec<String> = p
-        .get("scope")
-        .unwrap_or_default()
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let scope = p.list("scope");
     if !scope.iter().any(|s| s == "openid") {
         return fail(
             ErrorCode::InvalidScope,

@@ -38,6 +38,11 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// A space-separated list such as `scope` (RFC 6749 §3.3); empty when absent.
+    pub(crate) fn list(&self, name: &str) -> Vec<String> {
+        space_separated(self.get(name).unwrap_or_default())
+    }
+
     pub(crate) fn repeated(&self) -> &[String] {
         &self.repeated
     }
@@ -55,6 +60,23 @@ impl Params {
     pub(crate) fn pairs(&self) -> Vec<(String, String)> {
         self.order.clone()
     }
+}
+
+/// The words of a space-separated list, empty ones dropped.
+pub(crate) fn space_separated(text: &str) -> Vec<String> {
+    text.split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The token of an `Authorization: Bearer` header value (RFC 6750 §2.1); `None` for another
+/// scheme.
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::endpoints::error::{EndpointError, ErrorCode, OAuthError};
-use crate::endpoints::form::Params;
+use crate::endpoints::form::{Params, space_separated};
 use crate::endpoints::request::TenantRequest;
 use crate::faults::MintAt;
 use crate::model::client::Client;
@@ -312,11 +312,7 @@ fn narrowed_scope(requested: Option<&str>, granted: &[String]) -> Result<Vec<Str
     let Some(text) = requested else {
         return Ok(granted.to_vec());
     };
-    let asked: Vec<String> = text
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let asked = space_separated(text);
     if let Some(extra) = asked.iter().find(|s| !granted.contains(s)) {
         return Err(OAuthError::new(
             ErrorCode::InvalidScope,
@@ -393,13 +389,7 @@ fn client_credentials(
         ));
     }
     let now = req.now();
-    let scope: Vec<String> = p
-        .get("scope")
-        .unwrap_or_default()
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let scope = p.list("scope");
     let access = mint::access_token(req, &client.client_id, None, &scope, MintAt::Token)?;
     let ttl = {
         let mut d = req.tenant.data();

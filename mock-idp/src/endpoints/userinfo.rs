@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::endpoints::error::{EndpointError, ErrorCode, OAuthError};
+use crate::endpoints::form::bearer_token;
 use crate::endpoints::request::RequestParams;
 use crate::endpoints::request::TenantRequest;
 use crate::faults::Fault;
@@ -24,13 +25,9 @@ fn bearer(headers: &HeaderMap, params: &RequestParams) -> Result<String, OAuthEr
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-                .map(str::trim)
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    OAuthError::invalid_request("expected an Authorization: Bearer header")
-                })
+            bearer_token(v).map(str::to_owned).ok_or_else(|| {
+                OAuthError::invalid_request("expected an Authorization: Bearer header")
+            })
         })
         .transpose()?;
     let from_body = params

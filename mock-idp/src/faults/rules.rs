@@ -2,8 +2,9 @@
 //! valid response, selected per tenant, per client, per user and for the next N uses.
 //!
 //! The faults themselves — what each breaks, the flows where it shows, what a correct relying
-//! party does and the certification test it mirrors — are listed once, in [`crate::faults::catalog`];
-//! `docs/faults.md` is generated from that table (a test fails when the page drifts).
+//! party does and the certification test it mirrors — are listed once, in the `catalog`
+//! module beside this one; `docs/faults.md` is generated from that table (a test fails when
+//! the page drifts).
 //!
 //! Faults reach a response in two ways: rules ([`FaultRule`], admin API and Rust handle) that
 //! match a client, a user and a count, and per-request selection (`mock_fault=NAME,...` on

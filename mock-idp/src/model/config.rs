@@ -250,7 +250,7 @@ pub(crate) fn validate_tenant(tenant: &Tenant, file: &str, at: &str) -> Result<(
         if client.is_public()
             && client
                 .token_endpoint_auth_method
-                .is_some_and(|m| m != crate::AuthMethod::None)
+                .is_some_and(|m| m != crate::model::types::AuthMethod::None)
         {
             return Err(ConfigError::new(
                 file,
@@ -336,11 +336,11 @@ mod tests {
                     [[tenants.faults]]\nfault = { server_error = { endpoint = \"token\", status = 503 } }\n";
         let cfg = parse(text).unwrap();
         let faults = &cfg.tenants[0].faults;
-        assert_eq!(faults[0].fault, crate::Fault::AudChanged);
+        assert_eq!(faults[0].fault, crate::faults::Fault::AudChanged);
         assert_eq!(
             faults[1].fault,
-            crate::Fault::ServerError {
-                endpoint: crate::Endpoint::Token,
+            crate::faults::Fault::ServerError {
+                endpoint: crate::faults::Endpoint::Token,
                 status: 503
             }
         );

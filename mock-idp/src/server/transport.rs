@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::endpoints::error::{EndpointError, ErrorCode, OAuthError};
-use crate::endpoints::form::Params;
+use crate::endpoints::form::{Params, bearer_token};
 use crate::endpoints::token::basic_credentials;
 use crate::faults::catalog;
 use crate::faults::{Endpoint, Fault};
@@ -94,11 +94,7 @@ impl FaultScope {
                 let bearer = headers
                     .get(header::AUTHORIZATION)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|v| {
-                        v.strip_prefix("Bearer ")
-                            .or_else(|| v.strip_prefix("bearer "))
-                    })
-                    .map(str::trim)
+                    .and_then(bearer_token)
                     .or_else(|| p.get("access_token"));
                 match bearer
                     .and_then(|t| d.access.get(t))
