@@ -163,13 +163,8 @@ pub async fn nothing_stored(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Resul
 
 /// `the relying party did not call the provider's token endpoint`
 pub async fn endpoint_not_called(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
-    let endpoint = a.get(0);
-    let calls = w
-        .idp
-        .requests()
-        .iter()
-        .filter(|r| r.endpoint.as_deref() == Some(endpoint))
-        .count();
+    let endpoint: mock_idp::Endpoint = a.get(0).parse()?;
+    let calls = w.idp.calls(endpoint).len();
     if calls > 0 {
         bail!("expected no call to the {endpoint} endpoint, found {calls}");
     }
