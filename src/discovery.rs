@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::settings::metadata_url;
 use crate::settings::{Flow, ProviderSettings};
 
 /// One problem found in the metadata or in the settings.
@@ -20,14 +21,6 @@ fn finding(code: &'static str, message: impl Into<String>) -> Finding {
         code,
         message: message.into(),
     }
-}
-
-/// Where the metadata document of `issuer` lives (Discovery §4.1).
-pub fn metadata_url(issuer: &str) -> String {
-    format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim_end_matches('/')
-    )
 }
 
 /// Fetches the metadata document of `issuer`.

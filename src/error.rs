@@ -81,7 +81,7 @@ pub enum SignInError {
     MissingIdentity(&'static str),
     /// Binding or creation refused the user.
     #[error("{0}")]
-    Users(#[from] crate::users::SignInError),
+    Users(#[from] crate::users::UserRulesError),
     /// The store failed.
     #[error("store: {0}")]
     Store(String),

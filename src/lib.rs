@@ -5,7 +5,8 @@
 //! metadata ([`discovery`]), sign-in through the five flows ([`signin`]), strict ID-token
 //! validation citing the specification at each check ([`validator`], [`jwks`]), and the
 //! user side — binding, creation, role mapping, invitations, edit rules — over an embedded
-//! SQLite database ([`users`], [`store`]). [`app`] serves it over HTTP.
+//! SQLite database ([`users`], [`store`]). [`app`] serves it over HTTP; [`response_type`]
+//! is the typed `response_type` the flows ask for.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -17,11 +18,10 @@
 
 pub mod app;
 pub mod config;
-pub mod directory_api;
 pub mod discovery;
 pub mod error;
 pub mod jwks;
-pub mod pages;
+pub mod response_type;
 pub mod settings;
 pub mod signin;
 pub mod store;

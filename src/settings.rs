@@ -347,7 +347,7 @@ impl ProviderSettings {
     pub fn metadata_location(&self) -> String {
         self.discovery_url
             .clone()
-            .unwrap_or_else(|| crate::discovery::metadata_url(&self.issuer))
+            .unwrap_or_else(|| metadata_url(&self.issuer))
     }
 
     /// The scopes requested: `openid`, the identity scopes, the scopes beyond `email` and
@@ -558,6 +558,15 @@ impl ProviderSettings {
 
 fn a_hmac_without_secret(s: &ProviderSettings) -> bool {
     s.allowed_algs.iter().any(|a| a == "HS256") && s.client_secret.is_none()
+}
+
+/// Where the metadata document of `issuer` lives (Discovery §4.1); settings and
+/// discovery both need it, so it lives here, below discovery.
+pub fn metadata_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    )
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::SignInError;
 use crate::jwks::JwksCache;
+use crate::response_type::{ResponsePart, ResponseType};
 use crate::settings::ProviderSettings;
 use crate::validator::{self, Continuity, Earlier, Expectations, HashRule};
 
@@ -36,7 +37,7 @@ pub struct Attempt {
     pub provider: String,
     nonce: String,
     pkce_verifier: Option<String>,
-    response_type: String,
+    response_type: ResponseType,
     max_age: Option<i64>,
     created: Instant,
 }
@@ -81,8 +82,13 @@ pub fn start(
 ) -> Result<String, crate::settings::SettingsError> {
     let state = random(24);
     let nonce = random(24);
-    let response_type = provider.response_type().to_owned();
-    let has_code = response_type.split(' ').any(|w| w == "code");
+    let response_type = ResponseType::parse(provider.response_type()).map_err(|e| {
+        crate::settings::SettingsError {
+            field: "response_type",
+            problem: e.to_string(),
+        }
+    })?;
+    let has_code = response_type.has(ResponsePart::Code);
     let pkce_verifier = has_code.then(|| random(48));
     let mut url = url::Url::parse(&provider.authorization_endpoint).map_err(|e| {
         crate::settings::SettingsError {
@@ -96,7 +102,7 @@ pub fn start(
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("client_id", &provider.client_id)
-            .append_pair("response_type", &response_type)
+            .append_pair("response_type", &response_type.to_string())
             .append_pair("redirect_uri", redirect_uri)
             .append_pair("scope", &provider.scopes().join(" "))
             .append_pair("state", &state)
@@ -227,18 +233,21 @@ pub async fn finish(
             description: params.get("error_description").cloned().unwrap_or_default(),
         });
     }
-    let words: Vec<&str> = attempt.response_type.split(' ').collect();
-    let want = |w: &str| words.contains(&w);
-    let code = params.get("code").filter(|_| want("code"));
-    let front_token = params.get("access_token").filter(|_| want("token"));
-    let front_id = params.get("id_token").filter(|_| want("id_token"));
-    if want("code") && code.is_none() {
+    let want = |part| attempt.response_type.has(part);
+    let code = params.get("code").filter(|_| want(ResponsePart::Code));
+    let front_token = params
+        .get("access_token")
+        .filter(|_| want(ResponsePart::Token));
+    let front_id = params
+        .get("id_token")
+        .filter(|_| want(ResponsePart::IdToken));
+    if want(ResponsePart::Code) && code.is_none() {
         return Err(SignInError::MissingParameter("code"));
     }
-    if want("id_token") && front_id.is_none() {
+    if want(ResponsePart::IdToken) && front_id.is_none() {
         return Err(SignInError::MissingParameter("id_token"));
     }
-    if want("token") && front_token.is_none() {
+    if want(ResponsePart::Token) && front_token.is_none() {
         return Err(SignInError::MissingParameter("access_token"));
     }
     let base = Expectations {

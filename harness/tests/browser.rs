@@ -11,6 +11,7 @@ mod rig;
 
 use driver::{Browser, SignedIn};
 use fantoccini::Locator;
+use mock_idp::Endpoint;
 use relying_party::settings::Flow;
 use rig::{BrowserRig, PROVIDER};
 use serde_json::Value;
@@ -52,10 +53,10 @@ async fn pick_user(browser: &Browser, username: &str) {
 /// Asserts the provider showed its login page (no hint, no automatic login) and that the
 /// browser posted the form for `username`.
 fn assert_login_page_used(rig: &BrowserRig, username: &str) {
-    let authorize = rig.requests_to("authorize");
+    let authorize = rig.requests_to(Endpoint::Authorize);
     assert_eq!(authorize.len(), 1);
     assert_eq!(authorize[0].params.get("login_hint"), None);
-    let logins = rig.requests_to("login");
+    let logins = rig.requests_to(Endpoint::Login);
     assert_eq!(logins.len(), 1, "one login form submission");
     assert_eq!(logins[0].method, "POST");
     assert_eq!(
@@ -169,7 +170,7 @@ async fn sign_in_through(browser: &Browser, cells: &[(Flow, &str)]) {
         let me = browser.wait_for_signed_in().await;
         assert_signed_in_as(&me, "alice");
 
-        let authorize = rig.requests_to("authorize");
+        let authorize = rig.requests_to(Endpoint::Authorize);
         assert_eq!(authorize.len(), 1, "{flow:?}");
         let params = &authorize[0].params;
         assert_eq!(
@@ -182,7 +183,7 @@ async fn sign_in_through(browser: &Browser, cells: &[(Flow, &str)]) {
             Some(response_type)
         );
         assert_eq!(
-            rig.requests_to("token").len(),
+            rig.requests_to(Endpoint::Token).len(),
             usize::from(flow.needs_token_endpoint()),
             "{flow:?} {response_type}: the code is redeemed only in the hybrid flow"
         );

@@ -170,7 +170,7 @@
 //! The three rule sets are validated first; invalid ones refuse the sign-in with
 //! `binding.invalid_rules`, `creation.invalid_rules` or `role_mapping.invalid_rules` (they
 //! should have been refused when saved). Every error has a stable
-//! [`code`](SignInError::code).
+//! [`code`](UserRulesError::code).
 //!
 //! **Concurrency**: writes are `BEGIN IMMEDIATE` transactions, so concurrent sign-ins queue
 //! on SQLite's write lock; should two first sign-ins of one identity still race, the UNIQUE
@@ -213,4 +213,4 @@ pub use role_mapping::{
     RoleStrategy, RoleTargets,
 };
 pub use rules::RulesError;
-pub use sign_in::{SignInError, SignInHow, SignInOutcome, SignInRequest};
+pub use sign_in::{SignInHow, SignInOutcome, SignInRequest, UserRulesError};

@@ -45,6 +45,18 @@ pub enum SignInHow {
     Created,
 }
 
+impl std::fmt::Display for SignInHow {
+    /// The word the admin API and scenarios use.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Existing => "existing",
+            Self::Invited => "invited",
+            Self::Bound => "bound",
+            Self::Created => "created",
+        })
+    }
+}
+
 /// What a sign-in did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInOutcome {
@@ -58,9 +70,10 @@ pub struct SignInOutcome {
     pub dropped_roles: Vec<DroppedRole>,
 }
 
-/// Why a sign-in was refused. Nothing is written when it is.
+/// Why the user rules (binding, creation, role mapping) refused a verified identity.
+/// Nothing is written when they do.
 #[derive(Debug, thiserror::Error)]
-pub enum SignInError {
+pub enum UserRulesError {
     /// The provider name or external id is empty.
     #[error("{field}: expected a non-empty value, found an empty string")]
     EmptyIdentity {
@@ -103,9 +116,9 @@ pub enum SignInError {
     Store(#[from] StoreError),
 }
 
-store_error_conversions!(SignInError);
+store_error_conversions!(UserRulesError);
 
-impl SignInError {
+impl UserRulesError {
     /// A stable code for this error.
     pub fn code(&self) -> &'static str {
         match self {
@@ -127,35 +140,38 @@ impl Store {
     /// 1. a user bound to this identity signs in (an invited one accepts its invitation);
     /// 2. else, with binding enabled, the binding rules are tested against every user without
     ///    an identity: exactly one match is bound (and becomes external), several are
-    ///    [`SignInError::AmbiguousBinding`], none falls through;
+    ///    [`UserRulesError::AmbiguousBinding`], none falls through;
     /// 3. else, with creation enabled, an external user is created from the creation rules'
-    ///    user type; else [`SignInError::NoUser`].
+    ///    user type; else [`UserRulesError::NoUser`].
     ///
     /// Found and bound users get their fields refreshed by the creation rows; when roles come
     /// from the provider, every sign-in replaces the user's roles by the mapped ones.
     /// Concurrent first sign-ins of one identity create one user: the UNIQUE identity
     /// constraint turns the loser's insert into a retry that finds the winner's user.
-    pub fn apply_sign_in(&self, request: &SignInRequest<'_>) -> Result<SignInOutcome, SignInError> {
+    pub fn apply_sign_in(
+        &self,
+        request: &SignInRequest<'_>,
+    ) -> Result<SignInOutcome, UserRulesError> {
         for (field, value) in [
             ("provider", request.provider),
             ("external_id", request.external_id),
         ] {
             if value.is_empty() {
-                return Err(SignInError::EmptyIdentity { field });
+                return Err(UserRulesError::EmptyIdentity { field });
             }
         }
         let binding = request
             .binding
             .parse()
-            .map_err(SignInError::InvalidBindingRules)?;
+            .map_err(UserRulesError::InvalidBindingRules)?;
         request
             .creation
             .validate()
-            .map_err(SignInError::InvalidCreationRules)?;
+            .map_err(UserRulesError::InvalidCreationRules)?;
         request
             .role_mapping
             .validate()
-            .map_err(SignInError::InvalidRoleMapping)?;
+            .map_err(UserRulesError::InvalidRoleMapping)?;
         let result = self.write(|tx| sign_in(tx, request, &binding));
         match &result {
             Ok(outcome) => tracing::info!(
@@ -181,7 +197,7 @@ fn sign_in(
     tx: &rusqlite::Connection,
     request: &SignInRequest<'_>,
     binding: &BindingExpr<'_>,
-) -> Result<SignInOutcome, SignInError> {
+) -> Result<SignInOutcome, UserRulesError> {
     if let Some(user) = db::user_by_identity(tx, request.provider, request.external_id)? {
         let how = if user.invited {
             tx.execute("UPDATE users SET invited = 0 WHERE id = ?1", [user.id])?;
@@ -198,7 +214,7 @@ fn sign_in(
             .collect();
         tracing::debug!(rules = %binding, matched = matched.len(), "binding rules evaluated");
         if matched.len() > 1 {
-            return Err(SignInError::AmbiguousBinding {
+            return Err(UserRulesError::AmbiguousBinding {
                 candidates: matched.into_iter().map(|user| user.username).collect(),
             });
         }
@@ -216,7 +232,7 @@ fn sign_in(
         }
     }
     if !request.creation.enabled {
-        return Err(SignInError::NoUser {
+        return Err(UserRulesError::NoUser {
             provider: request.provider.to_owned(),
             external_id: request.external_id.to_owned(),
         });
@@ -231,7 +247,7 @@ fn refresh(
     request: &SignInRequest<'_>,
     user: &User,
     how: SignInHow,
-) -> Result<SignInOutcome, SignInError> {
+) -> Result<SignInOutcome, UserRulesError> {
     let mut updated_fields = Vec::new();
     let fields = request.creation.map_claims(request.claims, request.scopes);
     for (field, value) in fields
@@ -261,7 +277,7 @@ fn refresh(
 fn create(
     tx: &rusqlite::Connection,
     request: &SignInRequest<'_>,
-) -> Result<SignInOutcome, SignInError> {
+) -> Result<SignInOutcome, UserRulesError> {
     let user_type = existing_user_type(tx, &request.creation.user_type)?;
     let fields = request.creation.map_claims(request.claims, request.scopes);
     let wanted = creation::preferred_username(&fields, request.provider, request.external_id);
@@ -293,8 +309,8 @@ fn create(
     })
 }
 
-fn existing_user_type(tx: &rusqlite::Connection, name: &str) -> Result<UserType, SignInError> {
-    db::user_type(tx, name)?.ok_or_else(|| SignInError::UnknownUserType {
+fn existing_user_type(tx: &rusqlite::Connection, name: &str) -> Result<UserType, UserRulesError> {
+    db::user_type(tx, name)?.ok_or_else(|| UserRulesError::UnknownUserType {
         name: name.to_owned(),
     })
 }
@@ -305,7 +321,7 @@ fn provider_roles(
     tx: &rusqlite::Connection,
     request: &SignInRequest<'_>,
     user_type: &UserType,
-) -> Result<Option<MappedRoles>, SignInError> {
+) -> Result<Option<MappedRoles>, UserRulesError> {
     let known_roles = db::role_names(tx)?;
     let legal_entities = db::legal_entity_ids(tx)?;
     Ok(request.role_mapping.map_roles(
@@ -319,8 +335,8 @@ fn provider_roles(
     ))
 }
 
-fn reload(tx: &rusqlite::Connection, id: i64) -> Result<User, SignInError> {
-    db::user(tx, id)?.ok_or(SignInError::Store(StoreError::Sqlite(
+fn reload(tx: &rusqlite::Connection, id: i64) -> Result<User, UserRulesError> {
+    db::user(tx, id)?.ok_or(UserRulesError::Store(StoreError::Sqlite(
         rusqlite::Error::QueryReturnedNoRows,
     )))
 }
@@ -393,7 +409,7 @@ mod tests {
 
     #[test]
     fn ambiguity_names_the_candidates() {
-        let error = SignInError::AmbiguousBinding {
+        let error = UserRulesError::AmbiguousBinding {
             candidates: vec!["ann".into(), "bob".into()],
         };
         assert_eq!(

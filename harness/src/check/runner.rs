@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use mock_idp::agent::{Form, Landing, UserAgent};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup};
-use mock_idp::{Alg, Fault, FaultRule};
+use mock_idp::{Alg, Endpoint, Fault, FaultRule};
 use url::Url;
 
 use super::config::{CheckConfig, FlowUnderTest, Hook, SuccessSection, fill};
@@ -531,25 +531,25 @@ impl Runner<'_> {
             .into_iter()
             .filter(|r| r.id > mark)
             .collect();
-        let count = |name: &str| {
+        let count = |endpoint: Endpoint| {
             after
                 .iter()
-                .filter(|r| r.endpoint.as_deref() == Some(name))
+                .filter(|r| r.endpoint == Some(endpoint))
                 .count()
         };
-        let sent_max_age = after.iter().any(|r| {
-            r.endpoint.as_deref() == Some("authorize") && r.params.contains_key("max_age")
-        });
+        let sent_max_age = after
+            .iter()
+            .any(|r| r.endpoint == Some(Endpoint::Authorize) && r.params.contains_key("max_age"));
         Ok(Play {
             observed,
             missing,
             landing,
             app_error,
             calls: Calls {
-                token: count("token"),
-                userinfo: count("userinfo"),
+                token: count(Endpoint::Token),
+                userinfo: count(Endpoint::Userinfo),
             },
-            authorize: count("authorize"),
+            authorize: count(Endpoint::Authorize),
             sent_max_age,
             refresh_unreached,
         })

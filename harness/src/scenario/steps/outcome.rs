@@ -34,20 +34,14 @@ fn succeeded(w: &ScenarioWorld) -> anyhow::Result<&SignInAttempt> {
 /// The user the last successful sign-in opened a session for, and how it was found.
 fn signed_in_user(w: &ScenarioWorld) -> anyhow::Result<(String, String)> {
     let attempt = succeeded(w)?;
-    let user = attempt
+    let signed_in = attempt
         .record
         .as_ref()
-        .and_then(|r| r.user.clone())
+        .and_then(|r| r.user.as_ref())
         .ok_or_else(|| {
             anyhow!("expected the relying party to record the signed-in user, found none")
         })?;
-    let text = |k: &str| {
-        user.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    Ok((text("username"), text("how")))
+    Ok((signed_in.user.username.clone(), signed_in.how.to_string()))
 }
 
 fn signed_in_how(w: &ScenarioWorld, a: &StepArgs, how: &str) -> anyhow::Result<()> {
@@ -166,13 +160,8 @@ pub async fn nothing_stored(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Resul
 
 /// `the relying party did not call the provider's token endpoint`
 pub async fn endpoint_not_called(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
-    let endpoint = a.get(0);
-    let calls = w
-        .idp
-        .requests()
-        .iter()
-        .filter(|r| r.endpoint.as_deref() == Some(endpoint))
-        .count();
+    let endpoint: mock_idp::Endpoint = a.get(0).parse()?;
+    let calls = w.idp.calls(endpoint).len();
     if calls > 0 {
         bail!("expected no call to the {endpoint} endpoint, found {calls}");
     }
@@ -283,8 +272,7 @@ pub async fn dropped(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
         .record
         .as_ref()
         .and_then(|r| r.user.as_ref())
-        .and_then(|u| u.get("dropped_roles").cloned())
-        .unwrap_or(Value::Null);
+        .map_or(Value::Null, |u| serde_json::json!(u.dropped_roles));
     let hit = dropped.as_array().is_some_and(|entries| {
         entries.iter().any(|e| {
             e.get("role").and_then(Value::as_str) == Some(a.get(0))

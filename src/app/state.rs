@@ -1,0 +1,201 @@
+//! The application's state: stored providers, the client for calls to them, sign-ins in
+//! progress, sessions, recent sign-in outcomes and the test clock.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use super::session_store::Sessions;
+use crate::jwks::JwksCache;
+use crate::settings::ProviderSettings;
+use crate::signin::{Attempts, Env};
+use crate::store::Store;
+use crate::users::{DroppedRole, SignInHow, User};
+
+/// How many sign-in outcomes the admin API keeps.
+const RECORDS_KEPT: usize = 200;
+
+/// The user a sign-in opened a session for, as the user rules left it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedInUser {
+    /// The user as stored after the sign-in.
+    #[serde(flatten)]
+    pub user: User,
+    /// How the user was found.
+    pub how: SignInHow,
+    /// Mapped roles that were not assigned.
+    pub dropped_roles: Vec<DroppedRole>,
+}
+
+/// The outcome of one sign-in, kept for the admin API so tests can read why it failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignInRecord {
+    /// Unix seconds.
+    pub at: i64,
+    /// The provider, when known.
+    pub provider: Option<String>,
+    /// Whether the user got in.
+    pub ok: bool,
+    /// The stable error code on failure.
+    pub code: Option<String>,
+    /// A readable message.
+    pub message: String,
+    /// The user on success.
+    pub user: Option<SignedInUser>,
+}
+
+/// Shared state of the application.
+#[derive(Debug)]
+pub struct Rp {
+    /// The database.
+    pub store: Store,
+    pub(super) http: reqwest::Client,
+    pub(super) jwks: JwksCache,
+    pub(super) attempts: Attempts,
+    pub(super) sessions: Sessions,
+    records: Mutex<VecDeque<SignInRecord>>,
+    public_url: String,
+    dev_mode: bool,
+    clock_offset: AtomicI64,
+}
+
+/// The client for every call to a provider: redirects are not followed (a provider that
+/// redirects a back-channel call is misbehaving), and a hung provider fails the call.
+fn http_client(extra_roots: Option<&[u8]>) -> Result<reqwest::Client, reqwest::Error> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(15));
+    if let Some(pem) = extra_roots {
+        for cert in reqwest::Certificate::from_pem_bundle(pem)? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build()
+}
+
+impl Rp {
+    /// A relying party at `public_url` over `store`.
+    pub fn new(store: Store, public_url: &str, dev_mode: bool) -> Self {
+        let http = http_client(None).unwrap_or_default();
+        Self {
+            store,
+            jwks: JwksCache::new(http.clone()),
+            http,
+            attempts: Attempts::default(),
+            sessions: Sessions::default(),
+            records: Mutex::new(VecDeque::new()),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            dev_mode,
+            clock_offset: AtomicI64::new(0),
+        }
+    }
+
+    /// Also trusts the certificates in `pem` (one or more, PEM) for calls to providers, e.g.
+    /// the one `mock-idp --tls` writes; the system's roots stay trusted.
+    ///
+    /// ```
+    /// use relying_party::{app::Rp, store::Store};
+    /// let pem = mock_idp::TlsPem::self_signed().expect("certificate").cert;
+    /// let rp = Rp::new(Store::open_in_memory().expect("store"), "http://127.0.0.1:8080", true)
+    ///     .trusting(&pem)
+    ///     .expect("a PEM certificate");
+    /// # drop(rp);
+    /// ```
+    pub fn trusting(mut self, pem: &[u8]) -> Result<Self, reqwest::Error> {
+        self.http = http_client(Some(pem))?;
+        self.jwks = JwksCache::new(self.http.clone());
+        Ok(self)
+    }
+
+    /// The redirect URI to register at every provider ("View Redirect URI").
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/callback", self.public_url)
+    }
+
+    /// Now, unix seconds, with the test offset.
+    pub fn now(&self) -> i64 {
+        let system = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        system + self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Moves the clock by `offset` seconds, for tests of expiry.
+    pub(super) fn set_clock_offset(&self, offset: i64) {
+        self.clock_offset.store(offset, Ordering::Relaxed);
+    }
+
+    /// What the sign-in steps need from the application, at this moment.
+    pub(super) fn env<'a>(&'a self, redirect_uri: &'a str) -> Env<'a> {
+        Env {
+            http: &self.http,
+            jwks: &self.jwks,
+            redirect_uri,
+            now: self.now(),
+        }
+    }
+
+    /// Stored provider settings by name.
+    pub fn provider(&self, name: &str) -> Option<ProviderSettings> {
+        let json = self.store.provider(name).ok().flatten()?;
+        serde_json::from_str(&json).ok()
+    }
+
+    /// Every stored provider.
+    pub fn providers(&self) -> Vec<ProviderSettings> {
+        self.store
+            .providers()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(_, json)| serde_json::from_str(&json).ok())
+            .collect()
+    }
+
+    /// Checks and stores provider settings; returns every problem when they break a rule.
+    pub fn save_provider(&self, settings: &ProviderSettings) -> Result<(), Vec<String>> {
+        let mut problems: Vec<String> = settings
+            .check(self.dev_mode)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if let Err(e) = self.store.validate_user_rules(
+            &settings.binding,
+            &settings.creation,
+            &settings.role_mapping,
+        ) {
+            let line = e.to_string();
+            if !problems.iter().any(|p| p.contains(&line)) {
+                problems.push(line);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let json = serde_json::to_string(settings).map_err(|e| vec![e.to_string()])?;
+        self.store
+            .put_provider(&settings.name, &json)
+            .map_err(|e| vec![e.to_string()])
+    }
+
+    pub(super) fn record(&self, r: SignInRecord) {
+        let mut q = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        if q.len() == RECORDS_KEPT {
+            q.pop_front();
+        }
+        q.push_back(r);
+    }
+
+    /// Recent sign-in outcomes, oldest first.
+    pub fn sign_ins(&self) -> Vec<SignInRecord> {
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+}
