@@ -213,3 +213,29 @@ fn the_fault_names_are_the_catalog_s() {
         "features/README.md (## Fault names) lacks {missing:?} and lists {stale:?}, which the catalog does not have"
     );
 }
+
+#[test]
+fn the_endpoint_names_are_the_mock_idp_s() {
+    let documented = listed_in(&readme(), "Endpoint names");
+    // The mock IdP's refusal of an unknown name lists every endpoint it has.
+    let refusal = ""
+        .parse::<mock_idp::Endpoint>()
+        .expect_err("no endpoint")
+        .to_string();
+    let known: BTreeSet<String> = refusal
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(names, _)| names.split(", ").map(str::to_owned).collect())
+        .unwrap_or_default();
+    for name in &known {
+        assert!(
+            name.parse::<mock_idp::Endpoint>().is_ok(),
+            "{name} from {refusal}"
+        );
+    }
+    assert!(known.len() >= 7, "{refusal}");
+    assert_eq!(
+        documented, known,
+        "features/README.md (## Endpoint names) against the mock IdP's {refusal}"
+    );
+}
