@@ -141,6 +141,14 @@ Feature: Every flow signs in, settings come from the provider's metadata, issuer
       | implicit flow with form_post |
       | implicit flow with fragment  |
 
+  Scenario: A refused endpoint is dropped and the last saved settings stay in force
+    Given provider "Acme" uses the authorization code flow
+    And automatic creation of users is on with the user type "employee"
+    When the administrator sets the token endpoint of "Acme" to ""
+    Then the settings are refused because "needs one"
+    When "alice" signs in through "Acme"
+    Then she is signed in as the new external user "Acme:alice"
+
   Scenario Outline: A code or hybrid flow without a token endpoint is refused (<flow>)
     Given provider "Acme" uses the <flow>
     And automatic creation of users is on with the user type "employee"
