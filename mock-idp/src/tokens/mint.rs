@@ -83,7 +83,7 @@ fn id_token_claims(
         .get(&auth.username)
         .cloned()
         .ok_or_else(|| gone("user", &auth.username))?;
-    let base = claims::effective_claims(&user, auth.claims_edit.as_ref());
+    let base = claims::effective_claims(&user, auth.claims_edit.as_deref());
     let requested = claims::requested(auth.claims_request.as_ref(), "id_token");
     let mut out = claims::released(
         &d,
@@ -433,7 +433,7 @@ pub(crate) fn access_token(
                 .get(&a.username)
                 .cloned()
                 .ok_or_else(|| gone("user", &a.username))?;
-            let base = claims::effective_claims(&user, a.claims_edit.as_ref());
+            let base = claims::effective_claims(&user, a.claims_edit.as_deref());
             claims::subject(&req.tenant.flavour, &user, &base, client_id)
         }
         None => client_id.to_string(),
