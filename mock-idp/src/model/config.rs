@@ -117,7 +117,9 @@ impl IdpConfig {
 
     /// Checks every rule that does not need a running server.
     pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
-        self.server.limits.validate(file)?;
+        self.server.limits.validate().map_err(|e| {
+            ConfigError::new(file, format!("server.limits.{}", e.field), e.problem, e.fix)
+        })?;
         let mut paths = HashSet::new();
         let mut names = HashSet::new();
         for (i, tenant) in self.tenants.iter().enumerate() {
@@ -322,6 +324,16 @@ pub fn default_config_path() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_limit_that_cannot_work_is_named_under_server_limits() {
+        let config: IdpConfig = toml::from_str("[server.limits]\nmax_sessions = 0\n").unwrap();
+        let e = config.validate("idp.toml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "idp.toml: server.limits.max_sessions: expected a positive number, found 0; fix: give a positive number (or leave the field out for its default)"
+        );
+    }
 
     fn parse(text: &str) -> Result<IdpConfig, ConfigError> {
         let dir = std::env::temp_dir().join(format!(

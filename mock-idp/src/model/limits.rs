@@ -7,7 +7,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::config::ConfigError;
+/// A limit that cannot work: its field under `server.limits`, what is wrong, what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BadLimit {
+    pub field: &'static str,
+    pub problem: String,
+    pub fix: &'static str,
+}
 
 /// Bounds on what clients can make the server keep or wait for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,8 +62,8 @@ impl Default for Limits {
             max_injected_delay_ms: 10_000,
             max_sessions: 10_000,
             session_idle_secs: 3600,
-            max_pending_logins: 10_000,
-            max_grants: 50_000,
+            max_pending_logins: 1000,
+            max_grants: 10_000,
             max_param_bytes: 4096,
             max_claims_edit_bytes: 8192,
             request_log_entries: 1000,
@@ -83,9 +89,8 @@ impl Limits {
         Duration::from_millis(self.max_injected_delay_ms)
     }
 
-    /// Checks that every limit can work; errors name the field under `server.limits`.
-    pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
-        let field = |name: &str| format!("server.limits.{name}");
+    /// Checks that every limit can work.
+    pub(crate) fn validate(&self) -> Result<(), BadLimit> {
         let counts = [
             (
                 "header_read_timeout_secs",
@@ -104,24 +109,22 @@ impl Limits {
             ("log_value_bytes", self.log_value_bytes),
             ("log_claims_bytes", self.log_claims_bytes),
         ];
-        if let Some((name, _)) = counts.iter().find(|(_, v)| *v == 0) {
-            return Err(ConfigError::new(
-                file,
-                field(name),
-                "expected a positive number, found 0",
-                "give a positive number (or leave the field out for its default)",
-            ));
+        if let Some((field, _)) = counts.iter().find(|(_, v)| *v == 0) {
+            return Err(BadLimit {
+                field,
+                problem: "expected a positive number, found 0".into(),
+                fix: "give a positive number (or leave the field out for its default)",
+            });
         }
         if self.max_injected_delay_ms >= self.idle_timeout_secs.saturating_mul(1000) {
-            return Err(ConfigError::new(
-                file,
-                field("max_injected_delay_ms"),
-                format!(
+            return Err(BadLimit {
+                field: "max_injected_delay_ms",
+                problem: format!(
                     "expected less than idle_timeout_secs ({} s), found {} ms",
                     self.idle_timeout_secs, self.max_injected_delay_ms
                 ),
-                "lower max_injected_delay_ms or raise idle_timeout_secs, or the idle timeout cuts injected delays short",
-            ));
+                fix: "lower max_injected_delay_ms or raise idle_timeout_secs, or the idle timeout cuts injected delays short",
+            });
         }
         Ok(())
     }
@@ -133,21 +136,17 @@ mod tests {
 
     #[test]
     fn defaults_hold_and_bad_limits_name_their_field() {
-        assert_eq!(Limits::default().validate("f"), Ok(()));
+        assert_eq!(Limits::default().validate(), Ok(()));
         let zero = Limits {
             max_sessions: 0,
             ..Limits::default()
         };
-        let e = zero.validate("f").unwrap_err();
-        assert_eq!(e.field, "server.limits.max_sessions");
+        assert_eq!(zero.validate().unwrap_err().field, "max_sessions");
         let slow = Limits {
             max_injected_delay_ms: 60_000,
             ..Limits::default()
         };
-        assert_eq!(
-            slow.validate("f").unwrap_err().field,
-            "server.limits.max_injected_delay_ms"
-        );
+        assert_eq!(slow.validate().unwrap_err().field, "max_injected_delay_ms");
         let parsed: Limits = toml::from_str("max_grants = 7").unwrap();
         assert_eq!(parsed.max_grants, 7);
         assert_eq!(parsed.max_sessions, Limits::default().max_sessions);

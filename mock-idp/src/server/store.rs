@@ -24,8 +24,8 @@ impl<V> BoundedMap<V> {
 
     /// Inserts, evicting the oldest entries while the map is full.
     pub(crate) fn insert(&mut self, key: String, value: V) {
-        if self.entries.contains_key(&key) {
-            self.entries.insert(key, value);
+        if let Some(existing) = self.entries.get_mut(&key) {
+            *existing = value;
             return;
         }
         while self.entries.len() >= self.cap {

@@ -21,6 +21,10 @@ impl Rng {
         self.0
     }
 
+    fn one_in(&mut self, n: u64) -> bool {
+        self.next().is_multiple_of(n)
+    }
+
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[(self.next() % items.len() as u64) as usize]
     }
@@ -35,7 +39,7 @@ impl Rng {
         for _ in 0..self.next() % 12 {
             s.push_str(PIECES[(self.next() % PIECES.len() as u64) as usize]);
         }
-        if self.next() % 10 == 0 {
+        if self.one_in(10) {
             s.push_str(&"x".repeat((self.next() % 20_000) as usize));
         }
         s
@@ -103,7 +107,7 @@ async fn malformed_requests_never_get_a_5xx_and_healthz_stays_up() {
             let path = rng.pick(&PATHS);
             let mut query = String::new();
             for _ in 0..rng.next() % 6 {
-                let value = if rng.next() % 2 == 0 {
+                let value = if rng.one_in(2) {
                     rng.pick(&VALUES).to_owned()
                 } else {
                     rng.junk()
@@ -113,7 +117,7 @@ async fn malformed_requests_never_get_a_5xx_and_healthz_stays_up() {
             let url = format!("{}{path}?{query}", idp.url());
             let method = rng.pick(&["GET", "POST", "PUT", "DELETE", "PATCH"]);
             let mut req = client.request(method.parse().unwrap(), &url);
-            if rng.next() % 2 == 0 {
+            if rng.one_in(2) {
                 let ct = rng.pick(&[
                     "application/x-www-form-urlencoded",
                     "application/json",
@@ -127,7 +131,7 @@ async fn malformed_requests_never_get_a_5xx_and_healthz_stays_up() {
                     rng.junk()
                 ));
             }
-            if rng.next() % 3 == 0 {
+            if rng.one_in(3) {
                 let auth = rng.pick(&[
                     "Basic !!!",
                     "Basic cnA6",
@@ -137,7 +141,7 @@ async fn malformed_requests_never_get_a_5xx_and_healthz_stays_up() {
                 ]);
                 req = req.header("authorization", auth);
             }
-            if rng.next() % 4 == 0 {
+            if rng.one_in(4) {
                 req = req.header(
                     "cookie",
                     format!(
