@@ -124,7 +124,9 @@ fn id_token_claims(
         Some(&auth.client_id),
         Some(&auth.username),
         &auth.faults,
-        |f| f.touches_id_token(at),
+        // An HS256 rule cannot apply to a public client (no secret to key it): it is left
+        // unspent rather than answered with a server error that burns the code.
+        |f| f.touches_id_token(at) && !(f.needs_client_secret() && client.is_public()),
     );
     let alg = client.id_token_signed_response_alg.unwrap_or(d.default_alg);
     Ok(UnsignedIdToken {

@@ -8,7 +8,7 @@ use mock_idp::{Client, Endpoint, Fault, FaultRule, Limits, MockIdp};
 use serde_json::{Value, json};
 
 use crate::common::{CALLBACK, http};
-use crate::{PKCE_CHALLENGE, authorize_raw, code_request, idp, location_params};
+use crate::{PKCE_CHALLENGE, PKCE_VERIFIER, authorize_raw, code_request, idp, location_params};
 
 async fn add_tenant_with_key(idp: &MockIdp, file: &str) -> (u16, String) {
     let res = http()
@@ -193,6 +193,27 @@ async fn faults_that_cannot_apply_are_refused_and_delays_are_capped() {
     let p = location_params(&authorize_raw(&idp, &spa("hs256"), None).await);
     assert_eq!(p["error"], "invalid_request");
     assert!(p["error_description"].contains("public"), "{p:?}");
+    // A rule for every client skips the public one instead of failing its token request.
+    let rule = idp.inject(FaultRule::new(Fault::Hs256));
+    let p = location_params(&authorize_raw(&idp, &spa(""), None).await);
+    let res = http()
+        .post(format!("{}/token", idp.issuer()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", "spa"),
+            ("code", p["code"].as_str()),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", PKCE_VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let token: Value = res.json().await.unwrap();
+    let (header, _) = crate::common::decode(token["id_token"].as_str().unwrap());
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(idp.default_tenant().faults()[0].id, rule, "unspent");
+    idp.default_tenant().clear_faults();
     let p = location_params(&authorize_raw(&idp, &spa("delay,delay"), None).await);
     assert_eq!(p["error"], "invalid_request");
     assert!(p["error_description"].contains("more than once"), "{p:?}");

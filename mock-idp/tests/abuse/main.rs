@@ -12,6 +12,8 @@ use common::{CALLBACK, http};
 use mock_idp::{Client, Limits, MockIdp};
 
 const SECRET: &str = "rp-secret";
+/// RFC 7636 Appendix B's verifier and its S256 challenge.
+const PKCE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const PKCE_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 /// A server with a confidential client `rp`, a public client `spa` and the demo users.
