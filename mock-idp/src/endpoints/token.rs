@@ -267,9 +267,14 @@ fn authorization_code(
             grant.issued.push(access.clone());
             grant.issued.extend(refresh.clone());
         }
-        _ => {
+        Some(_) => {
             return Err(OAuthError::invalid_grant(
                 "the code was replayed while it was redeemed; the tokens issued for it are revoked",
+            ));
+        }
+        None => {
+            return Err(OAuthError::invalid_grant(
+                "the code left the provider's store (max_grants) while it was redeemed",
             ));
         }
     }
