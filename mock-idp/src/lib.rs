@@ -69,6 +69,7 @@ pub use faults::catalog;
 pub use model::config;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use endpoints::error::{ErrorCode, OAuthError};
@@ -76,6 +77,7 @@ pub use faults::{Endpoint, Fault, FaultRule, UnknownEndpoint};
 pub use model::client::{Client, TokenFormat};
 pub use model::config::{ConfigError, IdpConfig};
 pub use model::demo::{demo_clients, demo_tenant, demo_users};
+pub use model::limits::Limits;
 pub use model::tenant::{Flavour, KeyFile, Lifetimes, Tenant};
 pub use model::types::{AuthMethod, ClientId, ResponseMode, ResponseType, Secret};
 pub use model::user::User;
@@ -87,7 +89,7 @@ pub use tokens::jwks::{Alg, KeyError, SigningKey};
 pub use tokens::jwt::{decode_unverified, half_hash};
 
 use server::routing;
-use server::state::{Server, TenantState};
+use server::state::{Server, ServerSettings, TenantState};
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +158,8 @@ pub struct MockIdpBuilder {
     issuer_base_url: Option<String>,
     admin_public: bool,
     tls: Option<TlsPem>,
+    limits: Limits,
+    key_dirs: Vec<PathBuf>,
 }
 
 impl Default for MockIdpBuilder {
@@ -166,6 +170,8 @@ impl Default for MockIdpBuilder {
             issuer_base_url: None,
             admin_public: false,
             tls: None,
+            limits: Limits::default(),
+            key_dirs: Vec::new(),
         }
     }
 }
@@ -224,18 +230,40 @@ impl MockIdpBuilder {
         self
     }
 
+    /// Bounds what clients can make the server hold (connections, stores, log entries).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Lets the admin API read tenant key files from `dir` (it reads none from elsewhere).
+    pub fn key_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.key_dirs.push(dir.into());
+        self
+    }
+
     /// Starts the server, or says why it cannot.
     pub async fn try_start(mut self) -> Result<MockIdp, StartError> {
         self.default_tenant();
         let config = IdpConfig {
-            server: Default::default(),
+            server: config::ServerSection {
+                limits: self.limits,
+                ..Default::default()
+            },
             tenants: self.tenants.clone(),
         };
         config.validate("builder")?;
         let mut states = Vec::new();
         for t in &self.tenants {
-            states.push(Arc::new(TenantState::from_config(t)?));
+            states.push(Arc::new(TenantState::from_config(t, self.limits)?));
         }
+        let tls = match &self.tls {
+            Some(pem) => Some(
+                server_guard::tls_config_from_pem(&pem.cert, &pem.key)
+                    .map_err(|e| StartError::Tls(e.to_string()))?,
+            ),
+            None => None,
+        };
         let std_listener =
             std::net::TcpListener::bind(self.bind).map_err(|source| StartError::Bind {
                 addr: self.bind,
@@ -259,24 +287,23 @@ impl MockIdpBuilder {
         let bound_base = format!("{scheme}://{host}:{}", addr.port());
         let server = Arc::new(Server::new(
             states,
-            self.issuer_base_url.clone(),
-            bound_base,
-            self.admin_public,
+            ServerSettings {
+                public_base: self.issuer_base_url.clone(),
+                bound_base,
+                admin_public: self.admin_public,
+                limits: self.limits,
+                key_dirs: self.key_dirs.clone(),
+            },
         ));
-        let task = match self.tls.clone() {
-            None => {
-                let listener = tokio::net::TcpListener::from_std(std_listener).map_err(bind_err)?;
-                tokio::spawn(routing::serve_plain(listener, server.clone()))
+        let listener = tokio::net::TcpListener::from_std(std_listener).map_err(bind_err)?;
+        let app = routing::app(server.clone());
+        let limits = self.limits.server_limits();
+        let task = tokio::spawn(async move {
+            match tls {
+                None => server_guard::serve(listener, app, limits).await,
+                Some(tls) => server_guard::serve_tls(listener, app, limits, tls).await,
             }
-            Some(pem) => {
-                let s = server.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = routing::serve_tls(std_listener, s, pem.cert, pem.key).await {
-                        tracing::error!(error = %e, "TLS server stopped");
-                    }
-                })
-            }
-        };
+        });
         tokens::jwks::warm_rng();
         Ok(MockIdp {
             server,

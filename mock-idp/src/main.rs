@@ -87,7 +87,20 @@ async fn main() -> ExitCode {
     };
     let mut builder = MockIdp::builder()
         .bind(bind)
-        .admin_public(args.admin_public);
+        .admin_public(args.admin_public)
+        .limits(config.server.limits);
+    // Tenants added over the admin API read key files only from these folders.
+    if let Some(dir) = config_path.as_ref().and_then(|p| p.parent()) {
+        let dir = if dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            dir
+        };
+        builder = builder.key_dir(dir);
+    }
+    if let Some(dir) = config.server.key_dir.clone() {
+        builder = builder.key_dir(dir);
+    }
     for t in config.tenants {
         builder = builder.tenant(t);
     }

@@ -19,7 +19,6 @@ use crate::tokens::mint::{self, Bindings};
 pub(crate) fn issue(
     req: &TenantRequest,
     request: &AuthzRequest,
-    session_id: &str,
     session: &Session,
     set_cookie: Option<String>,
 ) -> Result<Response, EndpointError> {
@@ -32,7 +31,7 @@ pub(crate) fn issue(
         auth_time: session.auth_time,
         claims_request: request.claims.clone(),
         claims_edit: session.claims_edit.clone(),
-        sid: session_id.to_owned(),
+        sid: session.sid.clone(),
         faults: request.faults.clone(),
     };
     let rt = request.response_type;
@@ -95,6 +94,7 @@ pub(crate) fn issue(
                     pkce: request.pkce.clone(),
                     expires_at: now + lifetimes.code,
                     used: false,
+                    replayed: false,
                     issued: access_token.iter().cloned().collect(),
                 },
             );

@@ -33,6 +33,7 @@ fn validate(
     p: &Params,
     client: &Client,
     target: RedirectTarget,
+    max_param_bytes: usize,
 ) -> Result<AuthzRequest, EndpointError> {
     let client_id = &client.client_id;
     let requested_mode = p.get("response_mode").map(ResponseMode::parse);
@@ -107,6 +108,11 @@ fn validate(
             },
         ))
     };
+    let answer_to = RedirectTarget {
+        mode: response_mode,
+        ..target.clone()
+    };
+    refuse_oversized(p, &answer_to, max_param_bytes)?;
     if p.get("request").is_some() {
         return fail(
             ErrorCode::RequestNotSupported,
@@ -225,6 +231,16 @@ fn validate(
         Some(Ok(f)) => f,
         Some(Err(e)) => return fail(ErrorCode::InvalidRequest, e.to_string()),
     };
+    if let Some(f) = faults.iter().find(|f| f.needs_client_secret())
+        && client.is_public()
+    {
+        return fail(
+            ErrorCode::InvalidRequest,
+            format!(
+                "mock_fault={f} signs the ID token with the client secret, and client \"{client_id}\" is public (it has none); use a confidential client"
+            ),
+        );
+    }
     Ok(AuthzRequest {
         client_id: client_id.clone(),
         redirect_uri: target.redirect_uri.clone(),
@@ -242,6 +258,25 @@ fn validate(
     })
 }
 
+/// Refuses a parameter longer than `max` bytes: a pending login keeps the request for up to
+/// an hour. The refusal does not echo `state` when `state` is the long one.
+fn refuse_oversized(p: &Params, target: &RedirectTarget, max: usize) -> Result<(), EndpointError> {
+    let Some((name, value)) = p.pairs().into_iter().find(|(_, v)| v.len() > max) else {
+        return Ok(());
+    };
+    let mut target = target.clone();
+    if name == "state" {
+        target.state = None;
+    }
+    Err(EndpointError::Redirect(
+        OAuthError::invalid_request(format!(
+            "parameter {name} is {} bytes; this provider accepts at most {max} bytes per parameter",
+            value.len()
+        )),
+        target,
+    ))
+}
+
 /// `GET|POST {issuer}/authorize`.
 pub(crate) async fn authorize(
     req: TenantRequest,
@@ -250,7 +285,7 @@ pub(crate) async fn authorize(
 ) -> Result<Response, EndpointError> {
     let client = known_client(&req, &p)?;
     let target = registered_redirect(&req, &client, &p)?;
-    let request = validate(&p, &client, target)?;
+    let request = validate(&p, &client, target, req.server.limits.max_param_bytes)?;
     refuse_if_injected(&req, &request)?;
     let auto_login = client
         .auto_login
@@ -336,11 +371,18 @@ fn sign_in_or_ask(
     let now = req.now();
     let cookie_value = cookie(headers, login::COOKIE);
     let (session, hinted) = {
-        let d = req.tenant.data();
+        let mut d = req.tenant.data();
+        let idle = d.limits.session_idle_secs;
+        // A session used within its idle lifetime is kept alive by this use.
         let session = cookie_value
-            .as_ref()
-            .and_then(|s| d.sessions.get(s).cloned().map(|sess| (s.clone(), sess)))
-            .filter(|(_, s)| d.users.contains_key(&s.username));
+            .as_deref()
+            .and_then(|c| d.sessions.get_mut(c))
+            .filter(|s| now - s.last_used <= idle)
+            .map(|s| {
+                s.last_used = now;
+                s.clone()
+            })
+            .filter(|s| d.users.contains_key(&s.username));
         let hinted = request
             .login_hint
             .clone()
@@ -348,13 +390,13 @@ fn sign_in_or_ask(
         (session, hinted)
     };
     let too_old = |s: &Session| request.max_age.is_some_and(|m| now - s.auth_time > m);
-    let reusable = session.clone().filter(|(_, s)| {
+    let reusable = session.clone().filter(|s| {
         !request.prompt.contains(&Prompt::Login)
             && !too_old(s)
             && hinted.as_ref().is_none_or(|h| h == &s.username)
     });
-    if let Some((session_id, s)) = reusable {
-        return authorization_response::issue(req, &request, &session_id, &s, None);
+    if let Some(s) = reusable {
+        return authorization_response::issue(req, &request, &s, None);
     }
     if request.prompt.contains(&Prompt::None) {
         let why = if session.is_some() {

@@ -213,13 +213,13 @@ impl IntoResponse for EndpointError {
                     pages::escape(e.code.as_str()),
                     pages::escape(&e.description)
                 );
-                pages::no_store(
+                pages::guarded(pages::no_store(
                     (
                         StatusCode::BAD_REQUEST,
                         Html(pages::page("Sign-in error", &body)),
                     )
                         .into_response(),
-                )
+                ))
             }
             Self::Redirect(e, target) => target.send(vec![
                 ("error".to_owned(), e.code.as_str().to_owned()),

@@ -2,6 +2,8 @@
 //! user), otherwise a page where a person picks a user and may edit the claims. A session
 //! cookie gives single sign-on and honest `prompt=none` answers.
 
+use std::sync::Arc;
+
 use axum::response::Response;
 use serde_json::{Map, Value};
 
@@ -34,7 +36,9 @@ pub(crate) fn sign_in(
     let session = Session {
         username: username.to_owned(),
         auth_time: req.now(),
-        claims_edit,
+        claims_edit: claims_edit.map(Arc::new),
+        sid: b64::random_token(16),
+        last_used: req.now(),
     };
     req.tenant
         .data()
@@ -42,7 +46,7 @@ pub(crate) fn sign_in(
         .insert(session_id.clone(), session.clone());
     tracing::debug!(tenant = %req.tenant.name, user = username, "signed in");
     let cookie = cookie_for(req, &session_id);
-    authorization_response::issue(req, request, &session_id, &session, Some(cookie))
+    authorization_response::issue(req, request, &session, Some(cookie))
 }
 
 /// Shows the login page for a pending authorization.
@@ -80,6 +84,14 @@ pub(crate) async fn submit(req: TenantRequest, p: Params) -> Result<Response, En
     }
     let edit = match p.get("claims").map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
+        Some(text) if text.len() > req.server.limits.max_claims_edit_bytes => {
+            let msg = format!(
+                "claims: {} bytes of JSON; this provider keeps at most {} per sign-in",
+                text.len(),
+                req.server.limits.max_claims_edit_bytes
+            );
+            return Ok(show(&req, pending.request, Some(&msg)));
+        }
         Some(text) => match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(m)) => Some(m),
             Ok(other) => {

@@ -34,6 +34,26 @@ pub(crate) fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// What the provider's own pages (login, messages, errors, debug) allow: their inline style
+/// and script, nothing loaded from elsewhere, and no framing (clickjacking the login page).
+const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
+
+/// `res`, a page of the provider's own, with the headers that keep it from being sniffed
+/// as another type, framed, or made to load anything.
+pub(crate) fn guarded(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    res
+}
+
 pub(crate) fn no_store(mut res: Response) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -64,7 +84,9 @@ pub(crate) fn form_post(action: &str, params: &[(String, String)]) -> Response {
 
 /// A plain message page.
 pub(crate) fn message(title: &str, text: &str) -> Response {
-    no_store(Html(page(title, &format!("<p>{}</p>", escape(text)))).into_response())
+    guarded(no_store(
+        Html(page(title, &format!("<p>{}</p>", escape(text)))).into_response(),
+    ))
 }
 
 /// The login page: pick a user, optionally edit the claims (JSON) the provider releases.
@@ -113,5 +135,7 @@ document.querySelectorAll('input[name=username]').forEach(r => {\n\
 });\n\
 </script>\n",
     );
-    no_store(Html(page("Mock IdP sign-in", &body)).into_response())
+    guarded(no_store(
+        Html(page("Mock IdP sign-in", &body)).into_response(),
+    ))
 }

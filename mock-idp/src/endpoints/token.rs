@@ -207,7 +207,10 @@ fn authorization_code(
             ));
         }
         if grant.used {
-            // RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it.
+            // RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it — also those
+            // still being minted: the redemption in flight sees `replayed` when it comes to
+            // record them, under this same lock.
+            grant.replayed = true;
             let issued = std::mem::take(&mut grant.issued);
             for t in &issued {
                 d.access.remove(t);
@@ -256,6 +259,25 @@ fn authorization_code(
         .any(|s| s == "offline_access")
         .then(|| b64::random_token(32));
     let mut d = req.tenant.data();
+    // Recording the tokens and listing them on the code is one step under the tenant lock,
+    // so a replay either comes before (and the tokens are never recorded) or after (and
+    // revokes them).
+    match d.codes.get_mut(code) {
+        Some(grant) if !grant.replayed => {
+            grant.issued.push(access.clone());
+            grant.issued.extend(refresh.clone());
+        }
+        Some(_) => {
+            return Err(OAuthError::invalid_grant(
+                "the code was replayed while it was redeemed; the tokens issued for it are revoked",
+            ));
+        }
+        None => {
+            return Err(OAuthError::invalid_grant(
+                "the code left the provider's store (max_grants) while it was redeemed",
+            ));
+        }
+    }
     d.access.insert(
         access.clone(),
         AccessGrant {
@@ -273,10 +295,6 @@ fn authorization_code(
                 expires_at: now + lifetimes.refresh_token,
             },
         );
-    }
-    if let Some(grant) = d.codes.get_mut(code) {
-        grant.issued.push(access.clone());
-        grant.issued.extend(refresh.clone());
     }
     Ok(response(
         access,

@@ -102,7 +102,7 @@ fn released_claims(
             format!("the user \"{}\" no longer exists", auth.username),
         )
     })?;
-    let base = claims::effective_claims(&user, auth.claims_edit.as_ref());
+    let base = claims::effective_claims(&user, auth.claims_edit.as_deref());
     let requested = claims::requested(auth.claims_request.as_ref(), "userinfo");
     let mut out = claims::released(
         &d,

@@ -312,6 +312,12 @@ impl Fault {
         }
     }
 
+    /// Whether this fault signs with the client's secret (HS256, OpenID Connect Core
+    /// §10.1), so it cannot apply to a public client.
+    pub fn needs_client_secret(&self) -> bool {
+        matches!(self, Self::Hs256 | Self::Hs256SignatureCorrupted)
+    }
+
     /// Whether an authorization request can select this fault with `mock_fault=`: faults
     /// on the discovery document and the JWK Set act before and outside any one sign-in.
     /// (A per-request delay slows that sign-in's own requests.)

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::limits::Limits;
 use crate::model::tenant::{Flavour, Tenant};
 use crate::tokens::jwks::SigningKey;
 
@@ -31,6 +32,13 @@ pub struct ServerSection {
     /// Public base URL the issuers hang off (behind a proxy or in a container network).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer_base_url: Option<String>,
+    /// A folder the admin API may read tenant key files from, besides the configuration
+    /// file's own (relative to that file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_dir: Option<PathBuf>,
+    /// How much clients can make the server hold.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 /// A configuration problem: which file, which field, what is wrong, and how to fix it.
@@ -91,6 +99,11 @@ impl IdpConfig {
             )
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
+        if let Some(dir) = config.server.key_dir.as_mut()
+            && dir.is_relative()
+        {
+            *dir = base.join(&*dir);
+        }
         for tenant in &mut config.tenants {
             for key in &mut tenant.keys {
                 if key.file.is_relative() {
@@ -104,6 +117,9 @@ impl IdpConfig {
 
     /// Checks every rule that does not need a running server.
     pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
+        self.server.limits.validate().map_err(|e| {
+            ConfigError::new(file, format!("server.limits.{}", e.field), e.problem, e.fix)
+        })?;
         let mut paths = HashSet::new();
         let mut names = HashSet::new();
         for (i, tenant) in self.tenants.iter().enumerate() {
@@ -308,6 +324,16 @@ pub fn default_config_path() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_limit_that_cannot_work_is_named_under_server_limits() {
+        let config: IdpConfig = toml::from_str("[server.limits]\nmax_sessions = 0\n").unwrap();
+        let e = config.validate("idp.toml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "idp.toml: server.limits.max_sessions: expected a positive number, found 0; fix: give a positive number (or leave the field out for its default)"
+        );
+    }
 
     fn parse(text: &str) -> Result<IdpConfig, ConfigError> {
         let dir = std::env::temp_dir().join(format!(

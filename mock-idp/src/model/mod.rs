@@ -4,6 +4,7 @@
 pub(crate) mod client;
 pub mod config;
 pub(crate) mod demo;
+pub(crate) mod limits;
 pub(crate) mod tenant;
 pub(crate) mod types;
 pub(crate) mod user;

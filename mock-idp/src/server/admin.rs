@@ -3,19 +3,19 @@
 //! the request log; plus a small HTML debug page. Loopback peers only, unless the server was
 //! started with `--admin-public`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::endpoints::pages::{escape, page};
+use server_guard::AdminGuard;
+
+use crate::endpoints::pages::{escape, guarded, page};
 use crate::faults::FaultRule;
 use crate::model::client::Client;
 use crate::model::config::ConfigError;
@@ -256,10 +256,58 @@ async fn list_tenants(State(s): Shared) -> Response {
     axum::Json(list).into_response()
 }
 
+/// Points each key file of a tenant added over the admin API inside a folder the server
+/// reads keys from (the configuration file's, or `server.key_dir`), before any is opened: a
+/// request must not make the server read `/etc/passwd` or `/dev/zero`.
+fn confine_key_files(server: &Server, tenant: &mut Tenant) -> Result<(), AdminError> {
+    let allowed: Vec<std::path::PathBuf> = server
+        .key_dirs
+        .iter()
+        .filter_map(|d| d.canonicalize().ok())
+        .collect();
+    for (k, key) in tenant.keys.iter_mut().enumerate() {
+        let field = format!("tenant.keys[{k}].file");
+        let Some(first) = allowed.first() else {
+            return Err(ConfigError::new(
+                ORIGIN,
+                field,
+                "the admin API reads key files only from the configuration file's folder or server.key_dir, and this server has neither",
+                "start mock-idp with --config or set server.key_dir, or leave keys out to have them generated",
+            )
+            .into());
+        };
+        let named = key.file.display().to_string();
+        let resolved = first.join(&key.file).canonicalize().map_err(|_| {
+            ConfigError::new(
+                ORIGIN,
+                field.clone(),
+                format!("expected an existing key file, found none at \"{named}\""),
+                "name a PEM file inside the key folder",
+            )
+        })?;
+        if !allowed.iter().any(|d| resolved.starts_with(d)) {
+            let dirs: Vec<String> = allowed.iter().map(|d| d.display().to_string()).collect();
+            return Err(ConfigError::new(
+                ORIGIN,
+                field,
+                format!(
+                    "expected a file inside {}, found \"{named}\" outside",
+                    dirs.join(" or ")
+                ),
+                "copy the key into the key folder and name it relative to it",
+            )
+            .into());
+        }
+        key.file = resolved;
+    }
+    Ok(())
+}
+
 async fn add_tenant(
     State(s): Shared,
-    axum::Json(t): axum::Json<Tenant>,
+    axum::Json(mut t): axum::Json<Tenant>,
 ) -> Result<Response, AdminError> {
+    confine_key_files(&s, &mut t)?;
     s.add_tenant(&t, ORIGIN)?;
     Ok(created(json!({ "name": t.name, "path": t.path() })))
 }
@@ -498,32 +546,31 @@ async fn debug_page(State(s): Shared) -> Response {
         ));
     }
     body.push_str("</table>\n");
-    Html(page("Mock IdP debug", &body)).into_response()
+    guarded(Html(page("Mock IdP debug", &body)).into_response())
 }
 
-async fn loopback_only(
-    State(s): Shared,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-    next: Next,
-) -> Response {
-    if s.admin_public || peer.ip().is_loopback() {
-        next.run(req).await
-    } else {
-        (
-            StatusCode::FORBIDDEN,
-            axum::Json(json!({
-                "error": "access_denied",
-                "error_description": "the admin API answers loopback peers only; start the server with --admin-public to open it",
-            })),
-        )
-            .into_response()
+/// Who may reach the admin API: loopback peers under a loopback `Host` (or the host of
+/// the public base URL), and no cross-site state change — unless `--admin-public` opens it
+/// to every peer and host (cross-site changes stay refused).
+fn guard(server: &Server) -> AdminGuard {
+    if server.admin_public {
+        return AdminGuard::public();
+    }
+    let public_host = server
+        .public_base
+        .as_deref()
+        .and_then(|b| url::Url::parse(b).ok())
+        .and_then(|u| u.host_str().map(str::to_owned));
+    match public_host {
+        Some(host) => AdminGuard::loopback_only().allow_host(host),
+        None => AdminGuard::loopback_only(),
     }
 }
 
 /// The `/_admin` router.
 pub(crate) fn router(server: Arc<Server>) -> Router {
-    Router::new()
+    let guard = guard(&server);
+    let routes = Router::new()
         .route("/_admin", get(debug_page))
         .route("/_admin/tenants", get(list_tenants).post(add_tenant))
         .route("/_admin/tenants/{t}", get(get_tenant).delete(delete_tenant))
@@ -560,9 +607,6 @@ pub(crate) fn router(server: Arc<Server>) -> Router {
         .route("/_admin/clock", get(get_clock).post(set_clock))
         .route("/_admin/requests", get(requests).delete(clear_log))
         .route("/_admin/tokens", get(tokens))
-        .route_layer(middleware::from_fn_with_state(
-            server.clone(),
-            loopback_only,
-        ))
-        .with_state(server)
+        .with_state(server);
+    guard.protect(routes)
 }

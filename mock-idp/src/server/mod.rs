@@ -6,4 +6,5 @@ pub(crate) mod clock;
 pub(crate) mod request_log;
 pub(crate) mod routing;
 pub(crate) mod state;
+pub(crate) mod store;
 pub(crate) mod transport;

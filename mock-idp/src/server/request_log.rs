@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::faults::Endpoint;
+use crate::model::limits::Limits;
 
-const CAPACITY: usize = 1000;
-
-/// Parameters whose values never reach the log.
-const SECRET_PARAMS: [&str; 8] = [
+/// Parameters whose values never reach the log, compared without regard to case.
+const SECRET_PARAMS: [&str; 10] = [
     "client_secret",
+    "client_assertion",
     "code",
     "code_verifier",
     "access_token",
@@ -22,7 +22,11 @@ const SECRET_PARAMS: [&str; 8] = [
     "id_token",
     "id_token_hint",
     "password",
+    "assertion",
 ];
+
+/// Most parameters one log entry keeps.
+const MAX_LOGGED_PARAMS: usize = 64;
 
 /// One request to the mock IdP.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,48 +70,94 @@ pub struct IssuedToken {
     pub claims: Value,
 }
 
-/// Bounded in-memory logs.
-#[derive(Debug, Default)]
+/// Bounded in-memory logs: a count of entries each, and a size per entry.
+#[derive(Debug)]
 pub struct RequestLog {
     requests: Mutex<VecDeque<LoggedRequest>>,
     tokens: Mutex<VecDeque<IssuedToken>>,
     next: Mutex<u64>,
+    request_entries: usize,
+    token_entries: usize,
+    value_bytes: usize,
+    claims_bytes: usize,
 }
 
-fn push<T>(q: &Mutex<VecDeque<T>>, item: T) {
+fn push<T>(q: &Mutex<VecDeque<T>>, item: T, capacity: usize) {
     let mut q = q.lock().unwrap_or_else(|e| e.into_inner());
-    if q.len() == CAPACITY {
+    while q.len() >= capacity {
         q.pop_front();
     }
     q.push_back(item);
 }
 
-/// Redacts secret parameters.
-pub(crate) fn redact(params: Vec<(String, String)>) -> BTreeMap<String, String> {
-    params
-        .into_iter()
-        .map(|(k, v)| {
-            let v = if SECRET_PARAMS.contains(&k.as_str()) {
-                "***".to_owned()
-            } else {
-                v
-            };
-            (k, v)
-        })
-        .collect()
+/// Whether `name` is a secret parameter, however it is cased.
+fn is_secret(name: &str) -> bool {
+    SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+/// `text` cut to at most `max` bytes (on a character boundary), saying how long it was.
+fn cut(text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len())
 }
 
 impl RequestLog {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        Self {
+            requests: Mutex::default(),
+            tokens: Mutex::default(),
+            next: Mutex::default(),
+            request_entries: limits.request_log_entries,
+            token_entries: limits.token_log_entries,
+            value_bytes: limits.log_value_bytes,
+            claims_bytes: limits.log_claims_bytes,
+        }
+    }
+
+    /// Secret parameters as `***`, long values and names cut, at most
+    /// [`MAX_LOGGED_PARAMS`] of them.
+    pub(crate) fn redact(&self, params: Vec<(String, String)>) -> BTreeMap<String, String> {
+        params
+            .into_iter()
+            .take(MAX_LOGGED_PARAMS)
+            .map(|(k, v)| {
+                let v = if is_secret(&k) {
+                    "***".to_owned()
+                } else {
+                    cut(v, self.value_bytes)
+                };
+                (cut(k, self.value_bytes), v)
+            })
+            .collect()
+    }
+
+    /// A path as the log keeps it.
+    pub(crate) fn path(&self, path: String) -> String {
+        cut(path, self.value_bytes)
+    }
+
     pub(crate) fn record(&self, mut entry: LoggedRequest) {
         let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
         *next += 1;
         entry.id = *next;
         drop(next);
-        push(&self.requests, entry);
+        push(&self.requests, entry, self.request_entries);
     }
 
-    pub(crate) fn record_token(&self, token: IssuedToken) {
-        push(&self.tokens, token);
+    /// Records a token; claims larger than the entry size are replaced by a note of their
+    /// size.
+    pub(crate) fn record_token(&self, mut token: IssuedToken) {
+        let size = token.claims.to_string().len();
+        if size > self.claims_bytes {
+            token.claims = serde_json::json!({ "_omitted": format!("{size} bytes of claims") });
+        }
+        push(&self.tokens, token, self.token_entries);
     }
 
     /// Every logged request, oldest first.
@@ -148,12 +198,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secrets_are_redacted() {
-        let p = redact(vec![
+    fn secrets_are_redacted_whatever_their_case_and_long_values_are_cut() {
+        let log = RequestLog::new(&Limits {
+            log_value_bytes: 16,
+            ..Limits::default()
+        });
+        let p = log.redact(vec![
             ("client_secret".into(), "hunter2".into()),
+            ("Client_Secret".into(), "hunter2".into()),
+            ("CLIENT_ASSERTION".into(), "eyJ.x.y".into()),
             ("client_id".into(), "app".into()),
+            ("state".into(), "é".repeat(10)),
         ]);
         assert_eq!(p["client_secret"], "***");
+        assert_eq!(p["Client_Secret"], "***");
+        assert_eq!(p["CLIENT_ASSERTION"], "***");
         assert_eq!(p["client_id"], "app");
+        assert_eq!(p["state"], "éééééééé… (20 bytes)");
+        let many: Vec<(String, String)> = (0..500).map(|i| (format!("p{i}"), "v".into())).collect();
+        assert_eq!(log.redact(many).len(), MAX_LOGGED_PARAMS);
+    }
+
+    #[test]
+    fn both_logs_keep_their_last_entries_and_large_claims_are_omitted() {
+        let log = RequestLog::new(&Limits {
+            token_log_entries: 2,
+            log_claims_bytes: 20,
+            ..Limits::default()
+        });
+        for i in 0..3 {
+            log.record_token(IssuedToken {
+                at: i,
+                tenant: "t".into(),
+                client_id: "c".into(),
+                kind: "id_token".into(),
+                endpoint: "token".into(),
+                header: Value::Null,
+                claims: serde_json::json!({ "sub": "x".repeat(i as usize * 20) }),
+            });
+        }
+        let tokens = log.tokens();
+        assert_eq!(tokens.iter().map(|t| t.at).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(tokens[1].claims["_omitted"], "50 bytes of claims");
     }
 }

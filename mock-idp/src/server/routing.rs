@@ -3,7 +3,6 @@
 //! transport faults and records the request in the request log; served over plain HTTP or
 //! TLS.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -20,7 +19,7 @@ use crate::endpoints::request::{RequestParams, TenantRequest};
 use crate::endpoints::{authorize, discovery, login, logout, token, userinfo};
 use crate::faults::Endpoint;
 use crate::server::admin;
-use crate::server::request_log::{LoggedRequest, redact};
+use crate::server::request_log::LoggedRequest;
 use crate::server::state::Server;
 use crate::server::transport::{self, Interception};
 
@@ -109,7 +108,10 @@ async fn tenant_layer(State(server): State<Arc<Server>>, req: Request, next: Nex
     };
     let endpoint = endpoint_of(&rest);
     let interception = match endpoint {
-        Some(at) => transport::intercept(&tenant, at, &parts.headers, params.endpoint()).await,
+        Some(at) => {
+            let max_delay = server.limits.max_injected_delay();
+            transport::intercept(&tenant, at, &parts.headers, params.endpoint(), max_delay).await
+        }
         None => Interception::PassOn,
     };
     let (res, hung_up) = match interception {
@@ -144,11 +146,11 @@ async fn tenant_layer(State(server): State<Arc<Server>>, req: Request, next: Nex
         id: 0,
         at: server.clock.now(),
         method,
-        path,
+        path: server.log.path(path),
         tenant: Some(tenant.name.clone()),
         endpoint,
         client_id: params.endpoint().get("client_id").map(str::to_owned),
-        params: redact(params.all_pairs()),
+        params: server.log.redact(params.all_pairs()),
         // 0: the connection was closed without an answer.
         status: if hung_up { 0 } else { res.status().as_u16() },
     });
@@ -159,7 +161,8 @@ async fn healthz() -> Response {
     axum::Json(json!({ "status": "ok" })).into_response()
 }
 
-/// The whole application for `server`.
+/// The whole application for `server`; `lib.rs` serves it through `server_guard`, within
+/// the server's connection limits.
 pub(crate) fn app(server: Arc<Server>) -> Router {
     let tenants = tower::Layer::layer(
         &middleware::from_fn_with_state(server.clone(), tenant_layer),
@@ -169,26 +172,4 @@ pub(crate) fn app(server: Arc<Server>) -> Router {
         .route("/healthz", get(healthz))
         .merge(admin::router(server))
         .fallback_service(tenants)
-}
-
-/// Serves `server` on an already bound listener until the task is aborted.
-pub(crate) async fn serve_plain(listener: tokio::net::TcpListener, server: Arc<Server>) {
-    let app = app(server).into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(e) = axum::serve(listener, app).await {
-        tracing::error!(error = %e, "server stopped");
-    }
-}
-
-/// Serves `server` over TLS with the given PEM certificate chain and key.
-pub(crate) async fn serve_tls(
-    listener: std::net::TcpListener,
-    server: Arc<Server>,
-    cert_pem: Vec<u8>,
-    key_pem: Vec<u8>,
-) -> std::io::Result<()> {
-    let config = axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem, key_pem).await?;
-    let app = app(server).into_make_service_with_connect_info::<SocketAddr>();
-    axum_server::from_tcp_rustls(listener, config)?
-        .serve(app)
-        .await
 }

@@ -1,7 +1,7 @@
 //! The server's shared state: tenants with their clients, users, keys, faults, claim
 //! overrides, and the grants in flight (codes, tokens, sessions, pending logins).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use axum::http::HeaderMap;
@@ -11,11 +11,13 @@ use serde_json::{Map, Value};
 use crate::faults::{Fault, FaultSet};
 use crate::model::client::Client;
 use crate::model::config::{ConfigError, validate_tenant};
+use crate::model::limits::Limits;
 use crate::model::tenant::{Flavour, Lifetimes, Tenant};
 use crate::model::types::{ClientId, Prompt, ResponseMode, ResponseType};
 use crate::model::user::User;
 use crate::server::clock::Clock;
 use crate::server::request_log::RequestLog;
+use crate::server::store::BoundedMap;
 use crate::tokens::b64;
 use crate::tokens::jwks::{Alg, KeyError, KeySet, SigningKey, fresh_key};
 
@@ -128,8 +130,9 @@ pub(crate) struct AuthContext {
     pub nonce: Option<String>,
     pub auth_time: i64,
     pub claims_request: Option<Value>,
-    pub claims_edit: Option<Map<String, Value>>,
-    /// The provider session this sign-in belongs to (the ID token's `sid`).
+    /// Shared with the session, so grants from one sign-in hold one copy.
+    pub claims_edit: Option<Arc<Map<String, Value>>>,
+    /// The provider session this sign-in belongs to, as the ID token's `sid` names it.
     pub sid: String,
     /// Faults the authorization request selected with `mock_fault=`: they follow the sign-in
     /// to the token endpoint, refreshes and userinfo.
@@ -143,6 +146,8 @@ pub(crate) struct CodeGrant {
     pub pkce: Option<(String, PkceMethod)>,
     pub expires_at: i64,
     pub used: bool,
+    /// Set when a used code came back: tokens from it must not be recorded any more.
+    pub replayed: bool,
     pub issued: Vec<String>,
 }
 
@@ -161,11 +166,18 @@ pub(crate) struct RefreshGrant {
     pub expires_at: i64,
 }
 
+/// A browser's sign-in at the provider, found by the session cookie.
 #[derive(Debug, Clone)]
 pub(crate) struct Session {
     pub username: String,
     pub auth_time: i64,
-    pub claims_edit: Option<Map<String, Value>>,
+    pub claims_edit: Option<Arc<Map<String, Value>>>,
+    /// The ID token's `sid`: a value of its own, never the cookie, so a token holder cannot
+    /// replay it as the cookie (OpenID Connect Front-Channel Logout §3 only needs it to
+    /// name the session).
+    pub sid: String,
+    /// When the session was last used; it ends `session_idle_secs` after.
+    pub last_used: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -188,18 +200,19 @@ pub(crate) struct TenantData {
     pub users: BTreeMap<String, User>,
     pub faults: FaultSet,
     pub overrides: Vec<ClaimOverride>,
-    pub codes: HashMap<String, CodeGrant>,
-    pub access: HashMap<String, AccessGrant>,
-    pub refresh: HashMap<String, RefreshGrant>,
-    pub sessions: HashMap<String, Session>,
-    pub pending: HashMap<String, PendingLogin>,
-    /// Sizes of `codes`, `access`, `refresh` and `pending` above which [`Self::prune`] next
-    /// sweeps each map.
-    prune_at: [usize; 4],
+    pub limits: Limits,
+    pub codes: BoundedMap<CodeGrant>,
+    pub access: BoundedMap<AccessGrant>,
+    pub refresh: BoundedMap<RefreshGrant>,
+    pub sessions: BoundedMap<Session>,
+    pub pending: BoundedMap<PendingLogin>,
+    /// Sizes of `codes`, `access`, `refresh`, `pending` and `sessions` above which
+    /// [`Self::prune`] next sweeps each map.
+    prune_at: [usize; 5],
 }
 
 impl TenantData {
-    pub(crate) fn new(tenant: &Tenant) -> Self {
+    pub(crate) fn new(tenant: &Tenant, limits: Limits) -> Self {
         Self {
             default_alg: tenant.default_alg,
             auto_login: tenant.auto_login.clone(),
@@ -223,22 +236,23 @@ impl TenantData {
                 set
             },
             overrides: Vec::new(),
-            codes: HashMap::new(),
-            access: HashMap::new(),
-            refresh: HashMap::new(),
-            sessions: HashMap::new(),
-            pending: HashMap::new(),
-            prune_at: [PRUNE_THRESHOLD; 4],
+            limits,
+            codes: BoundedMap::new(limits.max_grants),
+            access: BoundedMap::new(limits.max_grants),
+            refresh: BoundedMap::new(limits.max_grants),
+            sessions: BoundedMap::new(limits.max_sessions),
+            pending: BoundedMap::new(limits.max_pending_logins),
+            prune_at: [PRUNE_THRESHOLD; 5],
         }
     }
 
-    /// Drops expired codes, tokens and abandoned logins once a map grows past a threshold, so
-    /// a long benchmark does not grow memory without bound. After a sweep a map is swept again
+    /// Drops expired codes, tokens, idle sessions and abandoned logins once a map grows past
+    /// a threshold (each map also has a cap, see [`BoundedMap`]). After a sweep a map is swept again
     /// only once it has doubled (or regrown past the threshold), so a run where nothing has
     /// expired yet does not scan every grant on every authorization.
     pub(crate) fn prune(&mut self, now: i64) {
         fn sweep<V>(
-            map: &mut HashMap<String, V>,
+            map: &mut BoundedMap<V>,
             at: &mut usize,
             keep: impl FnMut(&String, &mut V) -> bool,
         ) {
@@ -247,11 +261,15 @@ impl TenantData {
                 *at = (2 * map.len()).max(PRUNE_THRESHOLD);
             }
         }
-        let [codes, access, refresh, pending] = &mut self.prune_at;
+        let idle = self.limits.session_idle_secs;
+        let [codes, access, refresh, pending, sessions] = &mut self.prune_at;
         sweep(&mut self.codes, codes, |_, g| g.expires_at > now - 600);
         sweep(&mut self.access, access, |_, g| g.expires_at > now);
         sweep(&mut self.refresh, refresh, |_, g| g.expires_at > now);
         sweep(&mut self.pending, pending, |_, p| p.created > now - 3600);
+        sweep(&mut self.sessions, sessions, |_, s| {
+            s.last_used > now - idle
+        });
     }
 
     /// Applies the overrides for `target` to `claims`, spending `once` overrides.
@@ -300,7 +318,7 @@ pub(crate) struct TenantState {
 }
 
 impl TenantState {
-    pub(crate) fn from_config(tenant: &Tenant) -> Result<Self, KeyError> {
+    pub(crate) fn from_config(tenant: &Tenant, limits: Limits) -> Result<Self, KeyError> {
         let mut keys = Vec::new();
         for kf in &tenant.keys {
             keys.push(Arc::new(SigningKey::from_pem_file(kf.alg, &kf.file)?));
@@ -315,7 +333,7 @@ impl TenantState {
             path: tenant.path(),
             flavour: tenant.flavour.clone(),
             random_jwks_path: format!("/jwks/{}", b64::random_token(12)),
-            data: Mutex::new(TenantData::new(tenant)),
+            data: Mutex::new(TenantData::new(tenant, limits)),
             keys: RwLock::new(KeySet::new(keys)),
         })
     }
@@ -434,22 +452,34 @@ pub(crate) struct Server {
     pub public_base: Option<String>,
     pub bound_base: String,
     pub admin_public: bool,
+    pub limits: Limits,
+    /// Folders the admin API may read tenant key files from.
+    pub key_dirs: Vec<std::path::PathBuf>,
+}
+
+/// How a [`Server`] is set up, besides its tenants.
+#[derive(Debug)]
+pub(crate) struct ServerSettings {
+    pub public_base: Option<String>,
+    pub bound_base: String,
+    pub admin_public: bool,
+    pub limits: Limits,
+    pub key_dirs: Vec<std::path::PathBuf>,
 }
 
 impl Server {
-    pub(crate) fn new(
-        tenants: Vec<Arc<TenantState>>,
-        public_base: Option<String>,
-        bound_base: String,
-        admin_public: bool,
-    ) -> Self {
+    pub(crate) fn new(tenants: Vec<Arc<TenantState>>, settings: ServerSettings) -> Self {
         Self {
             tenants: RwLock::new(tenants),
             clock: Arc::new(Clock::default()),
-            log: RequestLog::default(),
-            public_base: public_base.map(|b| b.trim_end_matches('/').to_owned()),
-            bound_base,
-            admin_public,
+            log: RequestLog::new(&settings.limits),
+            public_base: settings
+                .public_base
+                .map(|b| b.trim_end_matches('/').to_owned()),
+            bound_base: settings.bound_base,
+            admin_public: settings.admin_public,
+            limits: settings.limits,
+            key_dirs: settings.key_dirs,
         }
     }
 
@@ -509,7 +539,7 @@ impl Server {
                 "choose another name (or another Entra tenant_id)",
             ));
         }
-        let state = TenantState::from_config(tenant).map_err(|e| {
+        let state = TenantState::from_config(tenant, self.limits).map_err(|e| {
             ConfigError::new(origin, "tenant.keys", e.to_string(), "fix the key file")
         })?;
         tenants.push(Arc::new(state));
@@ -562,7 +592,7 @@ mod tests {
 
     #[test]
     fn prune_sweeps_expired_grants_but_not_on_every_call() {
-        let mut d = TenantData::new(&Tenant::new("t"));
+        let mut d = TenantData::new(&Tenant::new("t"), Limits::default());
         let grant = |expires_at| AccessGrant {
             client_id: ClientId::new("c"),
             auth: None,
@@ -587,6 +617,6 @@ mod tests {
         d.access.insert("one-more".into(), grant(5));
         d.prune(10);
         assert_eq!(d.access.len(), PRUNE_THRESHOLD + 1);
-        assert!(d.access.keys().all(|k| k.starts_with("live")));
+        assert!(d.access.get("old0").is_none() && d.access.get("live0").is_some());
     }
 }

@@ -144,18 +144,25 @@ pub(crate) enum Interception {
     HangUp(Response),
 }
 
-/// Applies the transport faults for a request to `at`: sleeps through delays and answers
-/// for the endpoint when a fault says so.
+/// Applies the transport faults for a request to `at`: sleeps through delays, at most
+/// `max_delay` in all however many rules add up, and answers for the endpoint when a fault
+/// says so.
 pub(crate) async fn intercept(
     tenant: &TenantState,
     at: Endpoint,
     headers: &HeaderMap,
     p: &Params,
+    max_delay: Duration,
 ) -> Interception {
     let mut outcome = Interception::PassOn;
+    let mut delayed = Duration::ZERO;
     for f in faults_for(tenant, at, headers, p) {
         match f {
-            Fault::Delay { millis, .. } => tokio::time::sleep(Duration::from_millis(millis)).await,
+            Fault::Delay { millis, .. } => {
+                let pause = Duration::from_millis(millis).min(max_delay - delayed);
+                delayed += pause;
+                tokio::time::sleep(pause).await;
+            }
             Fault::ServerError { status, .. } => {
                 let status =
                     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

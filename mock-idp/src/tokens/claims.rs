@@ -145,7 +145,10 @@ mod tests {
     use crate::model::tenant::Tenant;
 
     fn data() -> TenantData {
-        TenantData::new(&Tenant::new("t").scope("roles", ["roles"]))
+        TenantData::new(
+            &Tenant::new("t").scope("roles", ["roles"]),
+            Default::default(),
+        )
     }
 
     fn scopes(s: &[&str]) -> Vec<String> {

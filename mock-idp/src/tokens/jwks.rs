@@ -97,11 +97,15 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// The largest key file read: a PEM RSA-4096 key is about 3.3 KB.
+pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
+
 fn pem_to_der(pem: &str) -> Result<Vec<u8>, KeyError> {
     let begin = "-----BEGIN PRIVATE KEY-----";
     let end = "-----END PRIVATE KEY-----";
+    // Never quote the text: a mistaken path may name a file full of secrets.
     let start = pem.find(begin).ok_or_else(|| KeyError::NotPem {
-        found: pem.lines().next().unwrap_or("an empty file").to_owned(),
+        found: format!("{} bytes without a \"{begin}\" line", pem.len()),
     })?;
     let body = &pem[start + begin.len()..];
     let stop = body.find(end).ok_or_else(|| KeyError::NotPem {
@@ -245,12 +249,31 @@ impl SigningKey {
         Ok(Self::from_inner(alg, inner))
     }
 
-    /// Loads a PKCS#8 PEM private key file.
+    /// Loads a PKCS#8 PEM private key file: a regular file of at most [`MAX_KEY_FILE_BYTES`].
     pub fn from_pem_file(alg: Alg, path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+        use std::io::Read;
+        let read_error = |source| KeyError::Read {
             path: path.display().to_string(),
             source,
-        })?;
+        };
+        let refuse =
+            |why: String| read_error(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+        let file = std::fs::File::open(path).map_err(read_error)?;
+        let meta = file.metadata().map_err(read_error)?;
+        if !meta.is_file() {
+            return Err(refuse("expected a regular file".into()));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_KEY_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+        if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
+            return Err(refuse(format!(
+                "expected a key file of at most {MAX_KEY_FILE_BYTES} bytes"
+            )));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|_| refuse("expected PEM text, found bytes that are not UTF-8".into()))?;
         Self::from_pem(alg, &text)
     }
 
@@ -572,9 +595,18 @@ mod tests {
     }
 
     #[test]
-    fn a_pem_that_is_not_a_private_key_names_what_it_found() {
-        let err = SigningKey::from_pem(Alg::RS256, "-----BEGIN CERTIFICATE-----\n").unwrap_err();
-        assert!(err.to_string().contains("BEGIN CERTIFICATE"), "{err}");
+    fn a_pem_that_is_not_a_private_key_is_refused_without_quoting_it() {
+        let text = "root:x:0:0:root:/root:/bin/bash\n";
+        let err = SigningKey::from_pem(Alg::RS256, text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !err.contains("root"),
+            "the file's text must not be echoed: {err}"
+        );
+        assert!(err.contains("32 bytes without"), "{err}");
+        let dev_zero = SigningKey::from_pem_file(Alg::RS256, Path::new("/dev/zero")).unwrap_err();
+        assert!(dev_zero.to_string().contains("regular file"), "{dev_zero}");
         let err = SigningKey::from_pem(Alg::ES256, EMBEDDED_RSA[0]).unwrap_err();
         assert!(err.to_string().contains("ES256"), "{err}");
     }

@@ -83,7 +83,7 @@ fn id_token_claims(
         .get(&auth.username)
         .cloned()
         .ok_or_else(|| gone("user", &auth.username))?;
-    let base = claims::effective_claims(&user, auth.claims_edit.as_ref());
+    let base = claims::effective_claims(&user, auth.claims_edit.as_deref());
     let requested = claims::requested(auth.claims_request.as_ref(), "id_token");
     let mut out = claims::released(
         &d,
@@ -124,7 +124,9 @@ fn id_token_claims(
         Some(&auth.client_id),
         Some(&auth.username),
         &auth.faults,
-        |f| f.touches_id_token(at),
+        // An HS256 rule cannot apply to a public client (no secret to key it): it is left
+        // unspent rather than answered with a server error that burns the code.
+        |f| f.touches_id_token(at) && !(f.needs_client_secret() && client.is_public()),
     );
     let alg = client.id_token_signed_response_alg.unwrap_or(d.default_alg);
     Ok(UnsignedIdToken {
@@ -433,7 +435,7 @@ pub(crate) fn access_token(
                 .get(&a.username)
                 .cloned()
                 .ok_or_else(|| gone("user", &a.username))?;
-            let base = claims::effective_claims(&user, a.claims_edit.as_ref());
+            let base = claims::effective_claims(&user, a.claims_edit.as_deref());
             claims::subject(&req.tenant.flavour, &user, &base, client_id)
         }
         None => client_id.to_string(),

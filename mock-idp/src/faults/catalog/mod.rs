@@ -37,6 +37,10 @@ pub enum SelectError {
         "expected a fault acting on this sign-in in mock_fault, found \"{0}\", which acts on discovery or JWK Set requests; inject it with the admin API or TenantHandle::inject instead"
     )]
     NotPerRequest(String),
+    /// A name given twice: each fault acts once per sign-in, and repeating `delay` would only
+    /// multiply the wait.
+    #[error("expected each fault once in mock_fault, found \"{0}\" more than once")]
+    Repeated(String),
 }
 
 /// The faults named in a `mock_fault=NAME[,NAME...]` parameter.
@@ -48,10 +52,17 @@ pub enum SelectError {
 /// ```
 pub fn select(names: &str) -> Result<Vec<Fault>, SelectError> {
     let all = catalog();
-    names
+    let names: Vec<&str> = names
         .split(',')
         .map(str::trim)
         .filter(|n| !n.is_empty())
+        .collect();
+    let repeated = (1..names.len()).find(|&i| names[..i].contains(&names[i]));
+    if let Some(i) = repeated {
+        return Err(SelectError::Repeated(names[i].to_owned()));
+    }
+    names
+        .into_iter()
         .map(|name| {
             let entry =
                 all.iter()
