@@ -21,7 +21,7 @@ use common::{ENTRA_TID, Rig};
 use libtest_mimic::{Arguments, Failed, Trial};
 use mock_idp::agent::{Landing, UserAgent, forms};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup, catalog};
-use mock_idp::{Alg, Client, Fault, FaultRule};
+use mock_idp::{Alg, Client, Endpoint, Fault, FaultRule};
 use relying_party::discovery;
 use relying_party::settings::ProviderSettings;
 use serde_json::Value;
@@ -288,7 +288,7 @@ struct Before {
 
 fn snapshot(rig: &Rig) -> Before {
     Before {
-        userinfo: rig.called("userinfo"),
+        userinfo: rig.called(Endpoint::Userinfo),
         users: Some(users(rig)),
     }
 }
@@ -359,7 +359,7 @@ async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
     let agent = rig.agent();
     let (outcome, before) = match rig.configure(settings(&rig, &plan, flow)).await {
         Err(code) => {
-            let authorize_calls = rig.called("authorize");
+            let authorize_calls = rig.called(Endpoint::Authorize);
             if authorize_calls != 0 {
                 return Err(format!(
                     "expected no authorization request after refused metadata, found {authorize_calls}"
@@ -412,13 +412,13 @@ async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
             // endpoint: only a bad front-channel token forbids calling it.
             let front_channel =
                 flow.front_channel_id_token() && !plan.refresh && entry.group != Group::Hybrid;
-            let token_calls = rig.called("token");
+            let token_calls = rig.called(Endpoint::Token);
             if bad_id_token && front_channel && token_calls != 0 {
                 return Err(format!(
                     "expected no token-endpoint call after a rejected front-channel ID token, found {token_calls}"
                 ));
             }
-            let userinfo_calls = rig.called("userinfo") - before.userinfo;
+            let userinfo_calls = rig.called(Endpoint::Userinfo) - before.userinfo;
             if bad_id_token && userinfo_calls != 0 {
                 return Err(format!(
                     "expected no userinfo call after a rejected ID token, found {userinfo_calls}"

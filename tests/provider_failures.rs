@@ -32,10 +32,10 @@ async fn a_refresh_keeping_iss_and_sub_renews_the_session() {
     let rig = Rig::new().await;
     let agent = UserAgent::new();
     let me = signed_in_with_refresh(&rig, &agent).await;
-    let tokens_before = rig.called("token");
+    let tokens_before = rig.called(Endpoint::Token);
     let again = refresh(&agent, &me).await;
     assert_eq!(again.url.path(), "/me", "{:?}", rig.last_refusal());
-    assert_eq!(rig.called("token"), tokens_before + 1);
+    assert_eq!(rig.called(Endpoint::Token), tokens_before + 1);
     // The rotated (or kept) refresh token works a second time.
     let third = refresh(&agent, &again).await;
     assert_eq!(third.url.path(), "/me", "{:?}", rig.last_refusal());

@@ -6,7 +6,7 @@ mod common;
 
 use common::Rig;
 use mock_idp::agent::UserAgent;
-use mock_idp::{Fault, FaultRule};
+use mock_idp::{Endpoint, Fault, FaultRule};
 use relying_party::discovery;
 use relying_party::store::Store;
 use serde_json::{Value, json};
@@ -49,7 +49,7 @@ async fn every_flow_signs_in_and_creates_the_user_once() {
         assert_eq!(user["roles"]["de"], json!(["billing"]), "{flow} {rt:?}");
         let uses_token = flow != "implicit_form_post" && flow != "implicit_fragment";
         assert_eq!(
-            rig.called("token"),
+            rig.called(Endpoint::Token),
             usize::from(uses_token),
             "{flow} {rt:?}"
         );
@@ -108,13 +108,13 @@ async fn a_rejected_id_token_stores_nothing_and_ends_the_flow() {
             );
             if flow != "authorization_code" {
                 assert_eq!(
-                    rig.called("token"),
+                    rig.called(Endpoint::Token),
                     0,
                     "{flow} {fault}: no token call after a bad front-channel ID token"
                 );
             }
             assert_eq!(
-                rig.called("userinfo"),
+                rig.called(Endpoint::Userinfo),
                 0,
                 "{flow} {fault}: no userinfo call"
             );
@@ -173,7 +173,7 @@ async fn hashes_are_checked_where_the_flow_requires_them() {
             Some(code),
             "{flow} {fault}"
         );
-        assert_eq!(rig.called("token"), 0);
+        assert_eq!(rig.called(Endpoint::Token), 0);
     }
     // Code flow: at_hash is optional in the token response; a missing one is accepted.
     let rig = Rig::new().await;
@@ -261,7 +261,7 @@ async fn a_single_key_without_kid_and_a_rotated_key_are_accepted() {
         .sign_in(&UserAgent::new(), "Acme", "login_hint=alice")
         .await;
     assert_eq!(landing.url.path(), "/me", "{:?}", rig.last_refusal());
-    assert_eq!(rig.called("jwks"), 2);
+    assert_eq!(rig.called(Endpoint::Jwks), 2);
 }
 
 #[tokio::test]

@@ -11,8 +11,9 @@ mod rig;
 
 use driver::{Browser, SignedIn};
 use fantoccini::Locator;
+use mock_idp::Endpoint;
 use relying_party::settings::Flow;
-use rig::{PROVIDER, Rig};
+use rig::{BrowserRig, PROVIDER};
 use serde_json::Value;
 
 fn assert_signed_in_as(me: &SignedIn, username: &str) {
@@ -51,11 +52,11 @@ async fn pick_user(browser: &Browser, username: &str) {
 
 /// Asserts the provider showed its login page (no hint, no automatic login) and that the
 /// browser posted the form for `username`.
-fn assert_login_page_used(rig: &Rig, username: &str) {
-    let authorize = rig.requests_to("authorize");
+fn assert_login_page_used(rig: &BrowserRig, username: &str) {
+    let authorize = rig.requests_to(Endpoint::Authorize);
     assert_eq!(authorize.len(), 1);
     assert_eq!(authorize[0].params.get("login_hint"), None);
-    let logins = rig.requests_to("login");
+    let logins = rig.requests_to(Endpoint::Login);
     assert_eq!(logins.len(), 1, "one login form submission");
     assert_eq!(logins[0].method, "POST");
     assert_eq!(
@@ -69,7 +70,7 @@ async fn login_page_lists_the_users_and_signs_in_the_one_picked() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let rig = Rig::new(Flow::AuthorizationCode, None).await;
+    let rig = BrowserRig::new(Flow::AuthorizationCode, None).await;
     browser.open(&rig.sign_in_url(None)).await;
 
     let mut listed = Vec::new();
@@ -119,7 +120,7 @@ async fn claims_edited_on_the_login_page_reach_the_relying_party() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let rig = Rig::new(Flow::AuthorizationCode, None).await;
+    let rig = BrowserRig::new(Flow::AuthorizationCode, None).await;
     browser.open(&rig.sign_in_url(None)).await;
 
     pick_user(&browser, "alice").await;
@@ -164,12 +165,12 @@ async fn claims_edited_on_the_login_page_reach_the_relying_party() {
 /// Signs in as alice with a hint through each of `cells`, one fresh rig each, in one browser.
 async fn sign_in_through(browser: &Browser, cells: &[(Flow, &str)]) {
     for &(flow, response_type) in cells {
-        let rig = Rig::new(flow, Some(response_type)).await;
+        let rig = BrowserRig::new(flow, Some(response_type)).await;
         browser.open(&rig.sign_in_url(Some("alice"))).await;
         let me = browser.wait_for_signed_in().await;
         assert_signed_in_as(&me, "alice");
 
-        let authorize = rig.requests_to("authorize");
+        let authorize = rig.requests_to(Endpoint::Authorize);
         assert_eq!(authorize.len(), 1, "{flow:?}");
         let params = &authorize[0].params;
         assert_eq!(
@@ -182,7 +183,7 @@ async fn sign_in_through(browser: &Browser, cells: &[(Flow, &str)]) {
             Some(response_type)
         );
         assert_eq!(
-            rig.requests_to("token").len(),
+            rig.requests_to(Endpoint::Token).len(),
             usize::from(flow.needs_token_endpoint()),
             "{flow:?} {response_type}: the code is redeemed only in the hybrid flow"
         );

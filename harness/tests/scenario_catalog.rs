@@ -12,17 +12,17 @@ use mock_idp::catalog::{Expect, FlowKind, catalog};
 
 /// What one expanded scenario does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Outcome {
+enum ExpectedOutcome {
     Refused(String),
     Accepted,
 }
 
 /// One expanded scenario: the fault, the flow, the outcome and the tags.
 #[derive(Debug, Clone)]
-struct Cell {
+struct ExpandedScenario {
     fault: String,
     flow: FlowKind,
-    outcome: Outcome,
+    outcome: ExpectedOutcome,
     tags: Vec<String>,
     name: String,
     steps: Vec<String>,
@@ -74,7 +74,7 @@ const SETUP_STEPS: &[(&str, &[&str])] = &[
 
 /// Reads one expanded scenario; the last fault it injects is the one judged (earlier ones
 /// arrange its setup).
-fn cell(name: &str, steps: &[String], tags: Vec<String>) -> Option<Cell> {
+fn cell(name: &str, steps: &[String], tags: Vec<String>) -> Option<ExpandedScenario> {
     let fault_re = compile("the identity provider misbehaves with \"{fault}\"");
     let flow_re = compile("provider \"{provider}\" uses the {flow}");
     let refused = [
@@ -94,13 +94,13 @@ fn cell(name: &str, steps: &[String], tags: Vec<String>) -> Option<Cell> {
             flow = Some(parse_flow(&c[2]).expect("a flow the runner knows"));
         }
         if let Some(c) = refused.iter().find_map(|r| r.captures(s)) {
-            outcome = Some(Outcome::Refused(c[1].to_owned()));
+            outcome = Some(ExpectedOutcome::Refused(c[1].to_owned()));
         }
         if accepted_re.is_match(s) {
-            outcome = Some(Outcome::Accepted);
+            outcome = Some(ExpectedOutcome::Accepted);
         }
     }
-    Some(Cell {
+    Some(ExpandedScenario {
         fault: fault?,
         flow: flow?,
         outcome: outcome.unwrap_or_else(|| panic!("{name}: expected a refusal or a sign-in")),
@@ -110,7 +110,7 @@ fn cell(name: &str, steps: &[String], tags: Vec<String>) -> Option<Cell> {
     })
 }
 
-fn cells() -> Vec<Cell> {
+fn cells() -> Vec<ExpandedScenario> {
     let path = default_features().join("validation_errors.feature");
     let feature = Feature::parse_path(&path, GherkinEnv::default()).expect("parses");
     let background: Vec<String> = feature
@@ -152,7 +152,7 @@ fn every_catalog_cell_has_a_scenario_with_its_expectation_and_tag() {
     let mut missing = Vec::new();
     for entry in catalog() {
         for flow in &entry.flows {
-            let found: Vec<&Cell> = cells
+            let found: Vec<&ExpandedScenario> = cells
                 .iter()
                 .filter(|c| c.fault == entry.name && c.flow == *flow)
                 .collect();
@@ -162,10 +162,10 @@ fn every_catalog_cell_has_a_scenario_with_its_expectation_and_tag() {
             }
             for c in found {
                 match (entry.expect, &c.outcome) {
-                    (Expect::Reject, Outcome::Refused(code)) => {
+                    (Expect::Reject, ExpectedOutcome::Refused(code)) => {
                         assert!(!code.is_empty(), "{}: an empty error code", c.name);
                     }
-                    (Expect::Accept, Outcome::Accepted) => {}
+                    (Expect::Accept, ExpectedOutcome::Accepted) => {}
                     (expect, outcome) => {
                         panic!(
                             "{}: the catalog expects {expect:?}, found {outcome:?}",

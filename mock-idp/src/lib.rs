@@ -58,54 +58,36 @@
 //! One server holds several issuers, one per path prefix, each with its own keys, clients and
 //! users; [`Tenant::entra`] makes one shaped like Microsoft Entra ID.
 
-mod admin;
 pub mod agent;
-mod authorize;
-mod b64;
-pub mod catalog;
-mod claims;
-mod client;
-mod clock;
-pub mod config;
-mod demo;
-mod discovery;
-mod error;
+mod endpoints;
 mod faults;
-mod form;
-mod jwks;
-mod jwt;
-mod login;
-mod logout;
-mod mint;
-mod pages;
-mod request_log;
+mod model;
 mod server;
-mod state;
-mod tenant;
-mod token;
-mod types;
-mod user;
-mod userinfo;
+mod tokens;
+
+pub use faults::catalog;
+pub use model::config;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use admin::AdminError;
-pub use client::{Client, TokenFormat};
-pub use clock::{Clock, ClockStatus};
-pub use config::{ConfigError, IdpConfig};
-pub use demo::{demo_clients, demo_tenant, demo_users};
-pub use error::{ErrorCode, OAuthError};
-pub use faults::{Endpoint, Fault, FaultRule};
-pub use jwks::{Alg, KeyError, SigningKey};
-pub use jwt::{decode_unverified, half_hash};
-pub use request_log::{IssuedToken, LoggedRequest};
-pub use state::{ClaimOverride, ClaimTarget};
-pub use tenant::{Flavour, KeyFile, Lifetimes, Tenant};
-pub use types::{AuthMethod, ClientId, ResponseMode, ResponseType, Secret};
-pub use user::User;
+pub use endpoints::error::{ErrorCode, OAuthError};
+pub use faults::{Endpoint, Fault, FaultRule, UnknownEndpoint};
+pub use model::client::{Client, TokenFormat};
+pub use model::config::{ConfigError, IdpConfig};
+pub use model::demo::{demo_clients, demo_tenant, demo_users};
+pub use model::tenant::{Flavour, KeyFile, Lifetimes, Tenant};
+pub use model::types::{AuthMethod, ClientId, ResponseMode, ResponseType, Secret};
+pub use model::user::User;
+pub use server::admin::AdminError;
+pub use server::clock::{Clock, ClockStatus};
+pub use server::request_log::{IssuedToken, LoggedRequest};
+pub use server::state::{ClaimOverride, ClaimTarget};
+pub use tokens::jwks::{Alg, KeyError, SigningKey};
+pub use tokens::jwt::{decode_unverified, half_hash};
 
-use state::{Server, TenantState};
+use server::routing;
+use server::state::{Server, TenantState};
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -284,18 +266,18 @@ impl MockIdpBuilder {
         let task = match self.tls.clone() {
             None => {
                 let listener = tokio::net::TcpListener::from_std(std_listener).map_err(bind_err)?;
-                tokio::spawn(server::serve_plain(listener, server.clone()))
+                tokio::spawn(routing::serve_plain(listener, server.clone()))
             }
             Some(pem) => {
                 let s = server.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = server::serve_tls(std_listener, s, pem.cert, pem.key).await {
+                    if let Err(e) = routing::serve_tls(std_listener, s, pem.cert, pem.key).await {
                         tracing::error!(error = %e, "TLS server stopped");
                     }
                 })
             }
         };
-        jwks::warm_rng();
+        tokens::jwks::warm_rng();
         Ok(MockIdp {
             server,
             addr,
@@ -365,12 +347,12 @@ impl TenantHandle {
 
     /// Adds a user (refused when the username exists).
     pub fn add_user(&self, user: User) -> Result<(), AdminError> {
-        self.state.put_user(user, true)
+        self.state.add_user(user)
     }
 
     /// Adds or replaces a user.
     pub fn put_user(&self, user: User) -> Result<(), AdminError> {
-        self.state.put_user(user, false)
+        self.state.put_user(user)
     }
 
     /// A user as it stands.
@@ -398,12 +380,12 @@ impl TenantHandle {
 
     /// Adds a client (refused when the id exists).
     pub fn add_client(&self, client: Client) -> Result<(), AdminError> {
-        self.state.put_client(client, true)
+        self.state.add_client(client)
     }
 
     /// Adds or replaces a client.
     pub fn put_client(&self, client: Client) -> Result<(), AdminError> {
-        self.state.put_client(client, false)
+        self.state.put_client(client)
     }
 
     /// Removes a client.
@@ -432,6 +414,29 @@ impl TenantHandle {
         self.state.add_fault(rule.into())
     }
 
+    /// Adds a fault rule that lasts as long as the returned guard: dropping the guard removes
+    /// the rule, so a test cannot leak a fault into the next one.
+    ///
+    /// ```
+    /// use mock_idp::{Fault, MockIdp};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let idp = MockIdp::start().await;
+    /// let tenant = idp.default_tenant();
+    /// {
+    ///     let _guard = tenant.inject_scoped(Fault::AudChanged);
+    ///     assert_eq!(tenant.faults().len(), 1);
+    /// }
+    /// assert!(tenant.faults().is_empty());
+    /// # }
+    /// ```
+    #[must_use = "the rule is removed when the guard is dropped"]
+    pub fn inject_scoped(&self, rule: impl Into<FaultRule>) -> FaultGuard {
+        FaultGuard {
+            id: self.inject(rule),
+            state: self.state.clone(),
+        }
+    }
+
     /// Removes one fault rule.
     pub fn remove_fault(&self, id: u64) -> Result<(), AdminError> {
         self.state.remove_fault(id)
@@ -450,6 +455,27 @@ impl TenantHandle {
     /// Adds a claim override.
     pub fn override_claims(&self, o: ClaimOverride) {
         self.state.data().overrides.push(o);
+    }
+}
+
+/// A fault rule that lasts while this guard lives; see [`TenantHandle::inject_scoped`].
+#[derive(Debug)]
+pub struct FaultGuard {
+    id: u64,
+    state: Arc<TenantState>,
+}
+
+impl FaultGuard {
+    /// The rule's id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl Drop for FaultGuard {
+    fn drop(&mut self) {
+        // A rule with a count may already be spent and gone; that is not an error here.
+        let _ = self.state.remove_fault(self.id);
     }
 }
 
@@ -542,6 +568,12 @@ impl MockIdp {
         self.default_tenant().inject(rule)
     }
 
+    /// Adds a fault rule to the default tenant for as long as the guard lives.
+    #[must_use = "the rule is removed when the guard is dropped"]
+    pub fn inject_scoped(&self, rule: impl Into<FaultRule>) -> FaultGuard {
+        self.default_tenant().inject_scoped(rule)
+    }
+
     /// Adds a claim override to the default tenant.
     pub fn override_claims(&self, o: ClaimOverride) {
         self.default_tenant().override_claims(o)
@@ -555,6 +587,27 @@ impl MockIdp {
     /// Requests received so far (the most recent thousand), secrets redacted.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.server.log.requests()
+    }
+
+    /// The logged requests to `endpoint` of any tenant, oldest first: "was the token
+    /// endpoint called" is `idp.calls(Endpoint::Token).is_empty()`.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, MockIdp};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let idp = MockIdp::start().await;
+    /// reqwest::get(format!("{}/jwks", idp.issuer())).await.unwrap();
+    /// assert_eq!(idp.calls(Endpoint::Jwks).len(), 1);
+    /// assert!(idp.calls(Endpoint::Token).is_empty());
+    /// # }
+    /// ```
+    pub fn calls(&self, endpoint: Endpoint) -> Vec<LoggedRequest> {
+        self.server
+            .log
+            .requests()
+            .into_iter()
+            .filter(|r| r.endpoint == Some(endpoint))
+            .collect()
     }
 
     /// Tokens issued so far, decoded.

@@ -3,7 +3,7 @@
 //! loopback, settings for any flow, and the probes the tests assert with.
 
 use mock_idp::agent::{Landing, UserAgent};
-use mock_idp::{Client, MockIdp, Tenant, TlsPem, User};
+use mock_idp::{Client, Endpoint, MockIdp, Tenant, TlsPem, User};
 use relying_party::app::RunningRp;
 use relying_party::discovery;
 use relying_party::settings::ProviderSettings;
@@ -267,12 +267,8 @@ impl Rig {
     }
 
     /// How many requests the mock IdP's `endpoint` received.
-    pub fn called(&self, endpoint: &str) -> usize {
-        self.idp
-            .requests()
-            .iter()
-            .filter(|r| r.endpoint.as_deref() == Some(endpoint))
-            .count()
+    pub fn called(&self, endpoint: Endpoint) -> usize {
+        self.idp.calls(endpoint).len()
     }
 
     /// The code and message of the last refused sign-in, for failure messages.

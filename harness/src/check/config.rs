@@ -220,7 +220,7 @@ pub struct JsonProbe {
 
 /// A flow ready to run.
 #[derive(Debug, Clone)]
-pub struct Flow {
+pub struct FlowUnderTest {
     /// Which flow.
     pub kind: FlowKind,
     /// Its section.
@@ -262,7 +262,7 @@ pub struct Loaded {
     /// The IdP, resolved.
     pub idp: IdpChoice,
     /// The flows, parsed.
-    pub flows: Vec<Flow>,
+    pub flows: Vec<FlowUnderTest>,
 }
 
 struct Errors<'a> {
@@ -437,7 +437,7 @@ impl CheckConfig {
                 "add one [[flows]] per flow the application offers",
             ));
         }
-        let mut flows: Vec<Flow> = Vec::new();
+        let mut flows: Vec<FlowUnderTest> = Vec::new();
         for (i, f) in self.flows.iter().enumerate() {
             let at = format!("flows[{i}]");
             let kind = FlowKind::parse(&f.flow).ok_or_else(|| {
@@ -519,7 +519,7 @@ impl CheckConfig {
                     ));
                 }
             }
-            flows.push(Flow {
+            flows.push(FlowUnderTest {
                 kind,
                 section: f.clone(),
             });

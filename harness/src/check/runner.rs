@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use mock_idp::agent::{Form, Landing, UserAgent};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup};
-use mock_idp::{Alg, Fault, FaultRule};
+use mock_idp::{Alg, Endpoint, Fault, FaultRule};
 use url::Url;
 
-use super::config::{CheckConfig, Flow, Hook, SuccessSection, fill};
+use super::config::{CheckConfig, FlowUnderTest, Hook, SuccessSection, fill};
 use super::idp::Idp;
 use super::report::{BASELINE, Calls, Cell, Observed, Status};
 
@@ -86,7 +86,7 @@ struct Reach {
 fn arrange(
     setup: Setup,
     fault: Option<&Fault>,
-    flow: &Flow,
+    flow: &FlowUnderTest,
     cfg: &CheckConfig,
     reach: Reach,
 ) -> Result<Arrangement, String> {
@@ -206,7 +206,7 @@ impl Runner<'_> {
     /// Runs every selected cell, flow by flow, baseline first.
     pub async fn run(
         &self,
-        flows: &[Flow],
+        flows: &[FlowUnderTest],
         entries: &[CatalogEntry],
         sel: &Selection,
     ) -> anyhow::Result<Vec<Cell>> {
@@ -286,7 +286,7 @@ impl Runner<'_> {
 
     async fn cell(
         &self,
-        flow: &Flow,
+        flow: &FlowUnderTest,
         entry: Option<&CatalogEntry>,
         arrangement: &Arrangement,
     ) -> anyhow::Result<Cell> {
@@ -401,7 +401,7 @@ impl Runner<'_> {
     /// document, and a refresh keeps the user signed in. `Err` says what did not work.
     async fn probe(
         &self,
-        flow: &Flow,
+        flow: &FlowUnderTest,
         arrangement: &Arrangement,
     ) -> anyhow::Result<Result<(), String>> {
         if arrangement.reconfigure.is_none() && arrangement.refresh_url.is_none() {
@@ -454,7 +454,12 @@ impl Runner<'_> {
 
     /// Plays a sign-in from `url` in a fresh browser; with `refresh`, then POSTs there and
     /// judges what the refresh leaves.
-    async fn play(&self, flow: &Flow, url: &str, refresh: Option<&str>) -> anyhow::Result<Play> {
+    async fn play(
+        &self,
+        flow: &FlowUnderTest,
+        url: &str,
+        refresh: Option<&str>,
+    ) -> anyhow::Result<Play> {
         let mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
         let agent = match self.idp.trusted_pem() {
             None => UserAgent::new(),
@@ -526,25 +531,25 @@ impl Runner<'_> {
             .into_iter()
             .filter(|r| r.id > mark)
             .collect();
-        let count = |name: &str| {
+        let count = |endpoint: Endpoint| {
             after
                 .iter()
-                .filter(|r| r.endpoint.as_deref() == Some(name))
+                .filter(|r| r.endpoint == Some(endpoint))
                 .count()
         };
-        let sent_max_age = after.iter().any(|r| {
-            r.endpoint.as_deref() == Some("authorize") && r.params.contains_key("max_age")
-        });
+        let sent_max_age = after
+            .iter()
+            .any(|r| r.endpoint == Some(Endpoint::Authorize) && r.params.contains_key("max_age"));
         Ok(Play {
             observed,
             missing,
             landing,
             app_error,
             calls: Calls {
-                token: count("token"),
-                userinfo: count("userinfo"),
+                token: count(Endpoint::Token),
+                userinfo: count(Endpoint::Userinfo),
             },
-            authorize: count("authorize"),
+            authorize: count(Endpoint::Authorize),
             sent_max_age,
             refresh_unreached,
         })

@@ -63,7 +63,7 @@ pub struct Options {
 
 /// The counts of a finished run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Summary {
+pub struct ScenarioSummary {
     /// Steps that passed.
     pub passed_steps: usize,
     /// Steps that failed (undefined steps count as failed).
@@ -126,7 +126,10 @@ fn report_file(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
 }
 
 /// Runs the features of `options`, writing the terminal report to `terminal`.
-pub async fn execute(options: &Options, terminal: impl Write + 'static) -> anyhow::Result<Summary> {
+pub async fn execute(
+    options: &Options,
+    terminal: impl Write + 'static,
+) -> anyhow::Result<ScenarioSummary> {
     let filter = tag_filter(options.tags.as_deref())?;
     for p in &options.paths {
         if !p.exists() {
@@ -167,7 +170,7 @@ pub async fn execute(options: &Options, terminal: impl Write + 'static) -> anyho
             )
         })
         .await;
-    Ok(Summary {
+    Ok(ScenarioSummary {
         passed_steps: done.passed_steps(),
         failed_steps: done.failed_steps(),
         parsing_errors: done.parsing_errors(),

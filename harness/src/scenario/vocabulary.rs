@@ -12,6 +12,7 @@ use futures::future::LocalBoxFuture;
 use regex::Regex;
 
 use super::steps;
+use super::steps::args::StepArgs;
 use super::world::ScenarioWorld;
 
 /// The keyword a step is used with.
@@ -40,7 +41,8 @@ impl Keyword {
 pub type StepFn = for<'a> fn(&'a mut ScenarioWorld, Context) -> LocalBoxFuture<'a, ()>;
 
 /// A step body: the world and the step's arguments, an error explaining a failure.
-pub type Body = for<'a> fn(&'a mut ScenarioWorld, Args) -> LocalBoxFuture<'a, anyhow::Result<()>>;
+pub type Body =
+    for<'a> fn(&'a mut ScenarioWorld, StepArgs) -> LocalBoxFuture<'a, anyhow::Result<()>>;
 
 /// One entry of the vocabulary.
 #[derive(Debug, Clone, Copy)]
@@ -95,37 +97,9 @@ pub fn compile(phrase: &str) -> Regex {
     Regex::new(&pattern).unwrap_or_else(|e| panic!("phrase {phrase:?} is not a pattern: {e}"))
 }
 
-/// What a step was called with: the placeholder values and the data table.
-#[derive(Debug, Clone)]
-pub struct Args {
-    values: Vec<String>,
-    table: Option<Vec<Vec<String>>>,
-}
-
-impl Args {
-    fn from_context(ctx: &Context) -> Self {
-        Self {
-            values: ctx.matches.iter().skip(1).map(|(_, v)| v.clone()).collect(),
-            table: ctx.step.table.as_ref().map(|t| t.rows.clone()),
-        }
-    }
-
-    /// The `i`th placeholder's value (from 0).
-    pub fn get(&self, i: usize) -> &str {
-        self.values.get(i).map_or("", String::as_str)
-    }
-
-    /// The data table's rows, header first.
-    pub fn table(&self) -> anyhow::Result<&[Vec<String>]> {
-        self.table
-            .as_deref()
-            .ok_or_else(|| anyhow::anyhow!("expected a data table under the step, found none"))
-    }
-}
-
 /// Runs a step body and turns its error into a failure that shows what led to it.
-pub async fn settle(world: &mut ScenarioWorld, ctx: Context, body: Body) {
-    let args = Args::from_context(&ctx);
+pub async fn settle(world: &mut ScenarioWorld, step: Context, body: Body) {
+    let args = StepArgs::of_step(&step);
     if let Err(e) = body(world, args).await {
         let message = format!("{e:#}\n{}", world.evidence());
         std::panic::panic_any(message);
@@ -142,11 +116,11 @@ macro_rules! vocabulary {
                     phrase: $phrase,
                     table: vocabulary!(@table $($t)?),
                     run: {
-                        fn run(w: &mut ScenarioWorld, ctx: Context) -> LocalBoxFuture<'_, ()> {
-                            fn body(w: &mut ScenarioWorld, a: Args) -> LocalBoxFuture<'_, anyhow::Result<()>> {
+                        fn run(w: &mut ScenarioWorld, step: Context) -> LocalBoxFuture<'_, ()> {
+                            fn body(w: &mut ScenarioWorld, a: StepArgs) -> LocalBoxFuture<'_, anyhow::Result<()>> {
                                 Box::pin($f(w, a))
                             }
-                            Box::pin(settle(w, ctx, body))
+                            Box::pin(settle(w, step, body))
                         }
                         run
                     },

@@ -38,7 +38,7 @@ pub fn http() -> &'static reqwest::Client {
 /// One provider as the scenario arranges it: settings as JSON (the form's fields), and the
 /// mock IdP tenant behind it.
 #[derive(Debug, Clone)]
-pub struct Draft {
+pub struct ProviderDraft {
     /// The tenant at the mock IdP.
     pub tenant: String,
     /// The settings, as the admin API takes them.
@@ -49,7 +49,7 @@ pub struct Draft {
 
 /// What the last sign-in did.
 #[derive(Debug, Clone)]
-pub struct Attempt {
+pub struct SignInAttempt {
     /// Who signed in.
     pub person: String,
     /// Where the browser stopped.
@@ -80,7 +80,7 @@ pub struct ScenarioWorld {
     /// The relying party.
     pub rp: RunningRp,
     /// Providers by name, in the order they were first named.
-    pub providers: BTreeMap<String, Draft>,
+    pub providers: BTreeMap<String, ProviderDraft>,
     /// The provider the last step named.
     pub current_provider: Option<String>,
     /// Users the identity provider knows, applied to every tenant.
@@ -90,7 +90,7 @@ pub struct ScenarioWorld {
     /// The person the last step named ("she").
     pub current_person: Option<String>,
     /// The last sign-in.
-    pub last_attempt: Option<Attempt>,
+    pub last_attempt: Option<SignInAttempt>,
     /// The last administrator action.
     pub last_admin: Option<AdminOutcome>,
     /// The findings of the last validation.
@@ -225,7 +225,7 @@ impl ScenarioWorld {
 
     /// The provider named `name`, created with the form's defaults on first mention (the
     /// first provider signs in at the tenant `acme`, later ones at a tenant of their own).
-    pub fn provider(&mut self, name: &str) -> anyhow::Result<&mut Draft> {
+    pub fn provider(&mut self, name: &str) -> anyhow::Result<&mut ProviderDraft> {
         self.current_provider = Some(name.to_owned());
         if !self.providers.contains_key(name) {
             let tenant = if self.providers.is_empty() {
@@ -244,7 +244,7 @@ impl ScenarioWorld {
             });
             self.providers.insert(
                 name.to_owned(),
-                Draft {
+                ProviderDraft {
                     tenant,
                     settings,
                     dirty: true,
@@ -262,7 +262,7 @@ impl ScenarioWorld {
     }
 
     /// The provider the last step named.
-    pub fn current(&mut self) -> anyhow::Result<&mut Draft> {
+    pub fn current(&mut self) -> anyhow::Result<&mut ProviderDraft> {
         let name = self
             .current_provider
             .clone()
@@ -491,7 +491,7 @@ impl ScenarioWorld {
         let record = (records.len() > before)
             .then(|| records.last().cloned())
             .flatten();
-        self.last_attempt = Some(Attempt {
+        self.last_attempt = Some(SignInAttempt {
             person: person.to_owned(),
             landing,
             record,
@@ -499,7 +499,7 @@ impl ScenarioWorld {
     }
 
     /// The last sign-in.
-    pub fn attempt(&self) -> anyhow::Result<&Attempt> {
+    pub fn attempt(&self) -> anyhow::Result<&SignInAttempt> {
         self.last_attempt
             .as_ref()
             .ok_or_else(|| anyhow!("expected a sign-in by an earlier step, found none"))

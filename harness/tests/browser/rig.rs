@@ -1,7 +1,7 @@
 //! The system under test for the browser scenarios: an in-process mock IdP with two users and
 //! a relying party with one provider, "Acme", autoconfigured for a given flow.
 
-use mock_idp::{Client, LoggedRequest, MockIdp, Tenant, User};
+use mock_idp::{Client, Endpoint, LoggedRequest, MockIdp, Tenant, User};
 use relying_party::app::RunningRp;
 use relying_party::discovery;
 use relying_party::settings::{Flow, ProviderSettings};
@@ -21,12 +21,12 @@ fn user(name: &str, given_name: &str) -> User {
 }
 
 #[derive(Debug)]
-pub struct Rig {
+pub struct BrowserRig {
     pub idp: MockIdp,
     pub rp: RunningRp,
 }
 
-impl Rig {
+impl BrowserRig {
     /// `response_type` picks one of the flow's response types (the flow's default when
     /// `None`).
     pub async fn new(flow: Flow, response_type: Option<&str>) -> Self {
@@ -88,11 +88,7 @@ impl Rig {
     }
 
     /// The provider's log of requests to `endpoint`.
-    pub fn requests_to(&self, endpoint: &str) -> Vec<LoggedRequest> {
-        self.idp
-            .requests()
-            .into_iter()
-            .filter(|r| r.endpoint.as_deref() == Some(endpoint))
-            .collect()
+    pub fn requests_to(&self, endpoint: Endpoint) -> Vec<LoggedRequest> {
+        self.idp.calls(endpoint)
     }
 }

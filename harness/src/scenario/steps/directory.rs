@@ -9,8 +9,7 @@ use relying_party::users::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{column_key, list};
-use crate::scenario::vocabulary::Args;
+use super::args::{StepArgs, column_key, list};
 use crate::scenario::world::{AdminOutcome, ScenarioWorld};
 
 fn set(text: &str) -> BTreeSet<String> {
@@ -18,7 +17,7 @@ fn set(text: &str) -> BTreeSet<String> {
 }
 
 /// `the application has the roles "viewer, billing"`
-pub async fn roles(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn roles(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     for role in list(a.get(0)) {
         w.rp.rp
             .store
@@ -29,7 +28,7 @@ pub async fn roles(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `the application has the legal entities "de, fr"` (id and name alike)
-pub async fn legal_entities(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn legal_entities(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     for id in list(a.get(0)) {
         w.rp.rp
             .store
@@ -44,7 +43,7 @@ pub async fn legal_entities(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()
 
 /// `the application has a user type "employee" allowing "viewer, billing" with default
 /// roles "viewer"`
-pub async fn user_type(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn user_type(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.rp.rp
         .store
         .create_user_type(&UserType {
@@ -57,7 +56,7 @@ pub async fn user_type(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 
 /// `the application has the internal users:` with a `username` column and any of email,
 /// phone, first name, last name, display name, user type (default `employee`).
-pub async fn internal_users(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn internal_users(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let table = a.table()?;
     let Some((header, body)) = table.split_first() else {
         bail!("expected a header row, found an empty table");
@@ -99,7 +98,7 @@ async fn invite_user(w: &mut ScenarioWorld, invitation: Invitation) -> anyhow::R
     Ok(())
 }
 
-fn invitation(a: &Args) -> Invitation {
+fn invitation(a: &StepArgs) -> Invitation {
     Invitation {
         email: a.get(0).to_owned(),
         user_type: a.get(1).to_owned(),
@@ -111,14 +110,14 @@ fn invitation(a: &Args) -> Invitation {
 
 /// `the administrator invites "carol@example.com" as an external user of type "employee"
 /// with external id "carol" at "Acme"`
-pub async fn invite(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn invite(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let i = invitation(&a);
     invite_user(w, i).await
 }
 
 /// `the administrator invites "…" of type "…" with external id "…" at "Acme" with the roles
 /// "billing" in "de"`
-pub async fn invite_with_roles(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn invite_with_roles(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let mut i = invitation(&a);
     i.roles = Some(BTreeMap::from([(a.get(5).to_owned(), set(a.get(4)))]));
     invite_user(w, i).await
@@ -146,13 +145,13 @@ async fn edit(w: &mut ScenarioWorld, username: &str, patch: Value) -> anyhow::Re
 }
 
 /// `the administrator changes the last name of "alice" to "Smith"`
-pub async fn edit_field(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn edit_field(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let field = column_key(a.get(0));
     edit(w, a.get(1), json!({ field: a.get(2) })).await
 }
 
 /// `the administrator gives "alice" the roles "billing" in "de"`
-pub async fn edit_roles(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn edit_roles(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let roles = json!({ a.get(2): list(a.get(1)) });
     edit(w, a.get(0), json!({ "roles": roles })).await
 }
@@ -164,7 +163,7 @@ fn outcome(w: &ScenarioWorld) -> anyhow::Result<&AdminOutcome> {
 }
 
 /// `the change is accepted`
-pub async fn accepted(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn accepted(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     match outcome(w)? {
         AdminOutcome::Accepted => Ok(()),
         AdminOutcome::Refused { code, problems } => {
@@ -177,7 +176,7 @@ pub async fn accepted(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
 }
 
 /// `the change is refused because the email cannot be edited`
-pub async fn not_editable(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn not_editable(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let field = column_key(a.get(0));
     match outcome(w)? {
         AdminOutcome::Refused { code, problems }
@@ -190,7 +189,7 @@ pub async fn not_editable(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> 
 }
 
 /// `the invitation is refused with "invitation.roles_from_provider"`
-pub async fn invitation_refused(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn invitation_refused(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     match outcome(w)? {
         AdminOutcome::Refused { code, .. } if code == a.get(0) => Ok(()),
         other => bail!(

@@ -4,23 +4,22 @@ use anyhow::{anyhow, bail};
 use mock_idp::catalog::catalog;
 use mock_idp::{Alg, FaultRule, User};
 
-use super::claim_value;
-use crate::scenario::vocabulary::Args;
+use super::args::{StepArgs, claim_value};
 use crate::scenario::world::{CLIENT_ID, ScenarioWorld};
 
 /// `the identity provider has a user "alice" with verified email "…"`
-pub async fn user_with_verified_email(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn user_with_verified_email(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.put_idp_user(User::new(a.get(0)).email(a.get(1), true))
 }
 
 /// `… with unverified email "…"`
-pub async fn user_with_unverified_email(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn user_with_unverified_email(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.put_idp_user(User::new(a.get(0)).email(a.get(1), false))
 }
 
 /// `the identity provider has a user "alice" with the claims:` (`claim | value` rows; a
 /// `sub` row fixes the subject).
-pub async fn user_with_claims(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn user_with_claims(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let mut user = User::new(a.get(0));
     for row in a.table()?.iter().skip(1) {
         let [claim, value] = row.as_slice() else {
@@ -36,13 +35,13 @@ pub async fn user_with_claims(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<
 }
 
 /// `the identity provider sets the claim "family_name" of "alice" to Smith`
-pub async fn set_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn set_claim(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let user = w.idp_user(a.get(1))?.claim(a.get(0), claim_value(a.get(2)));
     w.put_idp_user(user)
 }
 
 /// `the identity provider removes the claim "email_verified" of "alice"`
-pub async fn remove_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn remove_claim(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let mut user = w.idp_user(a.get(1))?;
     if user.claims.remove(a.get(0)).is_none() {
         bail!(
@@ -57,12 +56,12 @@ pub async fn remove_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> 
 /// `the identity provider serves https`: with a fresh self-signed certificate that the
 /// relying party and the people's browsers trust. Comes before other tenants, faults and
 /// sign-ins (the identity provider starts again with its users).
-pub async fn serves_https(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn serves_https(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     w.serve_https().await
 }
 
 /// `the identity provider signs the relying party's ID tokens with ES256`
-pub async fn signs_with(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn signs_with(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let alg = Alg::ALL
         .into_iter()
         .find(|x| x.as_str() == a.get(0))
@@ -85,7 +84,7 @@ pub async fn signs_with(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 /// `the identity provider misbehaves with "aud_changed"`: injects the catalog's fault for
 /// the relying party's client into the current provider's tenant. What else the fault
 /// needs to show (the catalog's setup) is arranged by the scenario's own steps.
-pub async fn misbehaves(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn misbehaves(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let name = a.get(0);
     let entry = catalog()
         .into_iter()

@@ -5,12 +5,11 @@ use anyhow::{anyhow, bail};
 use relying_party::users::{User, UserField};
 use serde_json::Value;
 
-use super::{column_key, list};
-use crate::scenario::vocabulary::Args;
-use crate::scenario::world::{Attempt, ScenarioWorld};
+use super::args::{StepArgs, column_key, list};
+use crate::scenario::world::{ScenarioWorld, SignInAttempt};
 
 /// The last sign-in, which must have succeeded.
-fn succeeded(w: &ScenarioWorld) -> anyhow::Result<&Attempt> {
+fn succeeded(w: &ScenarioWorld) -> anyhow::Result<&SignInAttempt> {
     let attempt = w.attempt()?;
     if attempt.landing.status == 200 && attempt.landing.url.path() == "/me" {
         return Ok(attempt);
@@ -45,7 +44,7 @@ fn signed_in_user(w: &ScenarioWorld) -> anyhow::Result<(String, String)> {
     Ok((signed_in.user.username.clone(), signed_in.how.to_string()))
 }
 
-fn signed_in_how(w: &ScenarioWorld, a: &Args, how: &str) -> anyhow::Result<()> {
+fn signed_in_how(w: &ScenarioWorld, a: &StepArgs, how: &str) -> anyhow::Result<()> {
     let (username, found) = signed_in_user(w)?;
     let want = a.get(1);
     if username != want || found != how {
@@ -55,12 +54,12 @@ fn signed_in_how(w: &ScenarioWorld, a: &Args, how: &str) -> anyhow::Result<()> {
 }
 
 /// `she is signed in`
-pub async fn signed_in(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn signed_in(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     succeeded(w).map(drop)
 }
 
 /// `she is signed in as "alice.local"`
-pub async fn signed_in_as(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn signed_in_as(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let (username, _) = signed_in_user(w)?;
     if username != a.get(1) {
         bail!(
@@ -72,17 +71,17 @@ pub async fn signed_in_as(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> 
 }
 
 /// `she is bound to the existing user "alice.local"`
-pub async fn bound(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn bound(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     signed_in_how(w, &a, "bound")
 }
 
 /// `she is signed in as the new external user "alice@example.com"`
-pub async fn created(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn created(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     signed_in_how(w, &a, "created")
 }
 
 /// `she is signed in as the invited user "carol@example.com"`
-pub async fn invited(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn invited(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     signed_in_how(w, &a, "invited")
 }
 
@@ -94,12 +93,12 @@ fn without_login_page(w: &ScenarioWorld) -> anyhow::Result<()> {
 }
 
 /// `she is signed in without seeing the provider's login page`
-pub async fn no_login_page(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn no_login_page(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     without_login_page(w)
 }
 
 /// `she is no longer signed in to the application`
-pub async fn signed_out(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn signed_out(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     let person = w.person()?;
     let me = w.open(&person, "/api/me").await?;
     if me.status != 401 {
@@ -113,7 +112,7 @@ pub async fn signed_out(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
 
 /// `she is still signed in at the identity provider`: a new authorization request without
 /// a login hint is answered without the login page.
-pub async fn idp_session_kept(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn idp_session_kept(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     let person = w.person()?;
     let provider = w
         .current_provider
@@ -124,7 +123,7 @@ pub async fn idp_session_kept(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<
 }
 
 /// `the sign-in is refused with "id_token.wrong_audience"`
-pub async fn refused(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn refused(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let attempt = w.attempt()?;
     let shown = attempt.landing.element_text("error-code");
     let want = a.get(0);
@@ -149,7 +148,7 @@ pub async fn refused(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `nothing is stored`: no external user and no identity exist.
-pub async fn nothing_stored(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn nothing_stored(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     let users = w.rp.rp.store.users().map_err(|e| anyhow!("{e}"))?;
     let external: Vec<&str> = users
         .iter()
@@ -163,14 +162,9 @@ pub async fn nothing_stored(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()
 }
 
 /// `the relying party did not call the provider's token endpoint`
-pub async fn endpoint_not_called(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
-    let endpoint = a.get(0);
-    let calls = w
-        .idp
-        .requests()
-        .iter()
-        .filter(|r| r.endpoint.as_deref() == Some(endpoint))
-        .count();
+pub async fn endpoint_not_called(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
+    let endpoint: mock_idp::Endpoint = a.get(0).parse()?;
+    let calls = w.idp.calls(endpoint).len();
     if calls > 0 {
         bail!("expected no call to the {endpoint} endpoint, found {calls}");
     }
@@ -178,7 +172,7 @@ pub async fn endpoint_not_called(w: &mut ScenarioWorld, a: Args) -> anyhow::Resu
 }
 
 /// `the application has 2 users`
-pub async fn user_count(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn user_count(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let users = w.rp.rp.store.users().map_err(|e| anyhow!("{e}"))?;
     let want: usize = a.get(0).parse()?;
     if users.len() != want {
@@ -189,7 +183,7 @@ pub async fn user_count(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `the user "alice" is an external user`
-pub async fn kind(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn kind(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let user = w.app_user(a.get(0))?;
     if user.kind.as_str() != a.get(1) {
         bail!("expected an {} user, found an {} user", a.get(1), user.kind);
@@ -198,7 +192,7 @@ pub async fn kind(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `the user "alice" is of type "employee"`
-pub async fn user_type(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn user_type(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let user = w.app_user(a.get(0))?;
     if user.user_type != a.get(1) {
         bail!(
@@ -223,7 +217,7 @@ fn field_of(user: &User, name: &str) -> anyhow::Result<Option<String>> {
 }
 
 /// `the user "alice" has the last name "Smith"`
-pub async fn field(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn field(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let user = w.app_user(a.get(0))?;
     let found = field_of(&user, a.get(1))?;
     if found.as_deref() != Some(a.get(2)) {
@@ -233,7 +227,7 @@ pub async fn field(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `the user "alice" has an empty phone`
-pub async fn no_field(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn no_field(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let user = w.app_user(a.get(0))?;
     if let Some(v) = field_of(&user, a.get(1))? {
         bail!("expected no {}, found \"{v}\"", a.get(1));
@@ -242,7 +236,7 @@ pub async fn no_field(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `the user "alice" has the roles "billing, viewer" in "de"` (exactly those)
-pub async fn roles_in(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn roles_in(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let user = w.app_user(a.get(0))?;
     let mut want = list(a.get(1));
     want.sort();
@@ -262,7 +256,7 @@ pub async fn roles_in(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `the user "alice" has no roles`
-pub async fn no_roles(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn no_roles(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let user = w.app_user(a.get(0))?;
     if user.roles.values().any(|r| !r.is_empty()) {
         bail!("expected no roles, found {:?}", user.roles);
@@ -271,7 +265,7 @@ pub async fn no_roles(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `the role "admin" was dropped with the reason "not_allowed_for_user_type"`
-pub async fn dropped(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn dropped(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     succeeded(w)?;
     let dropped = w
         .attempt()?

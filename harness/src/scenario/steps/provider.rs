@@ -6,8 +6,7 @@ use mock_idp::catalog::FlowKind;
 use relying_party::discovery;
 use serde_json::{Value, json};
 
-use super::{column_key, list, on};
-use crate::scenario::vocabulary::Args;
+use super::args::{StepArgs, column_key, list, on};
 use crate::scenario::world::{AdminOutcome, ENTRA_TENANT_ID, ScenarioWorld};
 
 /// A flow as a scenario names it: the form's words ("hybrid flow with form_post"), the
@@ -37,25 +36,25 @@ pub fn parse_flow(text: &str) -> anyhow::Result<FlowKind> {
 }
 
 /// `provider "Contoso" uses the hybrid flow with form_post`
-pub async fn uses_flow(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn uses_flow(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let flow = parse_flow(a.get(1))?;
     w.provider(a.get(0))?;
     w.set("flow", json!(flow.as_str()))
 }
 
 /// `provider "Contoso" uses the response type "code id_token token"`
-pub async fn uses_response_type(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn uses_response_type(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.provider(a.get(0))?;
     w.set("response_type", json!(a.get(1)))
 }
 
 /// `provider "Contoso" is a Microsoft Entra ID tenant`
-pub async fn is_entra(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn is_entra(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.make_entra(a.get(0))
 }
 
 /// `provider "Contoso" trusts xms_edov for email verification: off`
-pub async fn trusts_edov(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn trusts_edov(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let draft = w.provider(a.get(0))?;
     if draft.settings.get("entra").is_none() {
         bail!("expected an Entra ID provider, found a standard one");
@@ -66,31 +65,31 @@ pub async fn trusts_edov(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `provider "Contoso" is inactive`
-pub async fn inactive(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn inactive(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.provider(a.get(0))?;
     w.set("active", json!(false))
 }
 
 /// `provider "Contoso" has no client secret`
-pub async fn no_secret(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn no_secret(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.provider(a.get(0))?;
     w.set("client_secret", Value::Null)
 }
 
 /// `provider "Contoso" shows the icon "https://…/contoso.png"`
-pub async fn icon(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn icon(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.provider(a.get(0))?;
     w.set("icon", json!(a.get(1)))
 }
 
 /// `provider "Contoso" accepts the signing algorithms "RS256, HS256"`
-pub async fn algorithms(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn algorithms(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.provider(a.get(0))?;
     w.set("allowed_algs", json!(list(a.get(1))))
 }
 
 /// `provider "Contoso" asks for offline access` (a refresh token, to refresh the session)
-pub async fn offline_access(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn offline_access(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.provider(a.get(0))?;
     w.set("offline_access", json!(true))
 }
@@ -98,7 +97,7 @@ pub async fn offline_access(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()
 /// `provider "Contoso" is Microsoft Entra ID's multi-tenant endpoint for its own tenant
 /// only`: the `{tenantid}` issuer template, the `common` discovery document (the mock IdP
 /// serves it for its first Entra tenant), and the tenant's id alone on the allow-list.
-pub async fn entra_common(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn entra_common(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.make_entra(a.get(0))?;
     let base = w.idp.url();
     let draft = w.provider(a.get(0))?;
@@ -111,13 +110,13 @@ pub async fn entra_common(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> 
 }
 
 /// `provider "Contoso" identifies users by the claim "oid"`
-pub async fn identity_claim(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn identity_claim(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.provider(a.get(0))?;
     w.set("identity_claim", json!(a.get(1)))
 }
 
 /// `provider "Contoso" requests the identity scopes "email, profile"`
-pub async fn identity_scopes(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn identity_scopes(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.provider(a.get(0))?;
     w.set("identity_scopes", json!(list(a.get(1))))
 }
@@ -137,14 +136,14 @@ fn near_real(w: &mut ScenarioWorld, provider: &str, text: &str) -> anyhow::Resul
 }
 
 /// `provider "Contoso" has the issuer "{issuer}/"`
-pub async fn issuer(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn issuer(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let value = near_real(w, a.get(0), a.get(1))?;
     w.set("issuer", json!(value))
 }
 
 /// `the administrator sets the token endpoint of "Contoso" to "…"`: saves the changed
 /// setting without autoconfiguration; the outcome is checked by later steps.
-pub async fn endpoint(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn endpoint(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let field = match a.get(0) {
         "authorization" => "authorization_endpoint",
         "token" => "token_endpoint",
@@ -168,19 +167,19 @@ pub async fn endpoint(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `the administrator saves provider "Contoso"` (autoconfiguration, then save).
-pub async fn save(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn save(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.save(a.get(0)).await.map(drop)
 }
 
 /// `the administrator saves provider "Contoso" without autoconfiguration`: the settings as
 /// typed, checked by the relying party's rules.
-pub async fn save_as_typed(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn save_as_typed(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let settings = w.settings_of(a.get(0))?;
     w.store(a.get(0), &settings).map(drop)
 }
 
 /// `the administrator renames provider "Contoso" to "Contoso Ltd"`, through the admin API.
-pub async fn rename(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn rename(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.save_changed().await?;
     let (old, new) = (a.get(0), a.get(1));
     let res = w
@@ -224,7 +223,7 @@ async fn offers(w: &mut ScenarioWorld, provider: &str) -> anyhow::Result<(bool, 
 }
 
 /// `the sign-in page offers "Contoso"`
-pub async fn offered(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn offered(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     match offers(w, a.get(0)).await? {
         (true, _) => Ok(()),
         (false, page) => bail!(
@@ -235,7 +234,7 @@ pub async fn offered(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `the sign-in page does not offer "Contoso"`
-pub async fn not_offered(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn not_offered(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     match offers(w, a.get(0)).await? {
         (false, _) => Ok(()),
         (true, page) => bail!(
@@ -246,7 +245,7 @@ pub async fn not_offered(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `the sign-in page shows the icon "https://…" beside "Contoso"`
-pub async fn offered_with_icon(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn offered_with_icon(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.save_changed().await?;
     let page = sign_in_page(w).await?;
     let want = format!(
@@ -274,7 +273,7 @@ async fn sign_in_page(w: &ScenarioWorld) -> anyhow::Result<String> {
 }
 
 /// `the redirect URI to register at the provider is the application's callback`
-pub async fn redirect_uri(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn redirect_uri(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     let shown = admin_get(w, "/api/admin/redirect-uri").await?;
     let want = format!("{}/callback", w.rp.url);
     if shown["redirect_uri"] != json!(want) {
@@ -287,7 +286,7 @@ pub async fn redirect_uri(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> 
 }
 
 /// `the provider metadata of "Contoso" shows its issuer and endpoints`
-pub async fn metadata(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn metadata(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.save_changed().await?;
     let meta = admin_get(w, &format!("/api/admin/providers/{}/metadata", a.get(0))).await?;
     let issuer = w.settings_of(a.get(0))?.issuer;
@@ -304,7 +303,7 @@ pub async fn metadata(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 
 /// `the administrator validates provider "Contoso"` (the stored settings against the
 /// provider's metadata).
-pub async fn validate(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn validate(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.save_changed().await?;
     let stored =
         w.rp.rp
@@ -325,7 +324,7 @@ fn admin(w: &ScenarioWorld) -> anyhow::Result<&AdminOutcome> {
 }
 
 /// `the settings are saved`
-pub async fn saved(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn saved(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     match admin(w)? {
         AdminOutcome::Accepted => Ok(()),
         AdminOutcome::Refused { code, problems } => bail!(
@@ -336,7 +335,7 @@ pub async fn saved(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
 }
 
 /// `the settings are refused because "expected no query component"`
-pub async fn refused(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn refused(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     match admin(w)? {
         AdminOutcome::Accepted => bail!(
             "expected the settings to be refused because \"{}\", found them saved",
@@ -357,7 +356,7 @@ pub async fn refused(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
 }
 
 /// `no problem concerns the issuer`
-pub async fn no_problem_with(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn no_problem_with(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let field = format!("{}:", column_key(a.get(0)));
     if let AdminOutcome::Refused { problems, .. } = admin(w)?
         && let Some(p) = problems.iter().find(|p| p.starts_with(&field))
@@ -368,7 +367,7 @@ pub async fn no_problem_with(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<(
 }
 
 /// `autoconfiguration fills the endpoints of "Contoso" from the provider's metadata`
-pub async fn autoconfigured(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn autoconfigured(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let stored =
         w.rp.rp
             .provider(a.get(0))
@@ -401,7 +400,7 @@ fn findings(w: &ScenarioWorld) -> anyhow::Result<&[discovery::Finding]> {
 }
 
 /// `validation reports "settings.endpoint_mismatch"`
-pub async fn validation_reports(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn validation_reports(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let found = findings(w)?;
     if found.iter().any(|f| f.code == a.get(0)) {
         return Ok(());
@@ -410,10 +409,30 @@ pub async fn validation_reports(w: &mut ScenarioWorld, a: Args) -> anyhow::Resul
 }
 
 /// `validation reports no problem`
-pub async fn validation_clean(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn validation_clean(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     let found = findings(w)?;
     if found.is_empty() {
         return Ok(());
     }
     bail!("expected no finding, found {found:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_flow;
+
+    #[test]
+    fn flows_are_read_in_the_form_s_words_labels_and_names() {
+        for (text, name) in [
+            ("authorization code flow", "authorization_code"),
+            ("Authorization Code Flow", "authorization_code"),
+            ("implicit flow with form_post", "implicit_form_post"),
+            ("Implicit Flow (Fragment)", "implicit_fragment"),
+            ("hybrid_form_post", "hybrid_form_post"),
+            ("hybrid flow with fragment", "hybrid_fragment"),
+        ] {
+            assert_eq!(parse_flow(text).expect(text).as_str(), name);
+        }
+        assert!(parse_flow("device flow").is_err());
+    }
 }

@@ -4,8 +4,7 @@
 use anyhow::bail;
 use serde_json::{Map, Value, json};
 
-use super::{column_key, on, ticked};
-use crate::scenario::vocabulary::Args;
+use super::args::{StepArgs, column_key, on, ticked};
 use crate::scenario::world::ScenarioWorld;
 
 /// How a form column is stored: its settings key and whether it is a check box.
@@ -29,7 +28,7 @@ fn column(tab: &str, header: &str) -> anyhow::Result<(&'static str, bool)> {
 }
 
 /// Reads a data table into settings rows; empty cells are left out (the form's default).
-fn rows(tab: &str, a: &Args) -> anyhow::Result<Value> {
+fn rows(tab: &str, a: &StepArgs) -> anyhow::Result<Value> {
     let table = a.table()?;
     let Some((header, body)) = table.split_first() else {
         bail!("expected a header row in the {tab} table, found an empty table");
@@ -69,31 +68,31 @@ fn set_rule(w: &mut ScenarioWorld, tab: &str, key: &str, value: Value) -> anyhow
 }
 
 /// `automatic binding of users is on`
-pub async fn binding(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn binding(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     set_rule(w, "binding", "enabled", json!(on(a.get(0))))
 }
 
 /// `binding rule rows:` with the columns active, opening brackets, user field, claim type,
 /// verified, scope, closing brackets, operator.
-pub async fn binding_rows(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn binding_rows(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let rows = rows("user binding rules", &a)?;
     set_rule(w, "binding", "rows", rows)
 }
 
 /// `automatic creation of users is on with the user type "employee"`
-pub async fn creation(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn creation(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     set_rule(w, "creation", "enabled", json!(on(a.get(0))))?;
     set_rule(w, "creation", "user_type", json!(a.get(1)))
 }
 
 /// `creation rule rows:` with the columns active, user field, claim type, verified, scope.
-pub async fn creation_rows(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn creation_rows(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let rows = rows("user creation rules", &a)?;
     set_rule(w, "creation", "rows", rows)
 }
 
 /// `roles from the provider are on with the strategy "one_role_for_all_legal_entities"`
-pub async fn roles_from_provider(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn roles_from_provider(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     set_rule(
         w,
         "role_mapping",
@@ -114,7 +113,7 @@ pub async fn roles_from_provider(w: &mut ScenarioWorld, a: Args) -> anyhow::Resu
 
 /// `role mapping rule rows:` with the columns active, claim type, scope, claim value, role
 /// name, legal entity.
-pub async fn role_rows(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn role_rows(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let rows = rows("role mapping rules", &a)?;
     set_rule(w, "role_mapping", "rows", rows)
 }

@@ -3,28 +3,28 @@
 use anyhow::{anyhow, bail};
 use mock_idp::agent::forms;
 
-use crate::scenario::vocabulary::Args;
+use super::args::StepArgs;
 use crate::scenario::world::ScenarioWorld;
 
 /// `"alice" signs in through "Contoso"` (she names herself to the provider, so no login
 /// page is needed).
-pub async fn signs_in(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn signs_in(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.sign_in(a.get(0), a.get(1), true).await
 }
 
 /// `"alice" signs in through "Contoso" with max_age 0`
-pub async fn signs_in_with_max_age(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn signs_in_with_max_age(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.max_age = Some(a.get(2).parse()?);
     w.sign_in(a.get(0), a.get(1), true).await
 }
 
 /// `"alice" signs in through "Contoso" on the provider's login page`
-pub async fn signs_in_on_login_page(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn signs_in_on_login_page(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.sign_in_on_login_page(a.get(0), a.get(1)).await
 }
 
 /// `she signs out of the application`
-pub async fn signs_out(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn signs_out(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     let person = w.person()?;
     let landing = w.open(&person, "/logout").await?;
     if landing.status != 200 {
@@ -38,13 +38,13 @@ pub async fn signs_out(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
 
 /// `she signs in through "Contoso" again without naming herself`: the provider decides from
 /// its own session who she is.
-pub async fn signs_in_again_unnamed(w: &mut ScenarioWorld, a: Args) -> anyhow::Result<()> {
+pub async fn signs_in_again_unnamed(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let person = w.person()?;
     w.sign_in(&person, a.get(1), false).await
 }
 
 /// `she refreshes her session`: the application refreshes its tokens at the provider.
-pub async fn refreshes(w: &mut ScenarioWorld, _: Args) -> anyhow::Result<()> {
+pub async fn refreshes(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     let person = w.person()?;
     let me = w.open(&person, "/me").await?;
     let form = forms(&me.body)

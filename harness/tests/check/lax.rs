@@ -1,0 +1,179 @@
+//! A relying party that validates nothing: it takes whatever the provider sends as a
+//! successful sign-in, redeems codes and calls userinfo without looking at any ID token.
+//! Every fault must show on it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::extract::{Form, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+#[derive(Clone)]
+struct Lax {
+    issuer: String,
+    me: String,
+    http: reqwest::Client,
+    /// Reconfiguration requests received (it takes any metadata, and reads none).
+    reconfigured: Arc<AtomicUsize>,
+}
+
+fn response_of(flow: &str) -> (&'static str, &'static str) {
+    match flow {
+        "implicit_form_post" => ("id_token token", "form_post"),
+        "implicit_fragment" => ("id_token token", "fragment"),
+        "hybrid_form_post" => ("code id_token", "form_post"),
+        "hybrid_fragment" => ("code id_token", "fragment"),
+        _ => ("code", "query"),
+    }
+}
+
+async fn lax_signin(
+    State(app): State<Lax>,
+    axum::extract::Path(flow): axum::extract::Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Redirect {
+    let (response_type, mode) = response_of(&flow);
+    let hint = q
+        .iter()
+        .find(|(k, _)| k == "login_hint")
+        .map_or("alice", |(_, v)| v.as_str());
+    let mut url = url::Url::parse(&format!("{}/authorize", app.issuer)).expect("url");
+    url.query_pairs_mut()
+        .append_pair("response_type", response_type)
+        .append_pair("response_mode", mode)
+        .append_pair("client_id", "lax")
+        .append_pair("redirect_uri", &format!("{}/cb", app.me))
+        .append_pair("scope", "openid email")
+        .append_pair("state", "s")
+        .append_pair("nonce", "n")
+        .append_pair("login_hint", hint);
+    Redirect::to(url.as_str())
+}
+
+/// Takes whatever arrives as a successful sign-in; redeems a code and calls userinfo
+/// without looking at any ID token.
+async fn lax_finish(app: &Lax, params: &[(String, String)]) -> Response {
+    if params.is_empty() {
+        // A fragment response: the page's script posts the fragment back.
+        return Html(r#"<form id="fragment-relay" method="post" action="/cb"></form>"#)
+            .into_response();
+    }
+    let code = params.iter().find(|(k, _)| k == "code").map(|(_, v)| v);
+    if let Some(code) = code {
+        let token: serde_json::Value = app
+            .http
+            .post(format!("{}/token", app.issuer))
+            .basic_auth("lax", Some("lax-secret"))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", &format!("{}/cb", app.me)),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .unwrap_or_default();
+        if let Some(at) = token["access_token"].as_str() {
+            app.http
+                .get(format!("{}/userinfo", app.issuer))
+                .bearer_auth(at)
+                .send()
+                .await
+                .expect("userinfo");
+        }
+    }
+    (
+        [(axum::http::header::SET_COOKIE, "lax_session=1; Path=/")],
+        Redirect::to("/me"),
+    )
+        .into_response()
+}
+
+async fn lax_get(State(app): State<Lax>, Query(q): Query<Vec<(String, String)>>) -> Response {
+    lax_finish(&app, &q).await
+}
+
+async fn lax_post(State(app): State<Lax>, Form(f): Form<Vec<(String, String)>>) -> Response {
+    lax_finish(&app, &f).await
+}
+
+pub async fn free_port() -> u16 {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// Starts the lax application for an embedded IdP on `idp_port`; returns its base URL and
+/// its count of reconfiguration requests.
+pub async fn start_lax(idp_port: u16) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let me = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = Lax {
+        issuer: format!("http://127.0.0.1:{idp_port}/acme"),
+        me: me.clone(),
+        http: reqwest::Client::new(),
+        reconfigured: Arc::default(),
+    };
+    let reconfigured = app.reconfigured.clone();
+    let router = axum::Router::new()
+        .route("/signin/{flow}", get(lax_signin))
+        .route("/cb", get(lax_get).post(lax_post))
+        .route("/me", get(|| async { "signed in" }))
+        // Takes any metadata without reading it, and "refreshes" without asking anyone.
+        .route(
+            "/reconfigure",
+            axum::routing::post(|State(app): State<Lax>| async move {
+                app.reconfigured.fetch_add(1, Ordering::Relaxed);
+                "reconfigured"
+            }),
+        )
+        .route(
+            "/refresh",
+            axum::routing::post(|| async { Redirect::to("/me") }),
+        )
+        .with_state(app);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (me, reconfigured)
+}
+
+pub fn lax_config(idp_port: u16, app: &str) -> String {
+    let mut text = format!(
+        r#"[idp.embedded]
+bind = "127.0.0.1:{idp_port}"
+tenant = "acme"
+
+[[idp.embedded.users]]
+username = "alice"
+sub = "alice-sub"
+claims = {{ email = "alice@acme.test", email_verified = true }}
+
+[client]
+client_id = "lax"
+client_secret = "lax-secret"
+redirect_uris = ["{app}/cb"]
+"#
+    );
+    for flow in [
+        "authorization_code",
+        "hybrid_fragment",
+        "implicit_form_post",
+    ] {
+        text.push_str(&format!(
+            r#"
+[[flows]]
+flow = "{flow}"
+signin_url = "{app}/signin/{flow}?login_hint={{login_hint}}"
+reconfigure = {{ url = "{app}/reconfigure" }}
+refresh_url = "{app}/refresh"
+success = {{ url = "/me", cookie = "lax_session" }}
+"#
+        ));
+    }
+    text
+}

@@ -1,0 +1,194 @@
+//! The HTTP server: `/healthz`, the admin API, and every tenant's endpoints behind one
+//! tenant layer, which finds the tenant by path prefix, parses the parameters once, applies
+//! transport faults and records the request in the request log; served over plain HTTP or
+//! TLS.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{Method, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::endpoints::error::{EndpointError, OAuthError};
+use crate::endpoints::form::Params;
+use crate::endpoints::request::{RequestParams, TenantRequest};
+use crate::endpoints::{authorize, discovery, login, logout, token, userinfo};
+use crate::faults::Endpoint;
+use crate::server::admin;
+use crate::server::request_log::{LoggedRequest, redact};
+use crate::server::state::Server;
+use crate::server::transport::{self, Interception};
+
+const BODY_LIMIT: usize = 1 << 20;
+
+/// The endpoints every tenant serves, relative to its issuer.
+fn tenant_endpoints() -> Router {
+    Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::discovery),
+        )
+        .route("/jwks", get(discovery::jwks))
+        .route("/jwks/{suffix}", get(discovery::jwks_random))
+        .route(
+            "/authorize",
+            get(authorize::authorize).post(authorize::authorize),
+        )
+        .route("/login", post(login::submit))
+        .route("/token", post(token::token))
+        .route(
+            "/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route("/logout", get(logout::logout).post(logout::logout))
+}
+
+fn endpoint_of(rest: &str) -> Option<Endpoint> {
+    if rest.starts_with("/jwks/") {
+        return Some(Endpoint::Jwks);
+    }
+    Some(match rest {
+        "/.well-known/openid-configuration" => Endpoint::Discovery,
+        "/jwks" => Endpoint::Jwks,
+        "/authorize" => Endpoint::Authorize,
+        "/login" => Endpoint::Login,
+        "/token" => Endpoint::Token,
+        "/userinfo" => Endpoint::Userinfo,
+        "/logout" => Endpoint::Logout,
+        _ => return None,
+    })
+}
+
+/// Reads the query, and the form body of a `POST`, once for every later reader.
+async fn read_params(
+    method: &Method,
+    uri: &Uri,
+    body: axum::body::Body,
+) -> Result<RequestParams, EndpointError> {
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+        EndpointError::Status(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            OAuthError::invalid_request(format!("request body larger than {BODY_LIMIT} bytes")),
+        )
+    })?;
+    Ok(RequestParams {
+        query: Params::parse(uri.query().unwrap_or_default().as_bytes()),
+        form: (method == Method::POST).then(|| Params::parse(&bytes)),
+    })
+}
+
+fn no_tenant(server: &Server, path: &str) -> EndpointError {
+    let known: Vec<String> = server
+        .tenants()
+        .iter()
+        .map(|t| format!("/{}", t.path))
+        .collect();
+    EndpointError::NotFound(format!(
+        "no tenant serves {path}; issuers live under {}",
+        known.join(", ")
+    ))
+}
+
+/// The tenant layer: everything between the socket and a tenant endpoint's handler.
+async fn tenant_layer(State(server): State<Arc<Server>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let Some((tenant, prefix, rest)) = server.route(&path) else {
+        return no_tenant(&server, &path).into_response();
+    };
+    let rest = rest.to_owned();
+    let (mut parts, body) = req.into_parts();
+    let method = parts.method.to_string();
+    let params = match read_params(&parts.method, &parts.uri, body).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let endpoint = endpoint_of(&rest);
+    let interception = match endpoint {
+        Some(at) => transport::intercept(&tenant, at, &parts.headers, params.endpoint()).await,
+        None => Interception::PassOn,
+    };
+    let (res, hung_up) = match interception {
+        Interception::Answer(res) => (res, false),
+        Interception::HangUp(res) => (res, true),
+        Interception::PassOn => {
+            let base = server.base_url(&parts.headers);
+            let tenant_request = TenantRequest {
+                issuer: format!("{base}/{}", tenant.path),
+                tenant: tenant.clone(),
+                server: server.clone(),
+                base,
+                prefix,
+            };
+            let query = parts
+                .uri
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            // The tenant's endpoints are routed relative to its issuer.
+            parts.uri = format!("{rest}{query}").parse::<Uri>().unwrap_or_default();
+            parts.extensions.insert(tenant_request);
+            parts.extensions.insert(params.clone());
+            let res = next
+                .run(Request::from_parts(parts, axum::body::Body::empty()))
+                .await;
+            (res, false)
+        }
+    };
+    tracing::debug!(tenant = %tenant.name, path = %path, status = res.status().as_u16(), "request");
+    server.log.record(LoggedRequest {
+        id: 0,
+        at: server.clock.now(),
+        method,
+        path,
+        tenant: Some(tenant.name.clone()),
+        endpoint,
+        client_id: params.endpoint().get("client_id").map(str::to_owned),
+        params: redact(params.all_pairs()),
+        // 0: the connection was closed without an answer.
+        status: if hung_up { 0 } else { res.status().as_u16() },
+    });
+    res
+}
+
+async fn healthz() -> Response {
+    axum::Json(json!({ "status": "ok" })).into_response()
+}
+
+/// The whole application for `server`.
+pub(crate) fn app(server: Arc<Server>) -> Router {
+    let tenants = tower::Layer::layer(
+        &middleware::from_fn_with_state(server.clone(), tenant_layer),
+        tenant_endpoints(),
+    );
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(admin::router(server))
+        .fallback_service(tenants)
+}
+
+/// Serves `server` on an already bound listener until the task is aborted.
+pub(crate) async fn serve_plain(listener: tokio::net::TcpListener, server: Arc<Server>) {
+    let app = app(server).into_make_service_with_connect_info::<SocketAddr>();
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::error!(error = %e, "server stopped");
+    }
+}
+
+/// Serves `server` over TLS with the given PEM certificate chain and key.
+pub(crate) async fn serve_tls(
+    listener: std::net::TcpListener,
+    server: Arc<Server>,
+    cert_pem: Vec<u8>,
+    key_pem: Vec<u8>,
+) -> std::io::Result<()> {
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem, key_pem).await?;
+    let app = app(server).into_make_service_with_connect_info::<SocketAddr>();
+    axum_server::from_tcp_rustls(listener, config)?
+        .serve(app)
+        .await
+}

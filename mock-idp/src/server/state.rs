@@ -1,0 +1,592 @@
+//! The server's shared state: tenants with their clients, users, keys, faults, claim
+//! overrides, and the grants in flight (codes, tokens, sessions, pending logins).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::faults::{Fault, FaultSet};
+use crate::model::client::Client;
+use crate::model::config::{ConfigError, validate_tenant};
+use crate::model::tenant::{Flavour, Lifetimes, Tenant};
+use crate::model::types::{ClientId, Prompt, ResponseMode, ResponseType};
+use crate::model::user::User;
+use crate::server::clock::Clock;
+use crate::server::request_log::RequestLog;
+use crate::tokens::b64;
+use crate::tokens::jwks::{Alg, KeyError, KeySet, SigningKey, fresh_key};
+
+/// Which token a claim override changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimTarget {
+    /// ID tokens.
+    IdToken,
+    /// JWT access tokens.
+    AccessToken,
+    /// Userinfo responses.
+    Userinfo,
+}
+
+/// Extra or overridden claims for a user, a client, or the next token only. A `null` value
+/// removes the claim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimOverride {
+    /// Which token.
+    pub target: ClaimTarget,
+    /// Only for this user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Only for this client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientId>,
+    /// Only for the next token it applies to.
+    #[serde(default)]
+    pub once: bool,
+    /// The claims to set (or remove, with `null`).
+    pub claims: Map<String, Value>,
+}
+
+impl ClaimOverride {
+    /// Overrides `claims` in every `target` token.
+    ///
+    /// ```
+    /// use mock_idp::{ClaimOverride, ClaimTarget};
+    /// let o = ClaimOverride::new(ClaimTarget::IdToken, serde_json::json!({"acr": "mfa"}))
+    ///     .for_user("alice")
+    ///     .once();
+    /// assert!(o.once);
+    /// ```
+    pub fn new(target: ClaimTarget, claims: Value) -> Self {
+        Self {
+            target,
+            user: None,
+            client_id: None,
+            once: false,
+            claims: match claims {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            },
+        }
+    }
+
+    /// Only for `username`.
+    pub fn for_user(mut self, username: impl Into<String>) -> Self {
+        self.user = Some(username.into());
+        self
+    }
+
+    /// Only for `client_id`.
+    pub fn for_client(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(ClientId::new(client_id));
+        self
+    }
+
+    /// Only for the next token.
+    pub fn once(mut self) -> Self {
+        self.once = true;
+        self
+    }
+}
+
+/// PKCE code challenge methods (RFC 7636).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PkceMethod {
+    S256,
+    Plain,
+}
+
+/// A validated authorization request.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthzRequest {
+    pub client_id: ClientId,
+    pub redirect_uri: String,
+    pub response_type: ResponseType,
+    pub response_mode: ResponseMode,
+    pub scope: Vec<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub pkce: Option<(String, PkceMethod)>,
+    pub prompt: std::collections::BTreeSet<Prompt>,
+    pub max_age: Option<i64>,
+    pub login_hint: Option<String>,
+    pub claims: Option<Value>,
+    /// Faults selected with `mock_fault=`.
+    pub faults: Vec<Fault>,
+}
+
+/// Who signed in, when, and with what edits: everything tokens are minted from.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthContext {
+    pub client_id: ClientId,
+    pub username: String,
+    pub scope: Vec<String>,
+    pub nonce: Option<String>,
+    pub auth_time: i64,
+    pub claims_request: Option<Value>,
+    pub claims_edit: Option<Map<String, Value>>,
+    /// The provider session this sign-in belongs to (the ID token's `sid`).
+    pub sid: String,
+    /// Faults the authorization request selected with `mock_fault=`: they follow the sign-in
+    /// to the token endpoint, refreshes and userinfo.
+    pub faults: Vec<Fault>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CodeGrant {
+    pub auth: AuthContext,
+    pub redirect_uri: String,
+    pub pkce: Option<(String, PkceMethod)>,
+    pub expires_at: i64,
+    pub used: bool,
+    pub issued: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AccessGrant {
+    pub client_id: ClientId,
+    /// `None` for client-credentials tokens.
+    pub auth: Option<AuthContext>,
+    pub scope: Vec<String>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshGrant {
+    pub auth: AuthContext,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub username: String,
+    pub auth_time: i64,
+    pub claims_edit: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PendingLogin {
+    pub request: AuthzRequest,
+    pub created: i64,
+}
+
+/// Map size past which [`TenantData::prune`] first sweeps expired entries.
+const PRUNE_THRESHOLD: usize = 4096;
+
+/// Everything of a tenant that changes, behind one lock held only for short moments.
+#[derive(Debug)]
+pub(crate) struct TenantData {
+    pub default_alg: Alg,
+    pub auto_login: Option<String>,
+    pub scopes: BTreeMap<String, Vec<String>>,
+    pub lifetimes: Lifetimes,
+    pub clients: BTreeMap<ClientId, Client>,
+    pub users: BTreeMap<String, User>,
+    pub faults: FaultSet,
+    pub overrides: Vec<ClaimOverride>,
+    pub codes: HashMap<String, CodeGrant>,
+    pub access: HashMap<String, AccessGrant>,
+    pub refresh: HashMap<String, RefreshGrant>,
+    pub sessions: HashMap<String, Session>,
+    pub pending: HashMap<String, PendingLogin>,
+    /// Sizes of `codes`, `access`, `refresh` and `pending` above which [`Self::prune`] next
+    /// sweeps each map.
+    prune_at: [usize; 4],
+}
+
+impl TenantData {
+    pub(crate) fn new(tenant: &Tenant) -> Self {
+        Self {
+            default_alg: tenant.default_alg,
+            auto_login: tenant.auto_login.clone(),
+            scopes: tenant.scopes.clone(),
+            lifetimes: tenant.lifetimes,
+            clients: tenant
+                .clients
+                .iter()
+                .map(|c| (c.client_id.clone(), c.clone()))
+                .collect(),
+            users: tenant
+                .users
+                .iter()
+                .map(|u| (u.username.clone(), u.clone()))
+                .collect(),
+            faults: {
+                let mut set = FaultSet::default();
+                for rule in &tenant.faults {
+                    set.add(rule.clone());
+                }
+                set
+            },
+            overrides: Vec::new(),
+            codes: HashMap::new(),
+            access: HashMap::new(),
+            refresh: HashMap::new(),
+            sessions: HashMap::new(),
+            pending: HashMap::new(),
+            prune_at: [PRUNE_THRESHOLD; 4],
+        }
+    }
+
+    /// Drops expired codes, tokens and abandoned logins once a map grows past a threshold, so
+    /// a long benchmark does not grow memory without bound. After a sweep a map is swept again
+    /// only once it has doubled (or regrown past the threshold), so a run where nothing has
+    /// expired yet does not scan every grant on every authorization.
+    pub(crate) fn prune(&mut self, now: i64) {
+        fn sweep<V>(
+            map: &mut HashMap<String, V>,
+            at: &mut usize,
+            keep: impl FnMut(&String, &mut V) -> bool,
+        ) {
+            if map.len() > *at {
+                map.retain(keep);
+                *at = (2 * map.len()).max(PRUNE_THRESHOLD);
+            }
+        }
+        let [codes, access, refresh, pending] = &mut self.prune_at;
+        sweep(&mut self.codes, codes, |_, g| g.expires_at > now - 600);
+        sweep(&mut self.access, access, |_, g| g.expires_at > now);
+        sweep(&mut self.refresh, refresh, |_, g| g.expires_at > now);
+        sweep(&mut self.pending, pending, |_, p| p.created > now - 3600);
+    }
+
+    /// Applies the overrides for `target` to `claims`, spending `once` overrides.
+    pub(crate) fn apply_overrides(
+        &mut self,
+        target: ClaimTarget,
+        client_id: &ClientId,
+        username: Option<&str>,
+        claims: &mut Map<String, Value>,
+    ) {
+        let mut spent = Vec::new();
+        for (i, o) in self.overrides.iter().enumerate() {
+            let applies = o.target == target
+                && o.client_id.as_ref().is_none_or(|c| c == client_id)
+                && o.user.as_deref().is_none_or(|u| Some(u) == username);
+            if applies {
+                for (k, v) in &o.claims {
+                    if v.is_null() {
+                        claims.remove(k);
+                    } else {
+                        claims.insert(k.clone(), v.clone());
+                    }
+                }
+                if o.once {
+                    spent.push(i);
+                }
+            }
+        }
+        for i in spent.into_iter().rev() {
+            self.overrides.remove(i);
+        }
+    }
+}
+
+/// A tenant at run time.
+#[derive(Debug)]
+pub(crate) struct TenantState {
+    pub name: String,
+    pub path: String,
+    pub flavour: Flavour,
+    /// Where the JWK Set is also served, below the issuer: random per tenant and run, and
+    /// advertised while the `jwks_uri_random` fault is active.
+    pub random_jwks_path: String,
+    data: Mutex<TenantData>,
+    keys: RwLock<KeySet>,
+}
+
+impl TenantState {
+    pub(crate) fn from_config(tenant: &Tenant) -> Result<Self, KeyError> {
+        let mut keys = Vec::new();
+        for kf in &tenant.keys {
+            keys.push(Arc::new(SigningKey::from_pem_file(kf.alg, &kf.file)?));
+        }
+        for alg in Alg::ALL {
+            if !keys.iter().any(|k| k.alg() == alg) {
+                keys.push(fresh_key(alg, &[])?);
+            }
+        }
+        Ok(Self {
+            name: tenant.name.clone(),
+            path: tenant.path(),
+            flavour: tenant.flavour.clone(),
+            random_jwks_path: format!("/jwks/{}", b64::random_token(12)),
+            data: Mutex::new(TenantData::new(tenant)),
+            keys: RwLock::new(KeySet::new(keys)),
+        })
+    }
+
+    /// Locks the tenant's data; a poisoned lock is recovered since every write leaves the
+    /// maps consistent.
+    pub(crate) fn data(&self) -> MutexGuard<'_, TenantData> {
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn signing_key(&self, alg: Alg) -> Option<Arc<SigningKey>> {
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .active(alg)
+    }
+
+    pub(crate) fn jwks(&self, now: i64) -> Value {
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .jwks(now)
+    }
+
+    pub(crate) fn published_kids(&self) -> Vec<String> {
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .kids()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn keys_mut(&self) -> std::sync::RwLockWriteGuard<'_, KeySet> {
+        self.keys.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn fresh_unpublished(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
+        let kids = self.published_kids();
+        let avoid: Vec<&str> = kids.iter().map(String::as_str).collect();
+        fresh_key(alg, &avoid)
+    }
+
+    /// Replaces the active key for `alg`; the old one stays published for the grace period.
+    pub(crate) fn rotate(&self, alg: Alg, now: i64) -> Result<String, KeyError> {
+        let grace = self.data().lifetimes.key_grace;
+        self.rotate_with_grace(alg, now, grace)
+            .map(|k| k.kid().to_owned())
+    }
+
+    /// Replaces the active key for `alg`, keeping the old one published for `grace` seconds
+    /// (none: it is withdrawn at once).
+    pub(crate) fn rotate_with_grace(
+        &self,
+        alg: Alg,
+        now: i64,
+        grace: i64,
+    ) -> Result<Arc<SigningKey>, KeyError> {
+        let key = self.fresh_unpublished(alg)?;
+        let mut keys = self.keys_mut();
+        keys.prune(now);
+        keys.install(key.clone(), now + grace);
+        keys.prune(now);
+        Ok(key)
+    }
+
+    /// A second published key for `alg` beside the active one (made on first use).
+    pub(crate) fn extra_key(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
+        let existing = self
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .extra(alg);
+        if let Some(k) = existing {
+            return Ok(k);
+        }
+        let key = self.fresh_unpublished(alg)?;
+        self.keys_mut().publish_extra(key.clone());
+        Ok(key)
+    }
+
+    /// Withdraws the extra keys, taking the write lock only when there are some.
+    pub(crate) fn withdraw_extra_keys(&self) {
+        let any = self
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .has_extra();
+        if any {
+            self.keys_mut().clear_extra();
+        }
+    }
+
+    /// The tenant as configuration (for the admin API and `MockIdp::tenant`).
+    pub(crate) fn snapshot(&self) -> Tenant {
+        let d = self.data();
+        let mut t = Tenant::new(self.name.clone());
+        t.flavour = self.flavour.clone();
+        t.default_alg = d.default_alg;
+        t.auto_login = d.auto_login.clone();
+        t.scopes = d.scopes.clone();
+        t.lifetimes = d.lifetimes;
+        t.clients = d.clients.values().cloned().collect();
+        t.users = d.users.values().cloned().collect();
+        t
+    }
+}
+
+/// Shared by every request of one server.
+#[derive(Debug)]
+pub(crate) struct Server {
+    tenants: RwLock<Vec<Arc<TenantState>>>,
+    pub clock: Arc<Clock>,
+    pub log: RequestLog,
+    pub public_base: Option<String>,
+    pub bound_base: String,
+    pub admin_public: bool,
+}
+
+impl Server {
+    pub(crate) fn new(
+        tenants: Vec<Arc<TenantState>>,
+        public_base: Option<String>,
+        bound_base: String,
+        admin_public: bool,
+    ) -> Self {
+        Self {
+            tenants: RwLock::new(tenants),
+            clock: Arc::new(Clock::default()),
+            log: RequestLog::default(),
+            public_base: public_base.map(|b| b.trim_end_matches('/').to_owned()),
+            bound_base,
+            admin_public,
+        }
+    }
+
+    pub(crate) fn tenants(&self) -> Vec<Arc<TenantState>> {
+        self.tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn tenant(&self, name: &str) -> Option<Arc<TenantState>> {
+        self.tenants().into_iter().find(|t| t.name == name)
+    }
+
+    /// The tenant whose issuer path prefixes `path`, the prefix it came in by, and the rest
+    /// of the path. When no tenant's own path matches, `common/v2.0` is Entra's multi-tenant
+    /// endpoint, served by the first Entra-flavoured tenant.
+    pub(crate) fn route<'p>(&self, path: &'p str) -> Option<(Arc<TenantState>, String, &'p str)> {
+        let trimmed = path.trim_start_matches('/');
+        let below = |prefix: &str| {
+            let rest = trimmed.strip_prefix(prefix)?;
+            (rest.is_empty() || rest.starts_with('/')).then_some(if rest.is_empty() {
+                "/"
+            } else {
+                rest
+            })
+        };
+        let tenants = self.tenants();
+        let own = tenants
+            .iter()
+            .filter_map(|t| below(&t.path).map(|rest| (t, rest)))
+            .max_by_key(|(t, _)| t.path.len())
+            .map(|(t, rest)| (t.clone(), t.path.clone(), rest));
+        own.or_else(|| {
+            let rest = below(ENTRA_COMMON)?;
+            let entra = tenants
+                .into_iter()
+                .find(|t| matches!(t.flavour, Flavour::Entra { .. }))?;
+            Some((entra, ENTRA_COMMON.to_owned(), rest))
+        })
+    }
+
+    pub(crate) fn add_tenant(&self, tenant: &Tenant, origin: &str) -> Result<(), ConfigError> {
+        validate_tenant(tenant, origin, "tenant")?;
+        let mut tenants = self.tenants.write().unwrap_or_else(|e| e.into_inner());
+        if tenants
+            .iter()
+            .any(|t| t.name == tenant.name || t.path == tenant.path())
+        {
+            return Err(ConfigError::new(
+                origin,
+                "tenant.name",
+                format!(
+                    "expected a new tenant, found \"{}\" already served",
+                    tenant.name
+                ),
+                "choose another name (or another Entra tenant_id)",
+            ));
+        }
+        let state = TenantState::from_config(tenant).map_err(|e| {
+            ConfigError::new(origin, "tenant.keys", e.to_string(), "fix the key file")
+        })?;
+        tenants.push(Arc::new(state));
+        Ok(())
+    }
+
+    pub(crate) fn remove_tenant(&self, name: &str) -> bool {
+        let mut tenants = self.tenants.write().unwrap_or_else(|e| e.into_inner());
+        let before = tenants.len();
+        tenants.retain(|t| t.name != name);
+        before != tenants.len()
+    }
+
+    /// The base URL for a request: the configured public base, else the forwarded
+    /// proto/host when a proxy sent them, else the address the server is bound to.
+    pub(crate) fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(b) = &self.public_base {
+            return b.clone();
+        }
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(',').next().unwrap_or(v).trim().to_owned())
+        };
+        match (get("x-forwarded-host"), get("x-forwarded-proto")) {
+            (Some(host), proto) if is_host(&host) => {
+                let proto = proto
+                    .filter(|p| p == "http" || p == "https")
+                    .unwrap_or_else(|| "http".into());
+                format!("{proto}://{host}")
+            }
+            _ => self.bound_base.clone(),
+        }
+    }
+}
+
+fn is_host(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
+}
+
+/// The path of Entra's multi-tenant ("common") endpoint below the base URL.
+pub(crate) const ENTRA_COMMON: &str = "common/v2.0";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_sweeps_expired_grants_but_not_on_every_call() {
+        let mut d = TenantData::new(&Tenant::new("t"));
+        let grant = |expires_at| AccessGrant {
+            client_id: ClientId::new("c"),
+            auth: None,
+            scope: Vec::new(),
+            expires_at,
+        };
+        for i in 0..=PRUNE_THRESHOLD {
+            d.access.insert(format!("live{i}"), grant(100));
+        }
+        d.prune(10);
+        assert_eq!(d.access.len(), PRUNE_THRESHOLD + 1, "nothing had expired");
+        // The next sweep waits until the map has doubled, then drops what has expired.
+        for i in 0..=PRUNE_THRESHOLD {
+            d.access.insert(format!("old{i}"), grant(5));
+        }
+        d.prune(10);
+        assert_eq!(
+            d.access.len(),
+            2 * (PRUNE_THRESHOLD + 1),
+            "not past twice the size yet"
+        );
+        d.access.insert("one-more".into(), grant(5));
+        d.prune(10);
+        assert_eq!(d.access.len(), PRUNE_THRESHOLD + 1);
+        assert!(d.access.keys().all(|k| k.starts_with("live")));
+    }
+}

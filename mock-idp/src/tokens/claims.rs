@@ -1,0 +1,211 @@
+//! Which claims a user releases: by scope (OpenID Connect Core §5.4), by the `claims`
+//! request parameter (§5.5), custom scopes, and the Entra flavour's identifiers.
+
+use aws_lc_rs::digest::{SHA256, digest};
+use serde_json::{Map, Value, json};
+
+use crate::model::tenant::Flavour;
+use crate::model::types::{ClientId, standard_scope_of};
+use crate::model::user::User;
+use crate::server::state::TenantData;
+use crate::tokens::b64;
+
+/// The claims a user has for this sign-in: the fixture's, or the ones edited on the login
+/// page, which replace them.
+pub(crate) fn effective_claims(
+    user: &User,
+    edit: Option<&Map<String, Value>>,
+) -> Map<String, Value> {
+    edit.cloned().unwrap_or_else(|| user.claims.clone())
+}
+
+/// The claim names asked for in the `claims` request parameter's `section`.
+pub(crate) fn requested(claims_request: Option<&Value>, section: &str) -> Vec<String> {
+    claims_request
+        .and_then(|c| c.get(section))
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn guid_from(seed: &str) -> String {
+    let d = digest(&SHA256, seed.as_bytes());
+    let h: String = d.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// The Entra object id: the user's `oid` claim, or one derived from tenant and username.
+pub(crate) fn entra_oid(tenant_id: &str, user: &User, claims: &Map<String, Value>) -> String {
+    claims
+        .get("oid")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| guid_from(&format!("{tenant_id}:{}", user.username)))
+}
+
+/// The `sub` a client sees: the user's subject, or for Entra a pairwise value per client.
+pub(crate) fn subject(
+    flavour: &Flavour,
+    user: &User,
+    claims: &Map<String, Value>,
+    client: &ClientId,
+) -> String {
+    match flavour {
+        Flavour::Standard => claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| user.subject())
+            .to_owned(),
+        Flavour::Entra { tenant_id } => {
+            let oid = entra_oid(tenant_id, user, claims);
+            let d = digest(&SHA256, format!("{tenant_id}:{client}:{oid}").as_bytes());
+            b64::url(d.as_ref())
+        }
+    }
+}
+
+/// The claims released for `scope` (plus the individually requested ones), without `sub`.
+pub(crate) fn released(
+    data: &TenantData,
+    flavour: &Flavour,
+    user: &User,
+    claims: &Map<String, Value>,
+    scope: &[String],
+    requested: &[String],
+) -> Map<String, Value> {
+    let granted = |name: &str| {
+        if requested.iter().any(|r| r == name) {
+            return true;
+        }
+        if let Some(s) = standard_scope_of(name) {
+            return scope.iter().any(|g| g == s);
+        }
+        let custom: Vec<&String> = data
+            .scopes
+            .iter()
+            .filter(|(_, claims)| claims.iter().any(|c| c == name))
+            .map(|(s, _)| s)
+            .collect();
+        custom.is_empty() || custom.iter().any(|s| scope.contains(s))
+    };
+    let mut out: Map<String, Value> = claims
+        .iter()
+        .filter(|(k, _)| k.as_str() != "sub" && granted(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Flavour::Entra { tenant_id } = flavour {
+        // Entra never emits *_verified claims; `xms_edov` is its closest equivalent.
+        out.remove("email_verified");
+        out.remove("phone_number_verified");
+        out.insert("tid".into(), json!(tenant_id));
+        out.insert("ver".into(), json!("2.0"));
+        if scope.iter().any(|s| s == "profile") {
+            out.insert("oid".into(), json!(entra_oid(tenant_id, user, claims)));
+            let preferred = claims
+                .get("preferred_username")
+                .or_else(|| claims.get("email"))
+                .cloned()
+                .unwrap_or_else(|| json!(user.username));
+            out.insert("preferred_username".into(), preferred);
+        } else {
+            out.remove("oid");
+            out.remove("preferred_username");
+        }
+    }
+    out
+}
+
+/// Marks a released `email` as unverified in the tenant's own vocabulary (the
+/// `entra_email_unverified` fault): `xms_edov: false` at Entra, which never sends
+/// `email_verified`, and `email_verified: false` elsewhere. Without an `email` nothing changes.
+pub(crate) fn unverify_email(claims: &mut Map<String, Value>, flavour: &Flavour) {
+    if !claims.contains_key("email") {
+        return;
+    }
+    let marker = match flavour {
+        Flavour::Entra { .. } => "xms_edov",
+        Flavour::Standard => "email_verified",
+    };
+    claims.insert(marker.into(), json!(false));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tenant::Tenant;
+
+    fn data() -> TenantData {
+        TenantData::new(&Tenant::new("t").scope("roles", ["roles"]))
+    }
+
+    fn scopes(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn claims_follow_scopes() {
+        let user = User::new("alice")
+            .email("a@x.test", true)
+            .name("Alice")
+            .roles(["admin"])
+            .claim("department", "ops");
+        let d = data();
+        let out = released(
+            &d,
+            &Flavour::Standard,
+            &user,
+            &user.claims,
+            &scopes(&["openid", "email"]),
+            &[],
+        );
+        assert_eq!(out["email"], "a@x.test");
+        assert!(!out.contains_key("name"), "profile not granted");
+        assert!(!out.contains_key("roles"), "custom scope roles not granted");
+        assert_eq!(
+            out["department"], "ops",
+            "unscoped custom claims are always released"
+        );
+        let out = released(
+            &d,
+            &Flavour::Standard,
+            &user,
+            &user.claims,
+            &scopes(&["openid", "roles"]),
+            &["name".into()],
+        );
+        assert_eq!(out["roles"], json!(["admin"]));
+        assert_eq!(out["name"], "Alice");
+    }
+
+    #[test]
+    fn entra_subjects_are_pairwise_and_emails_unverified() {
+        let user = User::new("alice").email("a@x.test", true);
+        let flavour = Flavour::Entra {
+            tenant_id: "9122040d-6c67-4c5b-b112-36a304b66dad".into(),
+        };
+        let a = subject(&flavour, &user, &user.claims, &ClientId::new("a"));
+        let b = subject(&flavour, &user, &user.claims, &ClientId::new("b"));
+        assert_ne!(a, b);
+        let out = released(
+            &data(),
+            &flavour,
+            &user,
+            &user.claims,
+            &scopes(&["openid", "email", "profile"]),
+            &[],
+        );
+        assert!(!out.contains_key("email_verified"));
+        assert_eq!(out["ver"], "2.0");
+        assert!(out["oid"].as_str().unwrap().len() == 36);
+    }
+}

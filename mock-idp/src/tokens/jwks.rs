@@ -1,0 +1,581 @@
+//! Signing keys and the JWK Set: RS256 (2048-bit), ES256 and EdDSA keys, each with a `kid`
+//! that is its RFC 7638 thumbprint, rotation with a grace period for retired keys.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256,
+    RsaKeyPair,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::tokens::b64;
+
+/// A JOSE signing algorithm the mock IdP signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Alg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, 2048-bit keys.
+    RS256,
+    /// ECDSA P-256 with SHA-256.
+    ES256,
+    /// Ed25519.
+    EdDSA,
+}
+
+impl Alg {
+    /// Every algorithm, in the order discovery lists them.
+    pub const ALL: [Alg; 3] = [Alg::RS256, Alg::ES256, Alg::EdDSA];
+
+    /// The JOSE `alg` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alg::RS256 => "RS256",
+            Alg::ES256 => "ES256",
+            Alg::EdDSA => "EdDSA",
+        }
+    }
+}
+
+/// Why a key could not be loaded or made.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The file could not be read.
+    #[error("cannot read key file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The PEM text is not a PKCS#8 private key.
+    #[error("expected a PEM \"PRIVATE KEY\" (PKCS#8) block, found {found}")]
+    NotPem {
+        /// What was found instead.
+        found: String,
+    },
+    /// The key does not fit the algorithm.
+    #[error("expected a PKCS#8 {alg} private key, found a key the {alg} signer rejects: {reason}")]
+    Rejected {
+        /// The algorithm asked for.
+        alg: &'static str,
+        /// The library's reason.
+        reason: String,
+    },
+    /// Key generation failed.
+    #[error("{alg} key generation failed")]
+    Generate {
+        /// The algorithm asked for.
+        alg: &'static str,
+    },
+}
+
+enum Inner {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair),
+    Ed(Ed25519KeyPair),
+}
+
+/// A private signing key, parsed once and kept parsed: re-parsing per token halves throughput.
+pub struct SigningKey {
+    alg: Alg,
+    kid: String,
+    jwk: Value,
+    inner: Inner,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+fn pem_to_der(pem: &str) -> Result<Vec<u8>, KeyError> {
+    let begin = "-----BEGIN PRIVATE KEY-----";
+    let end = "-----END PRIVATE KEY-----";
+    let start = pem.find(begin).ok_or_else(|| KeyError::NotPem {
+        found: pem.lines().next().unwrap_or("an empty file").to_owned(),
+    })?;
+    let body = &pem[start + begin.len()..];
+    let stop = body.find(end).ok_or_else(|| KeyError::NotPem {
+        found: "a PRIVATE KEY block without its END line".to_owned(),
+    })?;
+    let text: String = body[..stop].split_whitespace().collect();
+    b64::std_decode(&text).map_err(|e| KeyError::NotPem {
+        found: format!("invalid base64 ({e})"),
+    })
+}
+
+/// RFC 7638 thumbprint: the required members, lexicographically ordered, no whitespace.
+/// Written out by hand so it does not depend on serde_json's map ordering feature.
+fn thumbprint(members: &[(&str, &str)]) -> String {
+    let body: Vec<String> = members
+        .iter()
+        .map(|(k, v)| format!("{}:{}", json!(k), json!(v)))
+        .collect();
+    let text = format!("{{{}}}", body.join(","));
+    b64::url(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes()).as_ref())
+}
+
+/// An ES256 or Ed25519 key from 32 bytes of operating-system entropy (`/dev/urandom`), or
+/// `None` (RSA, or no such device) to let AWS-LC generate it.
+///
+/// Why: AWS-LC seeds its random generator from CPU-jitter entropy on first use, which costs
+/// about 40 ms of CPU. Generating the start-up keys without it keeps that off the start-up
+/// path; [`warm_rng`] pays it on a background thread instead.
+fn from_os_entropy(alg: Alg) -> Option<Inner> {
+    use std::io::Read;
+    if alg == Alg::RS256 {
+        return None;
+    }
+    let mut urandom = std::fs::File::open("/dev/urandom").ok()?;
+    let mut secret = [0u8; 32];
+    // A few tries: a P-256 scalar must be non-zero and below the group order (p ≈ 2⁻³²).
+    for _ in 0..4 {
+        urandom.read_exact(&mut secret).ok()?;
+        let inner = if alg == Alg::EdDSA {
+            Ed25519KeyPair::from_seed_unchecked(&secret)
+                .ok()
+                .map(Inner::Ed)
+        } else {
+            // RFC 5915 ECPrivateKey { version 1, privateKey, [0] prime256v1 }; AWS-LC
+            // derives the public key.
+            let mut der = vec![0x30, 0x31, 0x02, 0x01, 0x01, 0x04, 0x20];
+            der.extend_from_slice(&secret);
+            der.extend_from_slice(&[
+                0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+            ]);
+            EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
+                .ok()
+                .map(Inner::Ec)
+        };
+        if inner.is_some() {
+            return inner;
+        }
+    }
+    None
+}
+
+/// Seeds AWS-LC's random generator once per process on a background thread, so the ~40 ms
+/// of CPU-jitter entropy collection it does on first use falls neither on start-up nor on
+/// the first request.
+pub(crate) fn warm_rng() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("mock-idp-rng-warmup".into())
+            .spawn(|| {
+                let mut byte = [0u8; 1];
+                let _ = aws_lc_rs::rand::fill(&mut byte);
+            });
+    });
+}
+
+impl SigningKey {
+    fn from_inner(alg: Alg, inner: Inner) -> Self {
+        let members: Vec<(&str, String)> = match &inner {
+            Inner::Rsa(k) => {
+                let public = k.public_key();
+                vec![
+                    (
+                        "e",
+                        b64::url(public.exponent().big_endian_without_leading_zero()),
+                    ),
+                    ("kty", "RSA".into()),
+                    (
+                        "n",
+                        b64::url(public.modulus().big_endian_without_leading_zero()),
+                    ),
+                ]
+            }
+            Inner::Ec(k) => {
+                let point = k.public_key().as_ref();
+                vec![
+                    ("crv", "P-256".into()),
+                    ("kty", "EC".into()),
+                    ("x", b64::url(&point[1..33])),
+                    ("y", b64::url(&point[33..65])),
+                ]
+            }
+            Inner::Ed(k) => vec![
+                ("crv", "Ed25519".into()),
+                ("kty", "OKP".into()),
+                ("x", b64::url(k.public_key().as_ref())),
+            ],
+        };
+        let pairs: Vec<(&str, &str)> = members.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let kid = thumbprint(&pairs);
+        let mut jwk = json!({});
+        for (k, v) in &members {
+            jwk[*k] = json!(v);
+        }
+        jwk["kid"] = json!(kid);
+        jwk["use"] = json!("sig");
+        jwk["alg"] = json!(alg.as_str());
+        Self {
+            alg,
+            kid,
+            jwk,
+            inner,
+        }
+    }
+
+    /// Parses a PKCS#8 PEM private key for `alg`.
+    pub fn from_pem(alg: Alg, pem: &str) -> Result<Self, KeyError> {
+        let der = pem_to_der(pem)?;
+        let rejected = |e: aws_lc_rs::error::KeyRejected| KeyError::Rejected {
+            alg: alg.as_str(),
+            reason: e.to_string(),
+        };
+        let inner = match alg {
+            Alg::RS256 => Inner::Rsa(RsaKeyPair::from_pkcs8(&der).map_err(rejected)?),
+            Alg::ES256 => Inner::Ec(
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
+                    .map_err(rejected)?,
+            ),
+            Alg::EdDSA => Inner::Ed(Ed25519KeyPair::from_pkcs8(&der).map_err(rejected)?),
+        };
+        Ok(Self::from_inner(alg, inner))
+    }
+
+    /// Loads a PKCS#8 PEM private key file.
+    pub fn from_pem_file(alg: Alg, path: &Path) -> Result<Self, KeyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_pem(alg, &text)
+    }
+
+    /// Makes a fresh key. RSA generation takes 70–700 ms, so keep it off start-up paths.
+    pub fn generate(alg: Alg) -> Result<Self, KeyError> {
+        let failed = |_| KeyError::Generate { alg: alg.as_str() };
+        if let Some(inner) = from_os_entropy(alg) {
+            return Ok(Self::from_inner(alg, inner));
+        }
+        let inner = match alg {
+            Alg::RS256 => Inner::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).map_err(failed)?),
+            Alg::ES256 => {
+                Inner::Ec(EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).map_err(failed)?)
+            }
+            Alg::EdDSA => Inner::Ed(Ed25519KeyPair::generate().map_err(failed)?),
+        };
+        Ok(Self::from_inner(alg, inner))
+    }
+
+    /// The JOSE algorithm.
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    /// The key id (RFC 7638 thumbprint).
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public JWK, with `kid`, `use` and `alg`.
+    pub fn public_jwk(&self) -> &Value {
+        &self.jwk
+    }
+
+    /// The public key as PEM text (`BEGIN PUBLIC KEY`, SubjectPublicKeyInfo) for RSA keys:
+    /// what a key-confusion attacker feeds an HMAC verifier.
+    pub fn rsa_public_pem(&self) -> Option<String> {
+        use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+        let Inner::Rsa(k) = &self.inner else {
+            return None;
+        };
+        let der: PublicKeyX509Der<'_> = k.public_key().as_der().ok()?;
+        let text = b64::std_encode(der.as_ref());
+        let lines: Vec<&str> = text
+            .as_bytes()
+            .chunks(64)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
+        Some(format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            lines.join("\n")
+        ))
+    }
+
+    /// Signs `message` (the JWS signing input).
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        match &self.inner {
+            Inner::Rsa(k) => {
+                let mut sig = vec![0; k.public_modulus_len()];
+                // Signing with a valid parsed key and a correctly sized buffer cannot fail.
+                let _ = k.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig);
+                sig
+            }
+            Inner::Ec(k) => k
+                .sign(&SystemRandom::new(), message)
+                .map(|s| s.as_ref().to_vec())
+                .unwrap_or_default(),
+            Inner::Ed(k) => k.sign(message).as_ref().to_vec(),
+        }
+    }
+}
+
+const EMBEDDED_RSA: [&str; 8] = [
+    include_str!("../../keys/rsa-0.pem"),
+    include_str!("../../keys/rsa-1.pem"),
+    include_str!("../../keys/rsa-2.pem"),
+    include_str!("../../keys/rsa-3.pem"),
+    include_str!("../../keys/rsa-4.pem"),
+    include_str!("../../keys/rsa-5.pem"),
+    include_str!("../../keys/rsa-6.pem"),
+    include_str!("../../keys/rsa-7.pem"),
+];
+
+static POOL: [OnceLock<Arc<SigningKey>>; 8] = [const { OnceLock::new() }; 8];
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// An RSA key from the embedded test-only pool, other than any in `avoid`; a freshly
+/// generated one when every pooled key is already in use.
+fn pooled_rsa(avoid: &[&str]) -> Result<Arc<SigningKey>, KeyError> {
+    for _ in 0..EMBEDDED_RSA.len() {
+        let i = NEXT.fetch_add(1, Ordering::Relaxed) % EMBEDDED_RSA.len();
+        let key = match POOL[i].get() {
+            Some(k) => k.clone(),
+            None => {
+                let parsed = Arc::new(SigningKey::from_pem(Alg::RS256, EMBEDDED_RSA[i])?);
+                POOL[i].get_or_init(|| parsed).clone()
+            }
+        };
+        if !avoid.contains(&key.kid()) {
+            return Ok(key);
+        }
+    }
+    SigningKey::generate(Alg::RS256).map(Arc::new)
+}
+
+/// A new key for `alg` whose `kid` is not in `avoid`.
+pub(crate) fn fresh_key(alg: Alg, avoid: &[&str]) -> Result<Arc<SigningKey>, KeyError> {
+    match alg {
+        Alg::RS256 => pooled_rsa(avoid),
+        _ => SigningKey::generate(alg).map(Arc::new),
+    }
+}
+
+#[derive(Debug)]
+struct Retired {
+    key: Arc<SigningKey>,
+    until: i64,
+}
+
+/// One tenant's keys: one active key per algorithm, the retired ones still published, and
+/// extra keys published without signing anything by default (for the
+/// `kid_absent_multiple_keys` fault).
+#[derive(Debug)]
+pub struct KeySet {
+    active: Vec<Arc<SigningKey>>,
+    retired: Vec<Retired>,
+    extra: Vec<Arc<SigningKey>>,
+}
+
+impl KeySet {
+    /// A key set with the given active keys (at most one per algorithm; later ones win).
+    pub fn new(keys: Vec<Arc<SigningKey>>) -> Self {
+        let mut set = Self {
+            active: Vec::new(),
+            retired: Vec::new(),
+            extra: Vec::new(),
+        };
+        for key in keys {
+            set.active.retain(|k| k.alg() != key.alg());
+            set.active.push(key);
+        }
+        set
+    }
+
+    /// The active key for `alg`.
+    pub fn active(&self, alg: Alg) -> Option<Arc<SigningKey>> {
+        self.active.iter().find(|k| k.alg() == alg).cloned()
+    }
+
+    /// Every published key id.
+    pub fn kids(&self) -> Vec<&str> {
+        self.active
+            .iter()
+            .chain(self.extra.iter())
+            .map(|k| k.kid())
+            .chain(self.retired.iter().map(|r| r.key.kid()))
+            .collect()
+    }
+
+    /// Publishes `key` beside the active key of its algorithm, replacing an earlier extra key
+    /// of that algorithm.
+    pub fn publish_extra(&mut self, key: Arc<SigningKey>) {
+        self.extra.retain(|k| k.alg() != key.alg());
+        self.extra.push(key);
+    }
+
+    /// The extra key published for `alg`, if any.
+    pub fn extra(&self, alg: Alg) -> Option<Arc<SigningKey>> {
+        self.extra.iter().find(|k| k.alg() == alg).cloned()
+    }
+
+    /// Whether any extra key is published.
+    pub fn has_extra(&self) -> bool {
+        !self.extra.is_empty()
+    }
+
+    /// Withdraws every extra key.
+    pub fn clear_extra(&mut self) {
+        self.extra.clear();
+    }
+
+    /// Makes `key` the active key for its algorithm; the previous one stays published until
+    /// `retire_until` (unix seconds).
+    pub fn install(&mut self, key: Arc<SigningKey>, retire_until: i64) {
+        if let Some(pos) = self.active.iter().position(|k| k.alg() == key.alg()) {
+            let old = self.active.remove(pos);
+            self.retired.push(Retired {
+                key: old,
+                until: retire_until,
+            });
+        }
+        self.active.push(key);
+    }
+
+    /// Drops retired keys whose grace period has passed.
+    pub fn prune(&mut self, now: i64) {
+        self.retired.retain(|r| r.until > now);
+    }
+
+    /// The JWK Set document: active keys first, then extra keys, then retired keys still in
+    /// their grace period.
+    pub fn jwks(&self, now: i64) -> Value {
+        let keys: Vec<Value> = self
+            .active
+            .iter()
+            .chain(self.extra.iter())
+            .map(|k| k.public_jwk().clone())
+            .chain(
+                self.retired
+                    .iter()
+                    .filter(|r| r.until > now)
+                    .map(|r| r.key.public_jwk().clone()),
+            )
+            .collect();
+        json!({ "keys": keys })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
+        UnparsedPublicKey,
+    };
+
+    fn verifies(key: &SigningKey) -> bool {
+        let msg = b"header.payload";
+        let sig = key.sign(msg);
+        let jwk = key.public_jwk();
+        let field = |name: &str| b64::url_decode(jwk[name].as_str().unwrap_or_default()).unwrap();
+        match key.alg() {
+            Alg::RS256 => RsaPublicKeyComponents {
+                n: field("n"),
+                e: field("e"),
+            }
+            .verify(&RSA_PKCS1_2048_8192_SHA256, msg, &sig)
+            .is_ok(),
+            Alg::ES256 => {
+                let mut point = vec![4];
+                point.extend(field("x"));
+                point.extend(field("y"));
+                UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
+                    .verify(msg, &sig)
+                    .is_ok()
+            }
+            Alg::EdDSA => UnparsedPublicKey::new(&ED25519, field("x"))
+                .verify(msg, &sig)
+                .is_ok(),
+        }
+    }
+
+    #[test]
+    fn every_algorithm_signs_what_its_jwk_verifies() {
+        let keys = Alg::ALL
+            .iter()
+            .map(|a| fresh_key(*a, &[]).unwrap())
+            .collect();
+        let set = KeySet::new(keys);
+        for alg in Alg::ALL {
+            let key = set.active(alg).unwrap();
+            assert!(verifies(&key), "{alg:?}");
+            assert_eq!(key.public_jwk()["kid"], key.kid());
+        }
+    }
+
+    #[test]
+    fn generated_keys_are_fresh() {
+        for alg in [Alg::ES256, Alg::EdDSA] {
+            let a = SigningKey::generate(alg).unwrap();
+            let b = SigningKey::generate(alg).unwrap();
+            assert_ne!(a.kid(), b.kid(), "{alg:?}");
+            assert!(verifies(&a), "{alg:?}");
+        }
+    }
+
+    #[test]
+    fn rotation_keeps_the_retired_key_for_the_grace_period() {
+        let mut set = KeySet::new(vec![fresh_key(Alg::RS256, &[]).unwrap()]);
+        let old = set.active(Alg::RS256).unwrap().kid().to_owned();
+        let new = fresh_key(Alg::RS256, &set.kids()).unwrap();
+        assert_ne!(new.kid(), old);
+        set.install(new, 100);
+        assert_eq!(set.jwks(99)["keys"].as_array().unwrap().len(), 2);
+        assert_eq!(set.jwks(100)["keys"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn extra_keys_are_published_until_withdrawn() {
+        let mut set = KeySet::new(vec![fresh_key(Alg::RS256, &[]).unwrap()]);
+        let extra = fresh_key(Alg::RS256, &set.kids()).unwrap();
+        set.publish_extra(extra.clone());
+        assert!(set.has_extra());
+        assert_eq!(set.extra(Alg::RS256).unwrap().kid(), extra.kid());
+        assert_eq!(set.jwks(0)["keys"].as_array().unwrap().len(), 2);
+        assert!(set.kids().contains(&extra.kid()));
+        set.clear_extra();
+        assert_eq!(set.jwks(0)["keys"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_rsa_public_pem_holds_the_published_key() {
+        let key = fresh_key(Alg::RS256, &[]).unwrap();
+        let pem = key.rsa_public_pem().unwrap();
+        assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"));
+        assert!(pem.lines().all(|l| l.len() <= 64));
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = b64::std_decode(&body).unwrap();
+        let msg = b"header.payload";
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
+            .verify(msg, &key.sign(msg))
+            .unwrap();
+        assert!(
+            fresh_key(Alg::ES256, &[])
+                .unwrap()
+                .rsa_public_pem()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_pem_that_is_not_a_private_key_names_what_it_found() {
+        let err = SigningKey::from_pem(Alg::RS256, "-----BEGIN CERTIFICATE-----\n").unwrap_err();
+        assert!(err.to_string().contains("BEGIN CERTIFICATE"), "{err}");
+        let err = SigningKey::from_pem(Alg::ES256, EMBEDDED_RSA[0]).unwrap_err();
+        assert!(err.to_string().contains("ES256"), "{err}");
+    }
+}
