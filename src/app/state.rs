@@ -110,6 +110,11 @@ impl Rp {
         Ok(self)
     }
 
+    /// Whether cookies must be `Secure`: the relying party is reached over https.
+    pub(super) fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
     /// The redirect URI to register at every provider ("View Redirect URI").
     pub fn redirect_uri(&self) -> String {
         format!("{}/callback", self.public_url)
