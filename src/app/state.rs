@@ -126,7 +126,8 @@ impl Rp {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or_default();
-        system + self.clock_offset.load(Ordering::Relaxed)
+        // The offset is any i64 the admin API was sent: saturate rather than wrap.
+        system.saturating_add(self.clock_offset.load(Ordering::Relaxed))
     }
 
     /// Moves the clock by `offset` seconds, for tests of expiry.

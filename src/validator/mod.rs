@@ -322,9 +322,14 @@ fn check_claims(
     if !extra.is_empty() {
         return Err(IdTokenError::UntrustedAudience(extra.join(", ")));
     }
+    // Times are whatever integers the token carries, i64::MIN and i64::MAX included: sums and
+    // differences of two i64 are exact in i128, so no extreme value wraps around to the other
+    // side of its check.
+    let now = i128::from(expected.now);
+    let leeway = i128::from(expected.leeway);
     // §3.1.3.7 #9: the current time is before exp (with leeway for clock skew).
     let expires_at = int_claim(c, "exp")?.ok_or(IdTokenError::MissingClaim("exp"))?;
-    if expected.now >= expires_at + expected.leeway {
+    if now >= i128::from(expires_at) + leeway {
         return Err(IdTokenError::Expired {
             exp: expires_at,
             now: expected.now,
@@ -333,14 +338,14 @@ fn check_claims(
     }
     // §3.1.3.7 #10: iat limits how long ago (and how far ahead) the token was issued.
     let iat = int_claim(c, "iat")?.ok_or(IdTokenError::MissingClaim("iat"))?;
-    if iat > expected.now + expected.leeway {
+    if i128::from(iat) > now + leeway {
         return Err(IdTokenError::IssuedInFuture {
             iat,
             now: expected.now,
             leeway: expected.leeway,
         });
     }
-    if expected.now - iat > expected.max_iat_age + expected.leeway {
+    if now - i128::from(iat) > i128::from(expected.max_iat_age) + leeway {
         return Err(IdTokenError::TooOld {
             iat,
             now: expected.now,
@@ -349,7 +354,7 @@ fn check_claims(
     }
     // RFC 7519 §4.1.5: not before nbf.
     if let Some(nbf) = int_claim(c, "nbf")?
-        && nbf > expected.now + expected.leeway
+        && i128::from(nbf) > now + leeway
     {
         return Err(IdTokenError::NotYetValid {
             nbf,
@@ -368,7 +373,7 @@ fn check_claims(
     if let Some(max_age) = expected.max_age {
         let auth_time =
             int_claim(c, "auth_time")?.ok_or(IdTokenError::MissingClaim("auth_time"))?;
-        if expected.now - auth_time > max_age + expected.leeway {
+        if now - i128::from(auth_time) > i128::from(max_age) + leeway {
             return Err(IdTokenError::AuthTooOld {
                 auth_time,
                 max_age,
