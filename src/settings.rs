@@ -278,7 +278,7 @@ pub fn check_issuer(issuer: &str, dev_mode: bool) -> Result<(), SettingsError> {
             return Err(err(
                 field,
                 format!(
-                    "expected the https scheme, found http in \"{issuer}\" (plain http is accepted only for loopback hosts in development mode)"
+                    "expected the https scheme, found http in \"{issuer}\" (plain http is accepted only for loopback hosts in development mode: start the relying party with --dev, or set dev_mode = true under [server] in its configuration)"
                 ),
             ));
         }

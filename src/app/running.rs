@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use server_guard::ServerLimits;
+
 use super::router::serve;
 use super::state::Rp;
 use crate::store::Store;
@@ -47,11 +49,7 @@ impl RunningRp {
         }
         let rp = Arc::new(rp);
         let served = rp.clone();
-        let task = tokio::spawn(async move {
-            if let Err(e) = serve(listener, served).await {
-                tracing::error!(error = %e, "relying party stopped");
-            }
-        });
+        let task = tokio::spawn(serve(listener, served, ServerLimits::default()));
         Ok(Self { rp, url, task })
     }
 }

@@ -115,6 +115,16 @@ impl Rp {
         self.public_url.starts_with("https://")
     }
 
+    /// The host (and port) of the public URL, which the admin API answers to besides
+    /// loopback names.
+    pub(super) fn public_host(&self) -> &str {
+        let authority = self
+            .public_url
+            .split_once("://")
+            .map_or(self.public_url.as_str(), |(_, rest)| rest);
+        authority.split('/').next().unwrap_or(authority)
+    }
+
     /// The redirect URI to register at every provider ("View Redirect URI").
     pub fn redirect_uri(&self) -> String {
         format!("{}/callback", self.public_url)
