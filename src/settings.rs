@@ -215,11 +215,16 @@ fn default_scopes() -> Vec<String> {
 }
 
 fn default_algs() -> Vec<String> {
-    vec!["RS256".into(), "ES256".into(), "EdDSA".into()]
+    vec![
+        "RS256".into(),
+        "PS256".into(),
+        "ES256".into(),
+        "EdDSA".into(),
+    ]
 }
 
 /// Algorithms the validator can verify.
-pub const SUPPORTED_ALGS: [&str; 4] = ["RS256", "ES256", "EdDSA", "HS256"];
+pub const SUPPORTED_ALGS: [&str; 5] = ["RS256", "PS256", "ES256", "EdDSA", "HS256"];
 
 /// A settings field that breaks a rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
