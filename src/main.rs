@@ -92,9 +92,27 @@ async fn main() -> ExitCode {
     }
     let rp = Arc::new(rp);
     for p in &config.providers {
-        if rp.provider(&p.name).is_none()
-            && let Err(problems) = rp.save_provider(p)
-        {
+        if rp.provider(&p.name).is_some() {
+            continue;
+        }
+        // Providers given without endpoints are autoconfigured from their issuer.
+        let settings = match rp.with_discovered_endpoints(p.clone()).await {
+            Ok(settings) => settings,
+            Err(findings) => {
+                let why: Vec<String> = findings
+                    .iter()
+                    .map(|f| format!("{} ({})", f.message, f.code))
+                    .collect();
+                eprintln!(
+                    "error: provider {}: autoconfiguration from {} failed: {}; fix: give its endpoints in the configuration, or start the provider first",
+                    p.name,
+                    p.metadata_location(),
+                    why.join("; ")
+                );
+                return ExitCode::from(2);
+            }
+        };
+        if let Err(problems) = rp.save_provider(&settings) {
             eprintln!("error: provider {}: {}", p.name, problems.join("; "));
             return ExitCode::from(2);
         }

@@ -187,6 +187,10 @@ pub struct ProviderSettings {
     /// Token endpoint (required by code and hybrid flows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_endpoint: Option<String>,
+    /// How the client authenticates at the token endpoint; autoconfiguration picks
+    /// `client_secret_post` when the provider offers only that.
+    #[serde(default, skip_serializing_if = "TokenAuthMethod::is_basic")]
+    pub token_endpoint_auth_method: TokenAuthMethod,
     /// Userinfo endpoint; called after a valid ID token when an access token is at hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo_endpoint: Option<String>,
@@ -208,6 +212,31 @@ pub struct ProviderSettings {
     /// Role mapping rules.
     #[serde(default)]
     pub role_mapping: crate::users::RoleMapping,
+}
+
+/// How the client authenticates at the token endpoint (RFC 6749 §2.3.1, Core §9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAuthMethod {
+    /// The id and secret in an HTTP Basic `Authorization` header (the default).
+    #[default]
+    ClientSecretBasic,
+    /// The id and secret as `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+impl TokenAuthMethod {
+    /// The name discovery documents use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+        }
+    }
+
+    fn is_basic(&self) -> bool {
+        *self == Self::ClientSecretBasic
+    }
 }
 
 fn default_scopes() -> Vec<String> {

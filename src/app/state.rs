@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::session_store::Sessions;
+use crate::discovery::{self, Finding};
 use crate::jwks::JwksCache;
 use crate::settings::ProviderSettings;
 use crate::signin::{Attempts, Env};
@@ -169,6 +170,32 @@ impl Rp {
             .into_iter()
             .filter_map(|(_, json)| serde_json::from_str(&json).ok())
             .collect()
+    }
+
+    /// Fills the endpoints of `settings` from the provider's discovery document, when the
+    /// document passes every check of [`discovery::autoconfigure`].
+    pub async fn autoconfigure(
+        &self,
+        mut settings: ProviderSettings,
+    ) -> Result<ProviderSettings, Vec<Finding>> {
+        let document = discovery::fetch_document(&self.http, &settings.metadata_location())
+            .await
+            .map_err(|f| vec![f])?;
+        discovery::autoconfigure(&document, &mut settings)?;
+        Ok(settings)
+    }
+
+    /// Settings given without endpoints (issuer, client credentials and flow are enough)
+    /// completed by [`Rp::autoconfigure`]; settings with endpoints as they are.
+    pub async fn with_discovered_endpoints(
+        &self,
+        settings: ProviderSettings,
+    ) -> Result<ProviderSettings, Vec<Finding>> {
+        if settings.authorization_endpoint.is_empty() && settings.jwks_uri.is_empty() {
+            self.autoconfigure(settings).await
+        } else {
+            Ok(settings)
+        }
     }
 
     /// Checks and stores provider settings; returns every problem when they break a rule.

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use crate::error::SignInError;
 use crate::jwks::JwksCache;
 use crate::response_type::{ResponsePart, ResponseType};
-use crate::settings::ProviderSettings;
+use crate::settings::{ProviderSettings, TokenAuthMethod};
 use crate::validator::{self, Continuity, Earlier, Expectations, HashRule};
 
 mod attempts;
@@ -439,7 +439,7 @@ async fn redeem(
     token_request(env, provider, &form).await
 }
 
-/// Posts `form` to the token endpoint with client_secret_basic. A connection that fails or
+/// Posts `form` to the token endpoint, authenticated as the settings say. A connection that fails or
 /// closes, and a 5xx, mean the provider is unavailable; an OAuth error means it refused.
 async fn token_request(
     env: &Env<'_>,
@@ -455,21 +455,29 @@ async fn token_request(
         .as_ref()
         .map(|s| s.expose())
         .unwrap_or_default();
-    // RFC 6749 §2.3.1: id and secret are form-encoded before they are base64-encoded.
-    let basic = STANDARD.encode(format!(
-        "{}:{}",
-        form_encode(&provider.client_id),
-        form_encode(secret)
-    ));
+    let mut request = env.http.post(endpoint);
+    let mut form = form.to_vec();
+    match provider.token_endpoint_auth_method {
+        TokenAuthMethod::ClientSecretBasic => {
+            // RFC 6749 §2.3.1: id and secret are form-encoded before they are base64-encoded.
+            let basic = STANDARD.encode(format!(
+                "{}:{}",
+                form_encode(&provider.client_id),
+                form_encode(secret)
+            ));
+            request = request.header(reqwest::header::AUTHORIZATION, format!("Basic {basic}"));
+        }
+        TokenAuthMethod::ClientSecretPost => {
+            form.push(("client_id", &provider.client_id));
+            form.push(("client_secret", secret));
+        }
+    }
     let unavailable = |detail: String| SignInError::Unavailable {
         endpoint: "token",
         detail,
     };
-    let res = env
-        .http
-        .post(endpoint)
-        .header(reqwest::header::AUTHORIZATION, format!("Basic {basic}"))
-        .form(form)
+    let res = request
+        .form(&form)
         .send()
         .await
         .map_err(|e| unavailable(format!("{endpoint} cannot be reached: {e}")))?;
