@@ -100,13 +100,8 @@ async fn client_secret_post_signs_in_where_the_provider_accepts_only_that() {
             .navigate(&format!("{}/signin/Acme?login_hint=alice", rp.url))
             .await
             .expect("navigated");
-        if outcome == "/me" {
-            assert_eq!(
-                landing.url.path(),
-                "/me",
-                "{method}: {:?}",
-                rp.rp.sign_ins()
-            );
+        if let Some(path) = lands_at {
+            assert_eq!(landing.url.path(), path, "{method}: {:?}", rp.rp.sign_ins());
         } else {
             assert_eq!(
                 landing.element_text("error-code").as_deref(),
