@@ -16,9 +16,12 @@ const FLOWS: [&str; 5] = [
     "hybrid_fragment",
 ];
 
-/// A sign-in started by a plain client (the attacker) and let through the provider: the
-/// binding cookie it got, and the authorization response it would deliver.
+/// A sign-in started by a plain client and let through the provider (alice is named, so no
+/// login page): the binding cookie it got, and the authorization response to deliver.
 struct Started {
+    /// The whole `Set-Cookie` value.
+    set_cookie: String,
+    /// Its `name=value`, as a `Cookie` header sends it.
     binding: String,
     response: AuthorizationResponse,
 }
@@ -37,15 +40,18 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
-async fn start_as_attacker(rig: &Rig) -> Started {
+async fn start_sign_in(rig: &Rig) -> Started {
     let http = client();
     let start = http
         .get(format!("{}/signin/Acme?login_hint=alice", rig.rp.url))
         .send()
         .await
         .expect("start");
-    let binding = start.headers()[SET_COOKIE].to_str().expect("cookie");
-    let binding = binding.split(';').next().expect("name=value").to_owned();
+    let set_cookie = start.headers()[SET_COOKIE]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    let binding = set_cookie.split(';').next().expect("name=value").to_owned();
     let authorize = start.headers()[LOCATION]
         .to_str()
         .expect("location")
@@ -65,7 +71,11 @@ async fn start_as_attacker(rig: &Rig) -> Started {
             AuthorizationResponse::FormPost(landing, form)
         }
     };
-    Started { binding, response }
+    Started {
+        set_cookie,
+        binding,
+        response,
+    }
 }
 
 /// Delivers the response in `browser`, as its user would by opening a link or a page.
@@ -104,7 +114,7 @@ async fn a_response_delivered_by_another_browser_is_refused_in_every_flow() {
         rig.configure(rig.settings(flow, None))
             .await
             .expect("configured");
-        let started = start_as_attacker(&rig).await;
+        let started = start_sign_in(&rig).await;
         // The victim opens it: once in a fresh browser, once in one holding a binding cookie
         // of its own from a sign-in it started itself.
         let victim = UserAgent::new();
@@ -147,26 +157,19 @@ async fn a_cross_site_form_post_signs_in_through_the_same_site_re_post() {
         rig.configure(rig.settings(flow, None))
             .await
             .expect("configured");
-        let http = client();
-        let start = http
-            .get(format!("{}/signin/Acme?login_hint=alice", rig.rp.url))
-            .send()
-            .await
-            .expect("start");
-        let binding = start.headers()[SET_COOKIE]
-            .to_str()
-            .expect("cookie")
-            .to_owned();
+        let started = start_sign_in(&rig).await;
         for attribute in ["HttpOnly", "SameSite=Lax", "Path=/callback", "Max-Age=600"] {
-            assert!(binding.contains(attribute), "{binding}");
+            assert!(
+                started.set_cookie.contains(attribute),
+                "{}",
+                started.set_cookie
+            );
         }
-        assert!(!binding.contains("Secure"), "http loopback: {binding}");
-        let pair = binding.split(';').next().expect("name=value").to_owned();
-        let authorize = start.headers()[LOCATION].to_str().expect("location");
-        let provider_page = http.get(authorize).send().await.expect("authorize");
-        let form_post = forms(&provider_page.text().await.expect("page"))
-            .pop()
-            .expect("the provider's form_post");
+        assert!(!started.set_cookie.contains("Secure"), "http loopback");
+        let AuthorizationResponse::FormPost(_, form_post) = &started.response else {
+            panic!("{flow}: expected the provider's form_post page");
+        };
+        let http = client();
         let cross_site = http
             .post(&form_post.action)
             .form(&form_post.fields)
@@ -185,7 +188,7 @@ async fn a_cross_site_form_post_signs_in_through_the_same_site_re_post() {
         assert_eq!(repost.action, "/callback/resume");
         let resumed = http
             .post(format!("{}{}", rig.rp.url, repost.action))
-            .header(COOKIE, &pair)
+            .header(COOKIE, &started.binding)
             .form(&repost.fields)
             .send()
             .await
