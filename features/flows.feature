@@ -61,6 +61,25 @@ Feature: Every flow signs in, settings come from the provider's metadata, issuer
       | hybrid flow with form_post   |
       | hybrid flow with fragment    |
 
+  Scenario Outline: A sign-in response opened in another browser is refused in the <flow>
+    # Login CSRF: bob starts a sign-in and gets his own response, and alice's browser opens
+    # it. The sign-in is bound to bob's browser, so alice is not signed in as bob.
+    Given the identity provider has a user "bob" with verified email "bob@example.com"
+    And provider "Acme" uses the <flow>
+    And automatic creation of users is on with the user type "employee"
+    And creation rule rows:
+      | active | user field | claim type | verified | scope |
+      | yes    | email      | email      | yes      | email |
+    When "alice" opens the sign-in response "bob" started through "Acme"
+    Then the sign-in is refused with "signin.browser_mismatch"
+    And nothing is stored
+
+    Examples:
+      | flow                         |
+      | authorization code flow      |
+      | implicit flow with form_post |
+      | hybrid flow with fragment    |
+
   Scenario Outline: Each response type of a flow's family signs in (<flow>, <response type>)
     Given provider "Acme" uses the <flow>
     And provider "Acme" uses the response type "<response type>"

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use crate::settings::metadata_url;
-use crate::settings::{Flow, ProviderSettings};
+use crate::settings::{ProviderSettings, TokenAuthMethod};
 
 /// One problem found in the metadata or in the settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -180,25 +180,50 @@ pub fn check(meta: &Value, settings: &ProviderSettings) -> Vec<Finding> {
             }
         }
     }
-    if settings.flow == Flow::AuthorizationCode
+    // The code and both hybrid flows redeem a code at the token endpoint.
+    let method = settings.token_endpoint_auth_method.name();
+    if settings.flow.needs_token_endpoint()
         && let Some(methods) = strings(meta, "token_endpoint_auth_methods_supported")
-        && !methods.iter().any(|m| m == "client_secret_basic")
+        && !methods.iter().any(|m| m == method)
     {
         out.push(finding(
             "discovery.auth_method_unsupported",
-            format!("expected client_secret_basic among token_endpoint_auth_methods_supported, found {methods:?}"),
+            format!(
+                "expected {method} among token_endpoint_auth_methods_supported, found {methods:?}"
+            ),
         ));
     }
     out
 }
 
+/// The authentication method to use at the token endpoint: the configured one while the
+/// provider offers it (an absent list means `client_secret_basic`, Discovery §3), else
+/// `client_secret_post` when the provider offers that instead.
+fn offered_auth_method(meta: &Value, configured: TokenAuthMethod) -> TokenAuthMethod {
+    match strings(meta, "token_endpoint_auth_methods_supported") {
+        Some(methods)
+            if !methods.iter().any(|m| m == configured.name())
+                && methods
+                    .iter()
+                    .any(|m| m == TokenAuthMethod::ClientSecretPost.name()) =>
+        {
+            TokenAuthMethod::ClientSecretPost
+        }
+        _ => configured,
+    }
+}
+
 /// Autoconfiguration: when the metadata passes [`check`], copies its endpoints into the
 /// settings; otherwise returns every problem and leaves the settings alone.
 pub fn autoconfigure(meta: &Value, settings: &mut ProviderSettings) -> Result<(), Vec<Finding>> {
-    let problems = check(meta, settings);
+    let mut completed = settings.clone();
+    completed.token_endpoint_auth_method =
+        offered_auth_method(meta, settings.token_endpoint_auth_method);
+    let problems = check(meta, &completed);
     if !problems.is_empty() {
         return Err(problems);
     }
+    *settings = completed;
     let get = |f: &str| meta.get(f).and_then(Value::as_str).map(str::to_owned);
     settings.authorization_endpoint = get("authorization_endpoint").unwrap_or_default();
     settings.token_endpoint = get("token_endpoint");
@@ -276,6 +301,40 @@ mod tests {
             Some("https://idp.test/t/token")
         );
         assert_eq!(s.jwks_uri, "https://idp.test/t/jwks");
+    }
+
+    #[test]
+    fn client_secret_post_is_used_where_the_provider_offers_only_that() {
+        let mut m = meta();
+        m["token_endpoint_auth_methods_supported"] = json!(["client_secret_post"]);
+        for flow in ["authorization_code", "hybrid_fragment"] {
+            let mut s = settings(flow);
+            autoconfigure(&m, &mut s).expect("passes");
+            assert_eq!(
+                s.token_endpoint_auth_method,
+                TokenAuthMethod::ClientSecretPost
+            );
+        }
+        m["token_endpoint_auth_methods_supported"] = json!(["private_key_jwt"]);
+        for flow in ["authorization_code", "hybrid_form_post", "hybrid_fragment"] {
+            let found = autoconfigure(&m, &mut settings(flow)).expect_err("no usable method");
+            assert_eq!(
+                codes(&found),
+                vec!["discovery.auth_method_unsupported"],
+                "{flow}"
+            );
+        }
+        let mut implicit = settings("implicit_fragment");
+        autoconfigure(&m, &mut implicit).expect("the implicit flow has no token request");
+        let mut both = meta();
+        both["token_endpoint_auth_methods_supported"] =
+            json!(["client_secret_basic", "client_secret_post"]);
+        let mut s = settings("authorization_code");
+        autoconfigure(&both, &mut s).expect("passes");
+        assert_eq!(
+            s.token_endpoint_auth_method,
+            TokenAuthMethod::ClientSecretBasic
+        );
     }
 
     #[test]

@@ -18,6 +18,15 @@ pub enum SignInError {
         "the state in the authorization response matches no sign-in in progress (unknown, used or expired)"
     )]
     StateMismatch,
+    /// The response came back to another browser than the one that started the sign-in:
+    /// login CSRF, or a link to a callback opened elsewhere (RFC 6749 §10.12, RFC 9700 §4.7).
+    #[error(
+        "the authorization response was delivered by another browser than the one that started this sign-in at {provider}; start the sign-in again in this browser"
+    )]
+    BrowserMismatch {
+        /// The provider the attempt was started at.
+        provider: String,
+    },
     /// The provider answered an error.
     #[error("the provider answered {error}: {description}")]
     Provider {
@@ -94,6 +103,7 @@ impl SignInError {
             Self::ProviderUnavailable(_) => "provider.unavailable".into(),
             Self::MissingState => "response.missing_state".into(),
             Self::StateMismatch => "response.state_mismatch".into(),
+            Self::BrowserMismatch { .. } => "signin.browser_mismatch".into(),
             Self::Provider { error, .. } => format!("authorization.{error}"),
             Self::ResponseIssuer { .. } => "response.wrong_issuer".into(),
             Self::MissingParameter(p) => format!("response.missing_{p}"),

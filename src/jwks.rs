@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
-    UnparsedPublicKey,
+    ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256, RSA_PSS_2048_8192_SHA256,
+    RsaPublicKeyComponents, UnparsedPublicKey,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -55,7 +55,7 @@ impl Jwk {
     /// never used for HS256 or ES256 — the key-confusion defence of RFC 8725 §3.1).
     pub fn fits(&self, alg: &str) -> bool {
         let kty_ok = match alg {
-            "RS256" => self.kty == "RSA",
+            "RS256" | "PS256" => self.kty == "RSA",
             "ES256" => self.kty == "EC" && self.crv.as_deref() == Some("P-256"),
             "EdDSA" => self.kty == "OKP" && self.crv.as_deref() == Some("Ed25519"),
             _ => false,
@@ -75,10 +75,17 @@ impl Jwk {
             return false;
         }
         match alg {
-            "RS256" => match (self.part(&self.n), self.part(&self.e)) {
-                (Some(n), Some(e)) => RsaPublicKeyComponents { n, e }
-                    .verify(&RSA_PKCS1_2048_8192_SHA256, input, signature)
-                    .is_ok(),
+            "RS256" | "PS256" => match (self.part(&self.n), self.part(&self.e)) {
+                (Some(n), Some(e)) => {
+                    let padding = if alg == "PS256" {
+                        &RSA_PSS_2048_8192_SHA256
+                    } else {
+                        &RSA_PKCS1_2048_8192_SHA256
+                    };
+                    RsaPublicKeyComponents { n, e }
+                        .verify(padding, input, signature)
+                        .is_ok()
+                }
                 _ => false,
             },
             "ES256" => match (self.part(&self.x), self.part(&self.y)) {
@@ -213,5 +220,42 @@ impl JwksCache {
             },
         );
         Ok(Some(keys))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::rsa::KeySize;
+    use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaKeyPair};
+
+    use super::*;
+
+    /// PS256 (RSASSA-PSS) and RS256 (PKCS #1 v1.5) use the same RSA key, each only with
+    /// its own padding.
+    #[test]
+    fn an_rsa_key_verifies_ps256_and_rs256_each_with_its_padding() {
+        let pair = RsaKeyPair::generate(KeySize::Rsa2048).expect("an RSA key");
+        let public = pair.public_key();
+        let components: RsaPublicKeyComponents<Vec<u8>> = public.into();
+        let jwk: Jwk = serde_json::from_value(serde_json::json!({
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(&components.n),
+            "e": URL_SAFE_NO_PAD.encode(&components.e),
+        }))
+        .expect("a JWK");
+        let input = b"header.payload";
+        let sign = |padding| {
+            let mut signature = vec![0; pair.public_modulus_len()];
+            pair.sign(padding, &SystemRandom::new(), input, &mut signature)
+                .expect("signed");
+            signature
+        };
+        let (pss, pkcs1) = (sign(&RSA_PSS_SHA256), sign(&RSA_PKCS1_SHA256));
+        assert!(jwk.verify("PS256", input, &pss));
+        assert!(jwk.verify("RS256", input, &pkcs1));
+        assert!(!jwk.verify("RS256", input, &pss), "PSS is not PKCS #1 v1.5");
+        assert!(!jwk.verify("PS256", input, &pkcs1));
+        assert!(!jwk.verify("PS256", b"tampered", &pss));
     }
 }

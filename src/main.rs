@@ -8,14 +8,23 @@ use clap::Parser;
 use relying_party::app::{self, Rp};
 use relying_party::config::RpConfig;
 use relying_party::store::Store;
+use server_guard::ServerLimits;
 
 /// The reference OpenID Connect relying party.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Modes: production (the default) accepts https issuers and endpoints only; development (--dev, or dev_mode = true under [server]) also accepts plain http on loopback hosts, for a mock IdP on this machine."
+)]
 struct Args {
     /// Configuration file; defaults to fixtures/rp.toml when it exists.
     #[arg(long, env = "RP_CONFIG")]
     config: Option<PathBuf>,
+    /// Development mode: also accept plain-http issuers and endpoints on loopback hosts
+    /// (overrides the file's dev_mode).
+    #[arg(long, env = "RP_DEV")]
+    dev: bool,
     /// Listen address (overrides the file).
     #[arg(long, env = "RP_BIND")]
     bind: Option<String>,
@@ -52,6 +61,9 @@ async fn main() -> ExitCode {
     if let Some(d) = args.database {
         config.server.database = d;
     }
+    if args.dev {
+        config.server.dev_mode = true;
+    }
     let store = if config.server.database == ":memory:" {
         Store::open_in_memory()
     } else {
@@ -80,9 +92,27 @@ async fn main() -> ExitCode {
     }
     let rp = Arc::new(rp);
     for p in &config.providers {
-        if rp.provider(&p.name).is_none()
-            && let Err(problems) = rp.save_provider(p)
-        {
+        if rp.provider(&p.name).is_some() {
+            continue;
+        }
+        // Providers given without endpoints are autoconfigured from their issuer.
+        let settings = match rp.with_discovered_endpoints(p.clone()).await {
+            Ok(settings) => settings,
+            Err(findings) => {
+                let why: Vec<String> = findings
+                    .iter()
+                    .map(|f| format!("{} ({})", f.message, f.code))
+                    .collect();
+                eprintln!(
+                    "error: provider {}: autoconfiguration from {} failed: {}; fix: give its endpoints in the configuration, or start the provider first",
+                    p.name,
+                    p.metadata_location(),
+                    why.join("; ")
+                );
+                return ExitCode::from(2);
+            }
+        };
+        if let Err(problems) = rp.save_provider(&settings) {
             eprintln!("error: provider {}: {}", p.name, problems.join("; "));
             return ExitCode::from(2);
         }
@@ -94,10 +124,24 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mode = if config.server.dev_mode {
+        "development mode: plain http accepted on loopback hosts"
+    } else {
+        "production mode: https only (--dev for a local mock IdP)"
+    };
     println!(
-        "relying party on {} (redirect URI {})",
+        "relying party on {} (redirect URI {}), {mode}",
         config.public_url(),
         rp.redirect_uri()
+    );
+    let source = match &path {
+        Some(p) if args.config.is_some() => p.display().to_string(),
+        Some(p) => format!("{} (the default; --config to choose)", p.display()),
+        None => "none (built-in defaults; --config to choose)".into(),
+    };
+    println!(
+        "  configuration {source}, database {}",
+        config.server.database
     );
     for p in rp.providers() {
         let state = if p.active { "active" } else { "inactive" };
@@ -108,11 +152,6 @@ async fn main() -> ExitCode {
             p.issuer
         );
     }
-    match app::serve(listener, rp).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    app::serve(listener, rp, ServerLimits::default()).await;
+    ExitCode::SUCCESS
 }

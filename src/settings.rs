@@ -187,6 +187,10 @@ pub struct ProviderSettings {
     /// Token endpoint (required by code and hybrid flows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_endpoint: Option<String>,
+    /// How the client authenticates at the token endpoint; autoconfiguration picks
+    /// `client_secret_post` when the provider offers only that.
+    #[serde(default, skip_serializing_if = "TokenAuthMethod::is_basic")]
+    pub token_endpoint_auth_method: TokenAuthMethod,
     /// Userinfo endpoint; called after a valid ID token when an access token is at hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo_endpoint: Option<String>,
@@ -210,16 +214,46 @@ pub struct ProviderSettings {
     pub role_mapping: crate::users::RoleMapping,
 }
 
+/// How the client authenticates at the token endpoint (RFC 6749 §2.3.1, Core §9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAuthMethod {
+    /// The id and secret in an HTTP Basic `Authorization` header (the default).
+    #[default]
+    ClientSecretBasic,
+    /// The id and secret as `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+impl TokenAuthMethod {
+    /// The name discovery documents use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+        }
+    }
+
+    fn is_basic(&self) -> bool {
+        *self == Self::ClientSecretBasic
+    }
+}
+
 fn default_scopes() -> Vec<String> {
     vec!["email".into(), "profile".into()]
 }
 
 fn default_algs() -> Vec<String> {
-    vec!["RS256".into(), "ES256".into(), "EdDSA".into()]
+    vec![
+        "RS256".into(),
+        "PS256".into(),
+        "ES256".into(),
+        "EdDSA".into(),
+    ]
 }
 
 /// Algorithms the validator can verify.
-pub const SUPPORTED_ALGS: [&str; 4] = ["RS256", "ES256", "EdDSA", "HS256"];
+pub const SUPPORTED_ALGS: [&str; 5] = ["RS256", "PS256", "ES256", "EdDSA", "HS256"];
 
 /// A settings field that breaks a rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -278,7 +312,7 @@ pub fn check_issuer(issuer: &str, dev_mode: bool) -> Result<(), SettingsError> {
             return Err(err(
                 field,
                 format!(
-                    "expected the https scheme, found http in \"{issuer}\" (plain http is accepted only for loopback hosts in development mode)"
+                    "expected the https scheme, found http in \"{issuer}\" (plain http is accepted only for loopback hosts in development mode: start the relying party with --dev, or set dev_mode = true under [server] in its configuration)"
                 ),
             ));
         }

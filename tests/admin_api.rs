@@ -306,3 +306,49 @@ async fn external_users_cannot_have_their_provider_fields_edited() {
     assert_eq!(status, 200, "{edited}");
     assert_eq!(edited["email"], "ines@corp.test");
 }
+
+/// DNS rebinding and cross-site requests: a foreign `Host`, or a browser's state change from
+/// another site, are refused before any handler runs; loopback names and plain clients pass.
+#[tokio::test]
+async fn a_foreign_host_and_a_cross_site_state_change_are_refused() {
+    let (_idp, rp, http) = rig().await;
+    let roles = format!("{}/api/admin/roles", rp.url);
+    let rebound = http
+        .get(&roles)
+        .header("host", "attacker.example:8080")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(rebound.status(), 421);
+    let body: Value = rebound.json().await.expect("json");
+    assert_eq!(body["error"], "admin.foreign_host");
+    for (header, value) in [
+        ("origin", "https://attacker.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let forged = http
+            .post(&roles)
+            .header(header, value)
+            .json(&json!({"name": "forged"}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(forged.status(), 403, "{header}");
+        let body: Value = forged.json().await.expect("json");
+        assert_eq!(body["error"], "admin.cross_site", "{header}");
+    }
+    let (status, listed) = call(&http, "GET", roles.clone(), None).await;
+    assert_eq!((status, listed), (200, json!([])), "nothing was created");
+    let localhost = http
+        .get(&roles)
+        .header("host", "localhost")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(localhost.status(), 200);
+    let (status, _) = call(&http, "POST", roles, Some(json!({"name": "viewer"}))).await;
+    assert_eq!(
+        status, 201,
+        "a plain client on loopback still changes state"
+    );
+}

@@ -338,24 +338,18 @@ async fn inactive_providers_are_hidden_and_their_callbacks_refused() {
     assert!(page.contains("Sign in with Acme"));
     // Start a sign-in, then deactivate the provider before the callback arrives.
     let agent = UserAgent::new();
-    let start = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-        .get(format!("{}/signin/Acme?login_hint=alice", rig.rp.url))
-        .send()
-        .await
-        .expect("start");
-    let authorize = start.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let login = rig.sign_in(&agent, "Acme", "").await;
+    assert!(login.is_login_page(), "{}", login.body);
     s.active = false;
     rig.rp.rp.save_provider(&s).expect("saved");
-    let landing = agent.navigate(&authorize).await.expect("callback");
+    let landing = agent.log_in(&login, "alice", None).await.expect("callback");
     assert_eq!(
         landing.element_text("error-code").as_deref(),
         Some("provider.unavailable")
+    );
+    assert_eq!(
+        landing.element_text("error-provider").as_deref(),
+        Some("Acme")
     );
     let page = reqwest::get(format!("{}/", rig.rp.url))
         .await

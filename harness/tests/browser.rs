@@ -226,3 +226,25 @@ async fn sign_in_through_a_fresh_browser(cells: &[(Flow, &str)]) {
     sign_in_through(&browser, cells).await;
     browser.quit().await;
 }
+
+/// The relying party at `localhost`, the provider at `127.0.0.1`: two sites to Chromium, so
+/// the provider's form_post is a cross-site POST without the `SameSite=Lax` cookie that binds
+/// the sign-in to this browser, and the relying party's same-site re-post must bring it; the
+/// fragment relay posts from the relying party's own page. Both still sign in.
+#[tokio::test]
+async fn form_post_and_fragment_sign_ins_succeed_from_a_provider_on_another_site() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    for (flow, response_type) in [
+        (Flow::HybridFormPost, "code id_token"),
+        (Flow::ImplicitFragment, "id_token token"),
+    ] {
+        let rig = BrowserRig::cross_site(flow, Some(response_type)).await;
+        browser.open(&rig.sign_in_url(Some("alice"))).await;
+        let me = browser.wait_for_signed_in().await;
+        assert_signed_in_as(&me, "alice");
+        assert_eq!(me.url.host_str(), Some("localhost"), "{flow:?}");
+    }
+    browser.quit().await;
+}

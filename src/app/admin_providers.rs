@@ -32,8 +32,17 @@ async fn list_providers(State(rp): State<Arc<Rp>>) -> Json<Vec<ProviderSettings>
     Json(rp.providers().into_iter().map(shown).collect())
 }
 
+fn autoconfiguration_failed(findings: Vec<discovery::Finding>) -> ApiError {
+    ApiError::Unprocessable {
+        code: "autoconfiguration.failed",
+        details: json!(findings),
+    }
+}
+
 /// Stores settings; a request without `client_secret` keeps the stored one, so settings
-/// read from this API (which never shows the secret) can be sent back changed.
+/// read from this API (which never shows the secret) can be sent back changed. Settings
+/// without endpoints are autoconfigured first, so issuer, client credentials and flow are
+/// enough to create a provider.
 async fn put_provider(
     State(rp): State<Arc<Rp>>,
     Json(mut p): Json<ProviderSettings>,
@@ -41,6 +50,10 @@ async fn put_provider(
     if p.client_secret.is_none() {
         p.client_secret = rp.provider(&p.name).and_then(|old| old.client_secret);
     }
+    let p = rp
+        .with_discovered_endpoints(p)
+        .await
+        .map_err(autoconfiguration_failed)?;
     rp.save_provider(&p)
         .map_err(|problems| ApiError::invalid("settings.invalid", problems))?;
     Ok((StatusCode::CREATED, Json(shown(p))).into_response())
@@ -129,15 +142,10 @@ async fn autoconfigure(
     State(rp): State<Arc<Rp>>,
     Path(name): Path<String>,
 ) -> Result<Json<ProviderSettings>, ApiError> {
-    let mut p = stored(&rp, &name)?;
-    let failed = |details: Value| ApiError::Unprocessable {
-        code: "autoconfiguration.failed",
-        details,
-    };
-    let meta = discovery::fetch_document(&rp.http, &p.metadata_location())
+    let p = rp
+        .autoconfigure(stored(&rp, &name)?)
         .await
-        .map_err(|f| failed(json!([f])))?;
-    discovery::autoconfigure(&meta, &mut p).map_err(|findings| failed(json!(findings)))?;
+        .map_err(autoconfiguration_failed)?;
     rp.save_provider(&p)
         .map_err(|problems| ApiError::Unprocessable {
             code: "settings.invalid",

@@ -19,13 +19,6 @@ pub enum ApiError {
         /// What was wrong: a message, or a list of problems.
         details: Value,
     },
-    /// 403: the caller may not use the admin API.
-    Forbidden {
-        /// The stable code.
-        code: &'static str,
-        /// Why.
-        details: Value,
-    },
     /// 404: the named thing does not exist.
     NotFound {
         /// The stable code.
@@ -83,7 +76,6 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Invalid { .. } => StatusCode::BAD_REQUEST,
-            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -97,7 +89,6 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let (Self::Invalid { code, details }
-        | Self::Forbidden { code, details }
         | Self::NotFound { code, details }
         | Self::Conflict { code, details }
         | Self::Unprocessable { code, details }

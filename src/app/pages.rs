@@ -1,5 +1,7 @@
 //! The relying party's HTML: sign-in page, fragment relay page, signed-in page, error page.
 
+use std::collections::HashMap;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -69,14 +71,48 @@ form.submit();\n\
     no_store(Html(page("Signing in", body)).into_response())
 }
 
-/// A refused sign-in: the stable code and the reason.
-pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
+/// A refused sign-in: the stable code, the reason, and the provider when known.
+pub fn error(status: StatusCode, code: &str, message: &str, provider: Option<&str>) -> Response {
+    let provider = provider
+        .map(|p| {
+            format!(
+                "<p>Provider: <strong id=\"error-provider\">{}</strong></p>\n",
+                escape(p)
+            )
+        })
+        .unwrap_or_default();
     let body = format!(
-        "<p class=\"err\">Sign-in refused.</p>\n<p>Code: <code id=\"error-code\">{}</code></p>\n<p id=\"error-message\">{}</p>\n<p><a href=\"/\">Back to sign-in</a></p>",
+        "<p class=\"err\">Sign-in refused.</p>\n{provider}<p>Code: <code id=\"error-code\">{}</code></p>\n<p id=\"error-message\">{}</p>\n<p><a href=\"/\">Back to sign-in</a></p>",
         escape(code),
         escape(message)
     );
     no_store((status, Html(page("Sign-in refused", &body))).into_response())
+}
+
+/// Posts `fields` on to `action` from this site, so that the browser sends its `SameSite=Lax`
+/// cookies, which it leaves out of the provider's cross-site `form_post`. The fields are
+/// codes and tokens: the page is not cached and sends no referrer.
+pub fn repost(action: &str, fields: &HashMap<String, String>) -> Response {
+    let inputs: String = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\"/>\n",
+                escape(k),
+                escape(v)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<form id=\"callback-repost\" method=\"post\" action=\"{}\">\n{inputs}<noscript><button>Continue signing in</button></noscript>\n</form>\n<script>document.forms[0].submit()</script>\n",
+        escape(action)
+    );
+    let mut res = no_store(Html(page("Signing in", &body)).into_response());
+    res.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res
 }
 
 /// A plain message page.

@@ -18,7 +18,7 @@ use crate::error::SignInError;
 use crate::signin::{self, Refreshed};
 
 async fn me_json(State(rp): State<Arc<Rp>>, headers: HeaderMap) -> Response {
-    match rp.sessions.of(&headers) {
+    match rp.sessions.of(&headers, rp.now()) {
         None => (
             StatusCode::UNAUTHORIZED,
             axum::Json(json!({"error": "not_signed_in"})),
@@ -37,7 +37,7 @@ async fn me_json(State(rp): State<Arc<Rp>>, headers: HeaderMap) -> Response {
 }
 
 async fn me_page(State(rp): State<Arc<Rp>>, headers: HeaderMap) -> Response {
-    let Some((_, s)) = rp.sessions.of(&headers) else {
+    let Some((_, s)) = rp.sessions.of(&headers, rp.now()) else {
         return Redirect::to("/").into_response();
     };
     let user = rp.store.user(s.user_id).ok().flatten();
@@ -62,7 +62,7 @@ async fn me_page(State(rp): State<Arc<Rp>>, headers: HeaderMap) -> Response {
 
 /// Local sign-out only: the provider session stays (single sign-off is not offered).
 async fn logout(State(rp): State<Arc<Rp>>, headers: HeaderMap) -> Response {
-    if let Some((sid, _)) = rp.sessions.of(&headers) {
+    if let Some((sid, _)) = rp.sessions.of(&headers, rp.now()) {
         rp.sessions.close(&sid);
     }
     let mut res = pages::message(
@@ -79,7 +79,7 @@ async fn logout(State(rp): State<Arc<Rp>>, headers: HeaderMap) -> Response {
 /// A refused refresh ends the application session, since the provider no longer vouches
 /// for it.
 async fn refresh_session(State(rp): State<Arc<Rp>>, headers: HeaderMap) -> Response {
-    let Some((sid, session)) = rp.sessions.of(&headers) else {
+    let Some((sid, session)) = rp.sessions.of(&headers, rp.now()) else {
         return refused(&rp, None, &SignInError::NoRefreshableSession);
     };
     match refresh_tokens(&rp, &session).await {

@@ -1,4 +1,8 @@
 //! Application sessions: who is signed in in which browser, found by the session cookie.
+//!
+//! A session ends after [`IDLE_LIFETIME`] without a request and after [`ABSOLUTE_LIFETIME`]
+//! in any case, on the relying party's clock (which the admin API can move for tests); at
+//! most [`MAX_SESSIONS`] are kept, the least recently used going first.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,6 +15,12 @@ use crate::users::UserId;
 
 /// The session cookie's name.
 const SESSION_COOKIE: &str = "rp_session";
+/// Seconds a session lasts without a request.
+pub const IDLE_LIFETIME: i64 = 2 * 3600;
+/// Seconds a session lasts at most, however busy.
+pub const ABSOLUTE_LIFETIME: i64 = 12 * 3600;
+/// Sessions kept at once.
+pub const MAX_SESSIONS: usize = 10_000;
 
 /// One signed-in browser.
 #[derive(Debug, Clone)]
@@ -26,11 +36,15 @@ pub struct Session {
     pub id_claims: Map<String, Value>,
     /// The refresh token, when the provider granted one.
     pub refresh_token: Option<String>,
+    /// When it was opened, unix seconds.
+    pub opened_at: i64,
+    /// When it was last used, unix seconds.
+    pub last_seen: i64,
 }
 
 impl Session {
-    /// The session a verified identity opens for `user_id`.
-    pub fn opened(identity: &VerifiedIdentity, user_id: UserId) -> Self {
+    /// The session a verified identity opens for `user_id` at `now`.
+    pub fn opened(identity: &VerifiedIdentity, user_id: UserId, now: i64) -> Self {
         Self {
             user_id,
             provider: identity.provider.clone(),
@@ -40,7 +54,14 @@ impl Session {
                 .filter_map(|k| Some((k.to_owned(), identity.claims.get(k)?.clone())))
                 .collect(),
             refresh_token: identity.refresh_token.clone(),
+            opened_at: now,
+            last_seen: now,
         }
+    }
+
+    fn expired(&self, now: i64) -> bool {
+        now.saturating_sub(self.opened_at) >= ABSOLUTE_LIFETIME
+            || now.saturating_sub(self.last_seen) >= IDLE_LIFETIME
     }
 }
 
@@ -68,21 +89,43 @@ pub(super) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> 
 }
 
 impl Sessions {
-    /// Opens `session` and returns the `Set-Cookie` value that carries its id.
-    pub fn open(&self, session: Session) -> Option<HeaderValue> {
+    /// Opens `session` and returns the `Set-Cookie` value that carries its id (`Secure`
+    /// when the relying party is served over https).
+    pub fn open(&self, session: Session, secure: bool) -> Option<HeaderValue> {
         let sid = random_token();
-        self.lock().insert(sid.clone(), session);
+        let mut sessions = self.lock();
+        if sessions.len() >= MAX_SESSIONS {
+            let now = session.opened_at;
+            sessions.retain(|_, s| !s.expired(now));
+        }
+        if sessions.len() >= MAX_SESSIONS
+            && let Some(stalest) = sessions
+                .iter()
+                .min_by_key(|(_, s)| s.last_seen)
+                .map(|(id, _)| id.clone())
+        {
+            sessions.remove(&stalest);
+        }
+        sessions.insert(sid.clone(), session);
+        let secure = if secure { "; Secure" } else { "" };
         HeaderValue::from_str(&format!(
-            "{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"
+            "{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax{secure}"
         ))
         .ok()
     }
 
-    /// The session the request's cookie names, with its id.
-    pub fn of(&self, headers: &HeaderMap) -> Option<(String, Session)> {
+    /// The live session the request's cookie names, with its id; using it at `now` keeps it
+    /// alive, and an expired one is ended.
+    pub fn of(&self, headers: &HeaderMap, now: i64) -> Option<(String, Session)> {
         let sid = cookie(headers, SESSION_COOKIE)?;
-        let session = self.lock().get(sid).cloned()?;
-        Some((sid.to_owned(), session))
+        let mut sessions = self.lock();
+        let session = sessions.get_mut(sid)?;
+        if session.expired(now) {
+            sessions.remove(sid);
+            return None;
+        }
+        session.last_seen = now;
+        Some((sid.to_owned(), session.clone()))
     }
 
     /// Keeps the refresh token a refresh returned for the next one.
@@ -104,5 +147,79 @@ impl Sessions {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(now: i64) -> Session {
+        Session {
+            user_id: 1,
+            provider: "Acme".into(),
+            external_id: "alice".into(),
+            id_claims: Map::new(),
+            refresh_token: None,
+            opened_at: now,
+            last_seen: now,
+        }
+    }
+
+    fn request_with(cookie: &HeaderValue) -> HeaderMap {
+        let pair = cookie
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair");
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_str(pair).expect("value"));
+        headers
+    }
+
+    #[test]
+    fn a_session_ends_when_idle_and_when_old_even_if_busy() {
+        let sessions = Sessions::default();
+        let idle = request_with(&sessions.open(session(0), false).expect("cookie"));
+        assert!(sessions.of(&idle, IDLE_LIFETIME - 1).is_some());
+        assert!(
+            sessions.of(&idle, 2 * IDLE_LIFETIME - 2).is_some(),
+            "use keeps it alive"
+        );
+        assert!(
+            sessions.of(&idle, 3 * IDLE_LIFETIME).is_none(),
+            "idle too long"
+        );
+        assert!(sessions.of(&idle, 0).is_none(), "and it stays ended");
+        let busy = request_with(&sessions.open(session(0), false).expect("cookie"));
+        let mut now = 0;
+        while now < ABSOLUTE_LIFETIME - 60 {
+            now += 3600;
+            assert!(sessions.of(&busy, now.min(ABSOLUTE_LIFETIME - 1)).is_some());
+        }
+        assert!(sessions.of(&busy, ABSOLUTE_LIFETIME).is_none(), "too old");
+    }
+
+    #[test]
+    fn extreme_clocks_end_sessions_without_overflow() {
+        let sessions = Sessions::default();
+        let cookie = request_with(&sessions.open(session(i64::MIN), true).expect("cookie"));
+        assert!(sessions.of(&cookie, i64::MAX).is_none());
+        let secure = sessions.open(session(0), true).expect("cookie");
+        assert!(secure.to_str().expect("ascii").ends_with("; Secure"));
+    }
+
+    #[test]
+    fn past_the_cap_the_least_recently_used_session_goes() {
+        let sessions = Sessions::default();
+        let first = request_with(&sessions.open(session(0), false).expect("cookie"));
+        for _ in 1..MAX_SESSIONS {
+            sessions.open(session(10), false);
+        }
+        assert_eq!(sessions.lock().len(), MAX_SESSIONS);
+        sessions.open(session(20), false);
+        assert_eq!(sessions.lock().len(), MAX_SESSIONS);
+        assert!(sessions.of(&first, 20).is_none(), "the stalest one went");
     }
 }

@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::session_store::Sessions;
+use crate::discovery::{self, Finding};
 use crate::jwks::JwksCache;
 use crate::settings::ProviderSettings;
 use crate::signin::{Attempts, Env};
@@ -110,6 +111,21 @@ impl Rp {
         Ok(self)
     }
 
+    /// Whether cookies must be `Secure`: the relying party is reached over https.
+    pub(super) fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The host (and port) of the public URL, which the admin API answers to besides
+    /// loopback names.
+    pub(super) fn public_host(&self) -> &str {
+        let authority = self
+            .public_url
+            .split_once("://")
+            .map_or(self.public_url.as_str(), |(_, rest)| rest);
+        authority.split('/').next().unwrap_or(authority)
+    }
+
     /// The redirect URI to register at every provider ("View Redirect URI").
     pub fn redirect_uri(&self) -> String {
         format!("{}/callback", self.public_url)
@@ -121,7 +137,8 @@ impl Rp {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or_default();
-        system + self.clock_offset.load(Ordering::Relaxed)
+        // The offset is any i64 the admin API was sent: saturate rather than wrap.
+        system.saturating_add(self.clock_offset.load(Ordering::Relaxed))
     }
 
     /// Moves the clock by `offset` seconds, for tests of expiry.
@@ -153,6 +170,32 @@ impl Rp {
             .into_iter()
             .filter_map(|(_, json)| serde_json::from_str(&json).ok())
             .collect()
+    }
+
+    /// Fills the endpoints of `settings` from the provider's discovery document, when the
+    /// document passes every check of [`discovery::autoconfigure`].
+    pub async fn autoconfigure(
+        &self,
+        mut settings: ProviderSettings,
+    ) -> Result<ProviderSettings, Vec<Finding>> {
+        let document = discovery::fetch_document(&self.http, &settings.metadata_location())
+            .await
+            .map_err(|f| vec![f])?;
+        discovery::autoconfigure(&document, &mut settings)?;
+        Ok(settings)
+    }
+
+    /// Settings given without endpoints (issuer, client credentials and flow are enough)
+    /// completed by [`Rp::autoconfigure`]; settings with endpoints as they are.
+    pub async fn with_discovered_endpoints(
+        &self,
+        settings: ProviderSettings,
+    ) -> Result<ProviderSettings, Vec<Finding>> {
+        if settings.authorization_endpoint.is_empty() && settings.jwks_uri.is_empty() {
+            self.autoconfigure(settings).await
+        } else {
+            Ok(settings)
+        }
     }
 
     /// Checks and stores provider settings; returns every problem when they break a rule.

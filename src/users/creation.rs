@@ -109,16 +109,29 @@ impl CreationRules {
     }
 }
 
-/// The username a created user would like: the mapped username, else the mapped email, else
-/// `{provider}:{external_id}` (made unique later).
+impl CreationRules {
+    /// Whether the provider vouches for the email the rules map: the claim an active email
+    /// row reads is marked verified (`email_verified: true`).
+    pub(crate) fn email_is_verified(&self, claims: &Claims) -> bool {
+        self.rows
+            .iter()
+            .filter(|r| r.active && r.user_field == UserField::Email)
+            .any(|r| claims::is_verified(claims, &r.claim_type))
+    }
+}
+
+/// The username a created user would like: the mapped username, else the mapped email when
+/// the provider verified it (an unverified address may be anyone's, and a username is how
+/// people recognise an account), else `{provider}:{external_id}` (made unique later).
 pub(crate) fn preferred_username(
     fields: &BTreeMap<UserField, String>,
+    email_verified: bool,
     provider: &str,
     external_id: &str,
 ) -> String {
     fields
         .get(&UserField::Username)
-        .or_else(|| fields.get(&UserField::Email))
+        .or_else(|| fields.get(&UserField::Email).filter(|_| email_verified))
         .cloned()
         .unwrap_or_else(|| format!("{provider}:{external_id}"))
 }
@@ -247,11 +260,16 @@ mod tests {
     #[test]
     fn preferred_usernames() {
         let mut fields = BTreeMap::new();
-        assert_eq!(preferred_username(&fields, "corp", "42"), "corp:42");
+        assert_eq!(preferred_username(&fields, true, "corp", "42"), "corp:42");
         fields.insert(UserField::Email, "a@x".to_owned());
-        assert_eq!(preferred_username(&fields, "corp", "42"), "a@x");
+        assert_eq!(preferred_username(&fields, true, "corp", "42"), "a@x");
+        assert_eq!(
+            preferred_username(&fields, false, "corp", "42"),
+            "corp:42",
+            "an unverified email names no one"
+        );
         fields.insert(UserField::Username, "ann".to_owned());
-        assert_eq!(preferred_username(&fields, "corp", "42"), "ann");
+        assert_eq!(preferred_username(&fields, false, "corp", "42"), "ann");
     }
 
     #[test]

@@ -280,7 +280,12 @@ fn create(
 ) -> Result<SignInOutcome, UserRulesError> {
     let user_type = existing_user_type(tx, &request.creation.user_type)?;
     let fields = request.creation.map_claims(request.claims, request.scopes);
-    let wanted = creation::preferred_username(&fields, request.provider, request.external_id);
+    let wanted = creation::preferred_username(
+        &fields,
+        request.creation.email_is_verified(request.claims),
+        request.provider,
+        request.external_id,
+    );
     let username = db::free_username(tx, &wanted)?;
     let id = db::insert_user(
         tx,

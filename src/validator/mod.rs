@@ -160,13 +160,13 @@ fn str_claim<'c>(
 async fn verify_signature(
     jws: &Jws,
     alg: &str,
-    exp: &Expectations<'_>,
+    expected: &Expectations<'_>,
     jwks: &JwksCache,
 ) -> Result<(), IdTokenError> {
     if alg == "HS256" {
         // §3.1.3.7 #8: the MAC key is the UTF-8 octets of the client secret, never a
         // provider public key (RFC 8725 §3.1 key confusion).
-        let secret = exp
+        let secret = expected
             .client_secret
             .ok_or_else(|| IdTokenError::BadSignature("HS256 (no client secret)".into()))?;
         let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
@@ -185,10 +185,10 @@ async fn verify_signature(
             .cloned()
             .collect()
     };
-    let mut candidates = pick(&jwks.keys(exp.jwks_uri).await?);
+    let mut candidates = pick(&jwks.keys(expected.jwks_uri).await?);
     if candidates.is_empty() {
         // §10.1.1: the provider may have rotated its keys; fetch the set again, once.
-        if let Some(keys) = jwks.refetch(exp.jwks_uri).await? {
+        if let Some(keys) = jwks.refetch(expected.jwks_uri).await? {
             candidates = pick(&keys);
         }
     }
@@ -210,7 +210,7 @@ async fn verify_signature(
 /// Validates `token` and returns its claims.
 pub async fn validate(
     token: &str,
-    exp: &Expectations<'_>,
+    expected: &Expectations<'_>,
     jwks: &JwksCache,
 ) -> Result<Map<String, Value>, IdTokenError> {
     let jws = decode(token)?;
@@ -223,9 +223,9 @@ pub async fn validate(
         return Err(IdTokenError::Unsigned);
     }
     // §3.1.3.7 #7: only the algorithms this client accepts.
-    if !exp.allowed_algs.iter().any(|a| a == &alg) {
+    if !expected.allowed_algs.iter().any(|a| a == &alg) {
         return Err(IdTokenError::AlgNotAllowed {
-            allowed: exp.allowed_algs.join(", "),
+            allowed: expected.allowed_algs.join(", "),
             found: alg,
         });
     }
@@ -240,20 +240,20 @@ pub async fn validate(
         return Err(IdTokenError::WrongType(typ.to_owned()));
     }
     // §3.1.3.7 #6, §3.2.2.11: verify the signature — always, even from the token endpoint.
-    verify_signature(&jws, &alg, exp, jwks).await?;
+    verify_signature(&jws, &alg, expected, jwks).await?;
     // §3.3.3.6 (hybrid), §12.2 (refresh): a later ID token has the earlier one's iss and sub.
     // Compared before the other claims so that a changed issuer is named for what it is.
-    if let Some(earlier) = exp.earlier {
+    if let Some(earlier) = expected.earlier {
         same_subject(earlier, &jws.claims)?;
     }
-    check_claims(&jws.claims, &alg, exp)?;
+    check_claims(&jws.claims, &alg, expected)?;
     Ok(jws.claims)
 }
 
 fn check_claims(
     c: &Map<String, Value>,
     alg: &str,
-    exp: &Expectations<'_>,
+    expected: &Expectations<'_>,
 ) -> Result<(), IdTokenError> {
     // §2: iss, sub, aud, exp, iat are REQUIRED.
     let iss = str_claim(c, "iss")?.ok_or(IdTokenError::MissingClaim("iss"))?;
@@ -266,14 +266,14 @@ fn check_claims(
     }
     // §3.1.3.7 #2: iss exactly equals the issuer identifier — for Entra's multi-tenant
     // template, after substituting the token's own tid, which must be a GUID.
-    let expected_iss = if exp.issuer.contains("{tenantid}") {
+    let expected_iss = if expected.issuer.contains("{tenantid}") {
         let tid = str_claim(c, "tid")?.ok_or(IdTokenError::MissingClaim("tid"))?;
         if !is_guid(tid) {
             return Err(IdTokenError::BadTenantId(tid.to_owned()));
         }
-        exp.issuer.replace("{tenantid}", tid)
+        expected.issuer.replace("{tenantid}", tid)
     } else {
-        exp.issuer.to_owned()
+        expected.issuer.to_owned()
     };
     if iss != expected_iss {
         return Err(IdTokenError::WrongIssuer {
@@ -281,7 +281,7 @@ fn check_claims(
             found: iss.to_owned(),
         });
     }
-    if let Some(allowed) = exp.allowed_tenants {
+    if let Some(allowed) = expected.allowed_tenants {
         let tid = str_claim(c, "tid")?.ok_or(IdTokenError::MissingClaim("tid"))?;
         if !allowed.iter().any(|t| t == tid) {
             return Err(IdTokenError::TenantNotAllowed(tid.to_owned()));
@@ -299,88 +299,93 @@ fn check_claims(
             });
         }
     };
-    if !auds.contains(&exp.client_id) {
+    if !auds.contains(&expected.client_id) {
         return Err(IdTokenError::WrongAudience {
-            expected: exp.client_id.to_owned(),
+            expected: expected.client_id.to_owned(),
             found: c.get("aud").map(Value::to_string).unwrap_or_default(),
         });
     }
     let extra: Vec<&str> = auds
         .iter()
         .copied()
-        .filter(|a| *a != exp.client_id)
+        .filter(|a| *a != expected.client_id)
         .collect();
     // §3.1.3.7 #4–5 (errata 2): when azp is present it must be this client.
     if let Some(azp) = str_claim(c, "azp")?
-        && azp != exp.client_id
+        && azp != expected.client_id
     {
         return Err(IdTokenError::WrongAzp {
-            expected: exp.client_id.to_owned(),
+            expected: expected.client_id.to_owned(),
             found: azp.to_owned(),
         });
     }
     if !extra.is_empty() {
         return Err(IdTokenError::UntrustedAudience(extra.join(", ")));
     }
+    // Times are whatever integers the token carries, i64::MIN and i64::MAX included: sums and
+    // differences of two i64 are exact in i128, so no extreme value wraps around to the other
+    // side of its check.
+    let now = i128::from(expected.now);
+    let leeway = i128::from(expected.leeway);
     // §3.1.3.7 #9: the current time is before exp (with leeway for clock skew).
-    let exp_at = int_claim(c, "exp")?.ok_or(IdTokenError::MissingClaim("exp"))?;
-    if exp.now >= exp_at + exp.leeway {
+    let expires_at = int_claim(c, "exp")?.ok_or(IdTokenError::MissingClaim("exp"))?;
+    if now >= i128::from(expires_at) + leeway {
         return Err(IdTokenError::Expired {
-            exp: exp_at,
-            now: exp.now,
-            leeway: exp.leeway,
+            exp: expires_at,
+            now: expected.now,
+            leeway: expected.leeway,
         });
     }
     // §3.1.3.7 #10: iat limits how long ago (and how far ahead) the token was issued.
     let iat = int_claim(c, "iat")?.ok_or(IdTokenError::MissingClaim("iat"))?;
-    if iat > exp.now + exp.leeway {
+    if i128::from(iat) > now + leeway {
         return Err(IdTokenError::IssuedInFuture {
             iat,
-            now: exp.now,
-            leeway: exp.leeway,
+            now: expected.now,
+            leeway: expected.leeway,
         });
     }
-    if exp.now - iat > exp.max_iat_age + exp.leeway {
+    if now - i128::from(iat) > i128::from(expected.max_iat_age) + leeway {
         return Err(IdTokenError::TooOld {
             iat,
-            now: exp.now,
-            window: exp.max_iat_age,
+            now: expected.now,
+            window: expected.max_iat_age,
         });
     }
     // RFC 7519 §4.1.5: not before nbf.
     if let Some(nbf) = int_claim(c, "nbf")?
-        && nbf > exp.now + exp.leeway
+        && i128::from(nbf) > now + leeway
     {
         return Err(IdTokenError::NotYetValid {
             nbf,
-            now: exp.now,
-            leeway: exp.leeway,
+            now: expected.now,
+            leeway: expected.leeway,
         });
     }
     // §3.1.3.7 #11: the nonce sent must come back, unchanged.
-    if let Some(sent) = exp.nonce {
+    if let Some(sent) = expected.nonce {
         let got = str_claim(c, "nonce")?.ok_or(IdTokenError::MissingClaim("nonce"))?;
         if got != sent {
             return Err(IdTokenError::NonceMismatch(got.to_owned()));
         }
     }
     // §3.1.2.1, §3.1.3.7 #13: with max_age, auth_time is REQUIRED and must be recent enough.
-    if let Some(max_age) = exp.max_age {
+    if let Some(max_age) = expected.max_age {
         let auth_time =
             int_claim(c, "auth_time")?.ok_or(IdTokenError::MissingClaim("auth_time"))?;
-        if exp.now - auth_time > max_age + exp.leeway {
+        if now - i128::from(auth_time) > i128::from(max_age) + leeway {
             return Err(IdTokenError::AuthTooOld {
                 auth_time,
                 max_age,
-                now: exp.now,
+                now: expected.now,
             });
         }
     }
     // §3.2.2.9–10, §3.3.2.11: at_hash binds the access token (REQUIRED for `id_token token`
     // and `code id_token token` from the authorization endpoint).
-    check_hash(c, "at_hash", alg, exp.access_token, exp.at_hash)?;
+    check_hash(c, "at_hash", alg, expected.access_token, expected.at_hash)?;
     // §3.3.2.10–11: c_hash binds the code (REQUIRED for `code id_token[ token]`).
-    check_hash(c, "c_hash", alg, exp.code, exp.c_hash)?;
+    check_hash(c, "c_hash", alg, expected.code, expected.c_hash)?;
     Ok(())
 }
 

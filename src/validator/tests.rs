@@ -263,3 +263,63 @@ fn later_tokens_must_agree_on_iss_and_sub() {
         "auth_time is not compared between hybrid tokens"
     );
 }
+
+/// Times at the ends of i64 land on the safe side of every check, never wrap around.
+#[test]
+fn extreme_times_neither_wrap_nor_panic() {
+    let algs = vec!["RS256".to_owned()];
+    let e = expect(&algs);
+    let with = |pairs: &[(&str, i64)]| {
+        let mut c = base();
+        for (k, v) in pairs {
+            c.insert((*k).into(), json!(v));
+        }
+        c
+    };
+    assert_eq!(code(&with(&[("iat", i64::MIN)]), &e), "id_token.too_old");
+    assert_eq!(
+        code(&with(&[("iat", i64::MAX)]), &e),
+        "id_token.issued_in_future"
+    );
+    assert_eq!(
+        code(&with(&[("exp", i64::MAX)]), &e),
+        "ok",
+        "far future exp is valid"
+    );
+    assert_eq!(code(&with(&[("exp", i64::MIN)]), &e), "id_token.expired");
+    assert_eq!(
+        code(&with(&[("nbf", i64::MAX)]), &e),
+        "id_token.not_yet_valid"
+    );
+    assert_eq!(code(&with(&[("nbf", i64::MIN)]), &e), "ok");
+
+    let mut fresh = expect(&algs);
+    fresh.max_age = Some(i64::MAX);
+    assert_eq!(
+        code(&base(), &fresh),
+        "ok",
+        "max_age i64::MAX allows any sign-in"
+    );
+    assert_eq!(
+        code(&with(&[("auth_time", i64::MIN)]), &fresh),
+        "id_token.auth_time_too_old",
+        "even the widest max_age cannot reach i64::MIN"
+    );
+    let mut strict = expect(&algs);
+    strict.max_age = Some(0);
+    assert_eq!(
+        code(&with(&[("auth_time", i64::MIN)]), &strict),
+        "id_token.auth_time_too_old"
+    );
+    assert_eq!(code(&with(&[("auth_time", i64::MAX)]), &strict), "ok");
+
+    for now in [i64::MIN, i64::MAX] {
+        let mut e = expect(&algs);
+        e.now = now;
+        e.leeway = i64::MAX;
+        e.max_iat_age = i64::MAX;
+        let extremes = with(&[("iat", i64::MIN), ("exp", i64::MAX), ("nbf", i64::MAX)]);
+        // Any answer will do; computing it must not overflow.
+        let _ = code(&extremes, &e);
+    }
+}

@@ -156,6 +156,7 @@ impl Rig {
     /// Settings for the Entra-flavoured `contoso` tenant's `entra-app` client in `flow`: `oid`
     /// as the identity, the tenant on the allow-list, creation with the (unverified) email,
     /// and roles mapped from `groups`.
+    #[allow(dead_code)] // The browser-binding tests use Acme only.
     pub fn entra_settings(&self, flow: &str) -> ProviderSettings {
         serde_json::from_value(self.entra_json(flow)).expect("settings")
     }
@@ -267,6 +268,7 @@ impl Rig {
     }
 
     /// How many requests the mock IdP's `endpoint` received.
+    #[allow(dead_code)] // The browser-binding tests count no provider calls.
     pub fn called(&self, endpoint: Endpoint) -> usize {
         self.idp.calls(endpoint).len()
     }

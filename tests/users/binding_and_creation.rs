@@ -232,6 +232,16 @@ fn created_usernames_fall_back_and_are_deduplicated() {
         .unwrap();
     assert_eq!(third.user.username, "corp:s3");
     assert_eq!(third.user.display_name.as_deref(), Some("Anon"));
+    // An email the provider did not verify may fill the field, but names no account.
+    let mut loose = rules.clone();
+    for row in &mut loose.creation.rows {
+        row.verified &= row.user_field != UserField::Email;
+    }
+    let fourth = loose
+        .sign_in(&store, "s4", &claims(json!({"email": "boss@example.com"})))
+        .unwrap();
+    assert_eq!(fourth.user.username, "corp:s4");
+    assert_eq!(fourth.user.email.as_deref(), Some("boss@example.com"));
 }
 
 #[test]

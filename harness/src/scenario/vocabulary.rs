@@ -230,6 +230,8 @@ vocabulary! {
         => steps::signin::signs_in_with_max_age;
     [When] "\"{person}\" signs in through \"{provider}\" on the provider's login page"
         => steps::signin::signs_in_on_login_page;
+    [When] "\"{person}\" opens the sign-in response \"{other}\" started through \"{provider}\""
+        => steps::signin::opens_foreign_response;
     [Given, When] "{pronoun} signs out of the application" => steps::signin::signs_out;
     [When] "{pronoun} signs in through \"{provider}\" again without naming {whom}"
         => steps::signin::signs_in_again_unnamed;

@@ -20,6 +20,18 @@ fn user(name: &str, given_name: &str) -> User {
         .claim("given_name", given_name)
 }
 
+fn store() -> Store {
+    let store = Store::open_in_memory().expect("store");
+    store
+        .create_user_type(&UserType {
+            name: "employee".into(),
+            default_roles: Default::default(),
+            allowed_roles: Default::default(),
+        })
+        .expect("user type");
+    store
+}
+
 #[derive(Debug)]
 pub struct BrowserRig {
     pub idp: MockIdp,
@@ -30,15 +42,20 @@ impl BrowserRig {
     /// `response_type` picks one of the flow's response types (the flow's default when
     /// `None`).
     pub async fn new(flow: Flow, response_type: Option<&str>) -> Self {
-        let store = Store::open_in_memory().expect("store");
-        store
-            .create_user_type(&UserType {
-                name: "employee".into(),
-                default_roles: Default::default(),
-                allowed_roles: Default::default(),
-            })
-            .expect("user type");
-        let rp = RunningRp::start(store).await.expect("relying party");
+        let rp = RunningRp::start(store()).await.expect("relying party");
+        Self::around(rp, flow, response_type).await
+    }
+
+    /// As [`BrowserRig::new`], with the relying party at `localhost` and the provider at
+    /// `127.0.0.1`: two sites to the browser.
+    pub async fn cross_site(flow: Flow, response_type: Option<&str>) -> Self {
+        let rp = RunningRp::start_reached_as(store(), "localhost")
+            .await
+            .expect("relying party");
+        Self::around(rp, flow, response_type).await
+    }
+
+    async fn around(rp: RunningRp, flow: Flow, response_type: Option<&str>) -> Self {
         let idp = MockIdp::builder()
             .tenant(
                 Tenant::new("acme")

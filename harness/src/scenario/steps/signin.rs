@@ -23,6 +23,34 @@ pub async fn signs_in_on_login_page(w: &mut ScenarioWorld, a: StepArgs) -> anyho
     w.sign_in_on_login_page(a.get(0), a.get(1)).await
 }
 
+/// `"alice" opens the sign-in response "mallory" started through "Acme"`: mallory starts a
+/// sign-in, stops at the provider and lets it authenticate him, but the response reaches
+/// alice's browser (login CSRF, RFC 6749 §10.12).
+pub async fn opens_foreign_response(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
+    let (victim, attacker) = (a.get(0), a.get(1));
+    w.sign_in(attacker, a.get(2), false).await?;
+    let page = w.attempt()?.landing.clone();
+    if !page.is_login_page() {
+        bail!(
+            "expected the provider's login page for \"{attacker}\", found status {} at {}",
+            page.status,
+            page.url.path()
+        );
+    }
+    let mut authenticated_as_attacker = page.url;
+    authenticated_as_attacker
+        .query_pairs_mut()
+        .append_pair("login_hint", attacker);
+    let before = w.rp.rp.sign_ins().len();
+    let landing = w
+        .browser(victim)
+        .await?
+        .navigate(authenticated_as_attacker.as_str())
+        .await?;
+    w.record_attempt(victim, landing, before);
+    Ok(())
+}
+
 /// `she signs out of the application`
 pub async fn signs_out(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
     let person = w.person()?;

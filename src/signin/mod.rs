@@ -3,8 +3,6 @@
 //! ID token(s), redeems the code, calls userinfo, and hands the identity to the user rules.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine;
@@ -14,11 +12,13 @@ use serde_json::{Map, Value, json};
 use crate::error::SignInError;
 use crate::jwks::JwksCache;
 use crate::response_type::{ResponsePart, ResponseType};
-use crate::settings::ProviderSettings;
+use crate::settings::{ProviderSettings, TokenAuthMethod};
 use crate::validator::{self, Continuity, Earlier, Expectations, HashRule};
 
-/// How long a sign-in attempt may take before its state expires.
-const ATTEMPT_TTL: Duration = Duration::from_secs(600);
+mod attempts;
+
+pub use attempts::{ATTEMPT_TTL, Attempt, Attempts, MAX_ATTEMPTS};
+
 /// Clock skew allowed on `exp`, `iat`, `nbf`, `auth_time`.
 pub const LEEWAY: i64 = 60;
 /// How old `iat` may be.
@@ -28,38 +28,6 @@ fn random(n: usize) -> String {
     let mut buf = vec![0u8; n];
     let _ = aws_lc_rs::rand::fill(&mut buf);
     URL_SAFE_NO_PAD.encode(buf)
-}
-
-/// A sign-in in progress, found again by its `state`.
-#[derive(Debug, Clone)]
-pub struct Attempt {
-    /// Provider name.
-    pub provider: String,
-    nonce: String,
-    pkce_verifier: Option<String>,
-    response_type: ResponseType,
-    max_age: Option<i64>,
-    created: Instant,
-}
-
-/// Sign-ins in progress; each `state` is single use.
-#[derive(Debug, Default)]
-pub struct Attempts(Mutex<HashMap<String, Attempt>>);
-
-impl Attempts {
-    fn insert(&self, state: String, attempt: Attempt) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, a| a.created.elapsed() < ATTEMPT_TTL);
-        map.insert(state, attempt);
-    }
-
-    fn take(&self, state: &str) -> Option<Attempt> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(state)
-            .filter(|a| a.created.elapsed() < ATTEMPT_TTL)
-    }
 }
 
 /// Options a caller may add to the authorization request.
@@ -73,12 +41,14 @@ pub struct StartOptions {
     pub max_age: Option<i64>,
 }
 
-/// Builds the authorization request URL for `provider` and remembers the attempt.
+/// Builds the authorization request URL for `provider` and remembers the attempt, bound to
+/// the browser that holds `browser_binding`.
 pub fn start(
     attempts: &Attempts,
     provider: &ProviderSettings,
     redirect_uri: &str,
     options: &StartOptions,
+    browser_binding: &str,
 ) -> Result<String, crate::settings::SettingsError> {
     let state = random(24);
     let nonce = random(24);
@@ -135,14 +105,14 @@ pub fn start(
     }
     attempts.insert(
         state,
-        Attempt {
-            provider: provider.name.clone(),
+        Attempt::new(
+            &provider.name,
             nonce,
             pkce_verifier,
             response_type,
-            max_age: options.max_age,
-            created: Instant::now(),
-        },
+            options.max_age,
+            browser_binding,
+        ),
     );
     Ok(url.into())
 }
@@ -200,23 +170,29 @@ fn expectations(provider: &ProviderSettings, now: i64) -> Expectations<'_> {
     }
 }
 
-/// Completes a sign-in from the authorization response parameters. `lookup` finds active
-/// provider settings by name.
-pub async fn finish(
-    env: &Env<'_>,
+/// The attempt an authorization response continues: its `state` must be one we issued, once
+/// (RFC 6749 §10.12, Core §3.1.2.7), to the browser delivering it (`browser_binding`, the
+/// value of its binding cookie).
+pub fn claim(
     attempts: &Attempts,
     params: &HashMap<String, String>,
-    lookup: impl Fn(&str) -> Option<ProviderSettings>,
-) -> Result<VerifiedIdentity, SignInError> {
+    browser_binding: Option<&str>,
+) -> Result<Attempt, SignInError> {
     let state = params
         .get("state")
         .filter(|s| !s.is_empty())
         .ok_or(SignInError::MissingState)?;
-    // RFC 6749 §10.12, Core §3.1.2.7: the state must be one we issued, once.
-    let attempt = attempts.take(state).ok_or(SignInError::StateMismatch)?;
-    let provider = lookup(&attempt.provider)
-        .filter(|p| p.active)
-        .ok_or_else(|| SignInError::ProviderUnavailable(attempt.provider.clone()))?;
+    attempts.claim(state, browser_binding)
+}
+
+/// Completes a sign-in from the authorization response parameters, for a claimed `attempt`
+/// at its active `provider`.
+pub async fn finish(
+    env: &Env<'_>,
+    attempt: &Attempt,
+    provider: &ProviderSettings,
+    params: &HashMap<String, String>,
+) -> Result<VerifiedIdentity, SignInError> {
     // RFC 9207 §2.4: if the provider says who it is, it must be the one we asked.
     if let Some(iss) = params.get("iss")
         && !provider.issuer.contains("{tenantid}")
@@ -253,7 +229,7 @@ pub async fn finish(
     let base = Expectations {
         nonce: Some(&attempt.nonce),
         max_age: attempt.max_age,
-        ..expectations(&provider, env.now)
+        ..expectations(provider, env.now)
     };
     // An ID token from the authorization endpoint is validated before anything else is done
     // with the response: no token or userinfo call follows a rejected one (Core §3.2.2.11,
@@ -285,7 +261,7 @@ pub async fn finish(
     let mut refresh_token = None;
     let claims = match code {
         Some(code) => {
-            let tokens = redeem(env, &provider, code, attempt.pkce_verifier.as_deref()).await?;
+            let tokens = redeem(env, provider, code, attempt.pkce_verifier.as_deref()).await?;
             let id = tokens
                 .get("id_token")
                 .and_then(Value::as_str)
@@ -315,7 +291,7 @@ pub async fn finish(
         None => front_claims.unwrap_or_default(),
     };
     // Before userinfo: the ID token decides whether the role claim came with it.
-    refuse_role_claim_overage(&provider, &claims)?;
+    refuse_role_claim_overage(provider, &claims)?;
     let mut claims = claims;
     if let (Some(at), Some(endpoint)) = (&access_token, &provider.userinfo_endpoint) {
         let info = userinfo(env.http, endpoint, at).await?;
@@ -463,7 +439,7 @@ async fn redeem(
     token_request(env, provider, &form).await
 }
 
-/// Posts `form` to the token endpoint with client_secret_basic. A connection that fails or
+/// Posts `form` to the token endpoint, authenticated as the settings say. A connection that fails or
 /// closes, and a 5xx, mean the provider is unavailable; an OAuth error means it refused.
 async fn token_request(
     env: &Env<'_>,
@@ -479,21 +455,29 @@ async fn token_request(
         .as_ref()
         .map(|s| s.expose())
         .unwrap_or_default();
-    // RFC 6749 §2.3.1: id and secret are form-encoded before they are base64-encoded.
-    let basic = STANDARD.encode(format!(
-        "{}:{}",
-        form_encode(&provider.client_id),
-        form_encode(secret)
-    ));
+    let mut request = env.http.post(endpoint);
+    let mut form = form.to_vec();
+    match provider.token_endpoint_auth_method {
+        TokenAuthMethod::ClientSecretBasic => {
+            // RFC 6749 §2.3.1: id and secret are form-encoded before they are base64-encoded.
+            let basic = STANDARD.encode(format!(
+                "{}:{}",
+                form_encode(&provider.client_id),
+                form_encode(secret)
+            ));
+            request = request.header(reqwest::header::AUTHORIZATION, format!("Basic {basic}"));
+        }
+        TokenAuthMethod::ClientSecretPost => {
+            form.push(("client_id", &provider.client_id));
+            form.push(("client_secret", secret));
+        }
+    }
     let unavailable = |detail: String| SignInError::Unavailable {
         endpoint: "token",
         detail,
     };
-    let res = env
-        .http
-        .post(endpoint)
-        .header(reqwest::header::AUTHORIZATION, format!("Basic {basic}"))
-        .form(form)
+    let res = request
+        .form(&form)
         .send()
         .await
         .map_err(|e| unavailable(format!("{endpoint} cannot be reached: {e}")))?;
