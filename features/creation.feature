@@ -157,9 +157,6 @@ Feature: User creation rules, updates from the provider and invitations
     When "alice" signs in through "Acme"
     Then she is signed in as the new external user "alice@example.com"
 
-  # Waits for the relying party's fix (issue 11, branch rp): today the unverified email
-  # names the user. Remove the tag once the fix is merged.
-  @pending-rp-fix
   Scenario: Without a username mapping, an unverified email does not name the new user
     Given the identity provider sets the claim "email_verified" of "alice" to false
     And automatic creation of users is on with the user type "employee"

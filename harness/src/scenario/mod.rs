@@ -23,12 +23,8 @@ use world::ScenarioWorld;
 /// names it.
 pub const KNOWN_GAP: &str = "known-gap";
 
-/// The tag of scenarios waiting for a relying-party fix on another branch; left out unless a
-/// tag expression names it, and removed once the fix is merged.
-pub const PENDING_RP_FIX: &str = "pending-rp-fix";
-
 /// The tags left out of a run unless its tag expression names them.
-const LEFT_OUT: [&str; 2] = [KNOWN_GAP, PENDING_RP_FIX];
+const LEFT_OUT: [&str; 1] = [KNOWN_GAP];
 
 /// Options of `harness run`.
 #[derive(Debug, clap::Args)]
@@ -36,7 +32,7 @@ pub struct RunArgs {
     /// Feature files or folders; all of `features/` when none is given.
     pub paths: Vec<PathBuf>,
     /// Run only the scenarios matching this tag expression, e.g.
-    /// `@oidcc-client-test-invalid-aud or @binding`. `@known-gap` and `@pending-rp-fix`
+    /// `@oidcc-client-test-invalid-aud or @binding`. `@known-gap`
     /// scenarios are left out unless the expression names them.
     #[arg(long)]
     pub tags: Option<String>,
@@ -114,8 +110,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The tag filter: the given expression, and `not @known-gap` and `not @pending-rp-fix`
-/// unless it names that tag.
+/// The tag filter: the given expression, and `not @known-gap` unless it names that tag.
 pub fn tag_filter(tags: Option<&str>) -> anyhow::Result<TagOperation> {
     let mut parts: Vec<String> = tags.map(|t| format!("({t})")).into_iter().collect();
     for tag in LEFT_OUT {
@@ -235,15 +230,6 @@ mod tests {
         assert!(!selects(Some("@binding"), &["binding", "known-gap"]));
         assert!(!selects(Some("@binding"), &["creation"]));
         assert!(selects(Some("@known-gap"), &["creation", "known-gap"]));
-        assert!(!selects(None, &["creation", "pending-rp-fix"]));
-        assert!(!selects(
-            Some("@known-gap"),
-            &["creation", "pending-rp-fix"]
-        ));
-        assert!(selects(
-            Some("@pending-rp-fix"),
-            &["creation", "pending-rp-fix"]
-        ));
     }
 
     #[test]
