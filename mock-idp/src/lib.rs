@@ -149,9 +149,34 @@ impl std::fmt::Debug for TlsPem {
 }
 
 /// Configures a [`MockIdp`] before it starts.
+///
+/// The order of calls does not matter. [`MockIdpBuilder::user`] and
+/// [`MockIdpBuilder::client`] go to the default tenant: the first one given to
+/// [`MockIdpBuilder::tenant`], or a tenant named `default` when none is. The demo users
+/// ([`demo_users`]: `alice`, `bob`, `carol`) are added only to a builder given no users at
+/// all, so a `User::new("alice")` of yours is the only `alice` there is.
+///
+/// ```
+/// use mock_idp::{MockIdp, Tenant, User};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let idp = MockIdp::builder()
+///     .user(User::new("dana"))
+///     .tenant(Tenant::new("acme"))
+///     .start()
+///     .await;
+/// let acme = idp.default_tenant();
+/// assert_eq!(acme.name(), "acme");
+/// assert!(acme.user("dana").is_ok());
+/// assert!(acme.user("alice").is_err(), "no demo users beside yours");
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct MockIdpBuilder {
     tenants: Vec<Tenant>,
+    /// Users and clients for the default tenant, placed when the server starts, because the
+    /// default tenant is only known then.
+    users: Vec<User>,
+    clients: Vec<Client>,
     bind: SocketAddr,
     issuer_base_url: Option<String>,
     admin_public: bool,
@@ -162,6 +187,8 @@ impl Default for MockIdpBuilder {
     fn default() -> Self {
         Self {
             tenants: Vec::new(),
+            users: Vec::new(),
+            clients: Vec::new(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             issuer_base_url: None,
             admin_public: false,
@@ -171,32 +198,43 @@ impl Default for MockIdpBuilder {
 }
 
 impl MockIdpBuilder {
-    fn default_tenant(&mut self) -> &mut Tenant {
-        if self.tenants.is_empty() {
+    /// The tenants to serve: the given ones with the builder's users and clients in the first,
+    /// or a `default` tenant holding them (and the demo users when no user was given).
+    fn take_tenants(&mut self) -> Vec<Tenant> {
+        let mut tenants = std::mem::take(&mut self.tenants);
+        let users = std::mem::take(&mut self.users);
+        if tenants.is_empty() {
             let mut t = Tenant::new("default").scope("roles", ["roles", "groups"]);
-            t.users = demo_users();
-            self.tenants.push(t);
+            if users.is_empty() {
+                t.users = demo_users();
+            }
+            tenants.push(t);
         }
-        &mut self.tenants[0]
+        let default = &mut tenants[0];
+        for user in users {
+            default.users.retain(|u| u.username != user.username);
+            default.users.push(user);
+        }
+        default.clients.append(&mut self.clients);
+        tenants
     }
 
-    /// Adds a tenant; the first one added is the default tenant.
+    /// Adds a tenant; the first one added is the default tenant, whichever calls come before.
     pub fn tenant(mut self, tenant: Tenant) -> Self {
         self.tenants.push(tenant);
         self
     }
 
-    /// Adds a user to the default tenant.
+    /// Adds a user to the default tenant, replacing one of the same username there.
     pub fn user(mut self, user: User) -> Self {
-        let t = self.default_tenant();
-        t.users.retain(|u| u.username != user.username);
-        t.users.push(user);
+        self.users.retain(|u| u.username != user.username);
+        self.users.push(user);
         self
     }
 
     /// Adds a client to the default tenant.
     pub fn client(mut self, client: Client) -> Self {
-        self.default_tenant().clients.push(client);
+        self.clients.push(client);
         self
     }
 
@@ -226,14 +264,15 @@ impl MockIdpBuilder {
 
     /// Starts the server, or says why it cannot.
     pub async fn try_start(mut self) -> Result<MockIdp, StartError> {
-        self.default_tenant();
+        let tenants = self.take_tenants();
+        let default_tenant = tenants[0].name.clone();
         let config = IdpConfig {
             server: Default::default(),
-            tenants: self.tenants.clone(),
+            tenants,
         };
         config.validate("builder")?;
         let mut states = Vec::new();
-        for t in &self.tenants {
+        for t in &config.tenants {
             states.push(Arc::new(TenantState::from_config(t)?));
         }
         let std_listener =
@@ -281,7 +320,7 @@ impl MockIdpBuilder {
         Ok(MockIdp {
             server,
             addr,
-            default_tenant: self.tenants[0].name.clone(),
+            default_tenant,
             task,
         })
     }
