@@ -63,6 +63,7 @@ mod endpoints;
 mod faults;
 mod model;
 mod server;
+pub mod sweep;
 mod tokens;
 
 pub use faults::catalog;
@@ -494,6 +495,19 @@ impl TenantHandle {
     /// Adds a claim override.
     pub fn override_claims(&self, o: ClaimOverride) {
         self.state.data().overrides.push(o);
+    }
+
+    /// Removes every claim override.
+    pub fn clear_overrides(&self) {
+        self.state.data().overrides.clear();
+    }
+
+    /// The logged requests to this tenant, oldest first (of the server's most recent
+    /// thousand).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        let mut all = self.server.log.requests();
+        all.retain(|r| r.tenant.as_deref() == Some(self.name()));
+        all
     }
 }
 
