@@ -29,7 +29,10 @@
 //!
 //! Send `login_hint=<username>` (or give the client an `auto_login` user) and the
 //! authorization endpoint answers at once with a redirect, a fragment or a `form_post` page.
-//! Without one, a person gets a login page listing the users, with their claims editable.
+//! Without one, a person gets a login page listing the users, with their claims editable. A
+//! `login_hint` that names no user is answered with a 400 page at the IdP naming it and the
+//! known users (a typo fails where it is made), unless the client is configured for people
+//! at the login page ([`Client::login_page_on_unknown_hint`]), which then shows that page.
 //!
 //! ## Misbehave on purpose
 //!
@@ -47,6 +50,14 @@
 //! and the certification test it mirrors, in [`catalog::catalog`] (and `docs/faults.md`). An
 //! authorization request can also pick faults for itself alone: `mock_fault=NAME[,NAME...]`.
 //!
+//! ## Test your application's token validation: the sweep
+//!
+//! [`sweep::Sweep`] runs every applicable catalog fault against your application from one
+//! async closure that signs in through it, and reports each fault × flow as `harness check`
+//! does: expected vs observed, and token or userinfo calls made after a bad ID token.
+//! `mock-idp/examples/test_your_app/` is a complete axum + `openidconnect` application
+//! with its tests; `docs/testing-your-app.md` walks through it.
+//!
 //! ## Control time and claims
 //!
 //! [`MockIdp::clock`] sets, freezes and advances the clock every `iat`, `exp` and expiry
@@ -57,6 +68,15 @@
 //!
 //! One server holds several issuers, one per path prefix, each with its own keys, clients and
 //! users; [`Tenant::entra`] makes one shaped like Microsoft Entra ID.
+//!
+//! ## Reading these docs locally
+//!
+//! In a project that has `mock-idp` only as a dev-dependency, `cargo doc -p mock-idp`
+//! panics inside cargo's feature resolver (a known cargo bug), with or without `--no-deps`.
+//! Document the crate from its own manifest instead:
+//! `cargo doc --no-deps --open --manifest-path <checkout>/mock-idp/Cargo.toml` (for a git
+//! dependency the checkout is under `~/.cargo/git/checkouts/`). In this repository,
+//! `cargo doc -p mock-idp --no-deps --open` works.
 
 pub mod agent;
 mod endpoints;
