@@ -94,14 +94,17 @@ async fn userinfo(issuer: &str, access_token: &str, strict: bool) -> Result<Valu
     res.json().await.map_err(|e| e.to_string())
 }
 
+/// The JWK Set where discovery says it is.
 async fn key_set(issuer: &str) -> Result<Value, String> {
-    let res = http()
-        .get(format!("{issuer}/jwks"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let meta = json_document(&format!("{issuer}/.well-known/openid-configuration")).await?;
+    json_document(meta["jwks_uri"].as_str().ok_or("no jwks_uri")?).await
+}
+
+/// A JSON document from the IdP; `Err` when it is not one.
+async fn json_document(url: &str) -> Result<Value, String> {
+    let res = http().get(url).send().await.map_err(|e| e.to_string())?;
     if !res.status().is_success() {
-        return Err(format!("JWK Set answered {}", res.status()));
+        return Err(format!("{url} answered {}", res.status()));
     }
     res.json().await.map_err(|e| e.to_string())
 }
@@ -250,4 +253,58 @@ async fn a_failed_baseline_makes_the_other_cells_not_meaningful() {
 async fn an_unknown_client_is_named() {
     let idp = idp().await;
     Sweep::new(&idp, "nope").run(|_| async { true }).await;
+}
+
+#[tokio::test]
+async fn discovery_faults_run_through_the_reconfigure_hook() {
+    let idp = idp().await;
+    let issuer = idp.issuer();
+    let only = ["discovery_issuer_mismatch", "jwks_uri_random"];
+    // An application that takes any metadata: the hook never refuses.
+    let trusting = Sweep::new(&idp, "app")
+        .only(only)
+        .reconfigure(|| async { Ok::<(), String>(()) })
+        .run(|attempt| lax(issuer.clone(), attempt))
+        .await;
+    let mismatch = trusting
+        .cell("discovery_issuer_mismatch::authorization_code")
+        .expect("cell");
+    assert_eq!(mismatch.status, Status::Fail, "{trusting}");
+    assert_eq!(mismatch.forbidden_calls, ["authorize"]);
+    let random = trusting
+        .cell("jwks_uri_random::authorization_code")
+        .expect("cell");
+    assert_eq!(random.status, Status::Pass, "{trusting}");
+
+    // One that checks the discovered issuer, as Discovery §4.3 says.
+    let checking = Sweep::new(&idp, "app")
+        .only(only)
+        .reconfigure(move || {
+            let issuer = issuer.clone();
+            async move {
+                let url = format!("{issuer}/.well-known/openid-configuration");
+                let doc = json_document(&url).await?;
+                if doc["issuer"] == issuer.as_str() {
+                    Ok(())
+                } else {
+                    Err(format!("issuer {} is not {issuer}", doc["issuer"]))
+                }
+            }
+        })
+        .run(|attempt| careful(idp.issuer(), attempt))
+        .await;
+    checking.assert_passed();
+    assert_eq!(checking.with_status(Status::Pass).len(), 3, "{checking}");
+
+    let broken = Sweep::new(&idp, "app")
+        .only(only)
+        .reconfigure(|| async { Err::<(), _>("cannot reach the IdP") })
+        .run(|attempt| careful(idp.issuer(), attempt))
+        .await;
+    assert!(
+        broken.cells[1..]
+            .iter()
+            .all(|c| c.status == Status::NotMeaningful),
+        "{broken}"
+    );
 }

@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -75,7 +75,8 @@ struct Pending {
 /// keyed by a cookie.
 #[derive(Clone)]
 struct App {
-    metadata: CoreProviderMetadata,
+    issuer: String,
+    metadata: Arc<RwLock<CoreProviderMetadata>>,
     redirect_uri: String,
     pending: Arc<Mutex<HashMap<String, Pending>>>,
     sessions: Arc<Mutex<HashMap<String, Value>>>,
@@ -122,11 +123,28 @@ impl App {
         let metadata =
             CoreProviderMetadata::discover_async(IssuerUrl::new(issuer.to_owned())?, &send).await?;
         Ok(Self {
-            metadata,
+            issuer: issuer.to_owned(),
+            metadata: Arc::new(RwLock::new(metadata)),
             redirect_uri,
             pending: Arc::default(),
             sessions: Arc::default(),
         })
+    }
+
+    /// Reads the discovery document again (an operator's "reload provider"); a document
+    /// the crate refuses leaves the one in use.
+    async fn rediscover(&self) -> anyhow::Result<()> {
+        let issuer = IssuerUrl::new(self.issuer.clone())?;
+        let fresh = CoreProviderMetadata::discover_async(issuer, &send).await?;
+        *self
+            .metadata
+            .write()
+            .map_err(|_| anyhow::anyhow!("poisoned"))? = fresh;
+        Ok(())
+    }
+
+    fn metadata(&self) -> Result<CoreProviderMetadata, SignInError> {
+        Ok(self.metadata.read().map_err(|_| "poisoned")?.clone())
     }
 
     fn router(self) -> Router {
@@ -143,8 +161,9 @@ async fn login(
     State(app): State<App>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, SignInError> {
+    let metadata = app.metadata()?;
     let client = CoreClient::from_provider_metadata(
-        app.metadata.clone(),
+        metadata.clone(),
         ClientId::new(CLIENT_ID.into()),
         Some(ClientSecret::new(CLIENT_SECRET.into())),
     )
@@ -196,8 +215,9 @@ async fn callback(
         return Err(SignInError("state does not match".into()));
     }
     let code = q.get("code").ok_or("no code")?;
+    let metadata = app.metadata()?;
     let client = CoreClient::from_provider_metadata(
-        app.metadata.clone(),
+        metadata.clone(),
         ClientId::new(CLIENT_ID.into()),
         Some(ClientSecret::new(CLIENT_SECRET.into())),
     )
@@ -215,11 +235,11 @@ async fn callback(
             // again, once. (The catalog sweep found this missing: after `key_rotated`
             // every sign-in failed.)
             Err(ClaimsVerificationError::SignatureVerification(_)) => {
-                let jwks = CoreJsonWebKeySet::fetch_async(app.metadata.jwks_uri(), &send).await?;
+                let jwks = CoreJsonWebKeySet::fetch_async(metadata.jwks_uri(), &send).await?;
                 let verifier = CoreIdTokenVerifier::new_confidential_client(
                     ClientId::new(CLIENT_ID.into()),
                     ClientSecret::new(CLIENT_SECRET.into()),
-                    app.metadata.issuer().clone(),
+                    metadata.issuer().clone(),
                     jwks,
                 );
                 id_token.claims(&verifier, &pending.nonce)?.clone()
@@ -268,20 +288,28 @@ async fn me(State(app): State<App>, headers: HeaderMap) -> Response {
 
 /// The application, serving on an ephemeral loopback port: binds first (the redirect URI
 /// needs the port), then discovers the provider.
-async fn start_app(issuer: &str) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+async fn start_app(issuer: &str) -> anyhow::Result<Running> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let app = App::discover(issuer, format!("http://{addr}/callback")).await?;
+    let router = app.clone().router();
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app.router()).await;
+        let _ = axum::serve(listener, router).await;
     });
-    Ok((addr, task))
+    Ok(Running { addr, app, task })
+}
+
+/// A started application: where it listens, a handle on it, and its server task.
+struct Running {
+    addr: SocketAddr,
+    app: App,
+    task: tokio::task::JoinHandle<()>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let idp = mock_idp::MockIdp::start().await;
-    let (addr, task) = start_app(&idp.issuer()).await?;
+    let Running { addr, task, .. } = start_app(&idp.issuer()).await?;
     idp.add_client(
         mock_idp::Client::confidential(CLIENT_ID, CLIENT_SECRET)
             .redirect_uri(format!("http://{addr}/callback")),

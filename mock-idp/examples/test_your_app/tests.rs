@@ -4,15 +4,16 @@
 
 use mock_idp::agent::{Landing, UserAgent};
 use mock_idp::catalog::FlowKind;
-use mock_idp::sweep::Sweep;
+use mock_idp::sweep::{Status, Sweep};
 use mock_idp::{Client, Endpoint, Fault, MockIdp, User};
 
-use super::{CLIENT_ID, CLIENT_SECRET, start_app};
+use super::{App, CLIENT_ID, CLIENT_SECRET, Running, start_app};
 
 /// The IdP with one user of ours, the application started, then its client registered.
 struct Rig {
     idp: MockIdp,
     app: String,
+    handle: App,
     _app_task: tokio::task::JoinHandle<()>,
 }
 
@@ -28,7 +29,11 @@ impl Rig {
             )
             .start()
             .await;
-        let (addr, task) = start_app(&idp.issuer())
+        let Running {
+            addr,
+            app: handle,
+            task,
+        } = start_app(&idp.issuer())
             .await
             .expect("the application starts");
         let app = format!("http://{addr}");
@@ -39,6 +44,7 @@ impl Rig {
         Self {
             idp,
             app,
+            handle,
             _app_task: task,
         }
     }
@@ -119,9 +125,21 @@ async fn an_expired_id_token_is_refused() {
 #[tokio::test]
 async fn the_fault_catalog_finds_nothing_wrong() {
     let rig = Rig::new().await;
+    let app = rig.handle.clone();
     let report = Sweep::new(&rig.idp, CLIENT_ID)
         .flows([FlowKind::AuthorizationCode])
+        // Discovery faults too: the application reads the document again on request.
+        .reconfigure(move || {
+            let app = app.clone();
+            async move { app.rediscover().await }
+        })
         .run(|_attempt| async { signed_in(&rig.sign_in("dana").await) })
         .await;
     report.assert_passed();
+    let ran = |name: &str| report.cell(name).is_some_and(|c| c.status == Status::Pass);
+    assert!(
+        ran("discovery_issuer_mismatch::authorization_code"),
+        "{report}"
+    );
+    assert!(ran("jwks_uri_random::authorization_code"), "{report}");
 }

@@ -24,10 +24,10 @@
 //! # }
 //! ```
 //!
-//! Cells whose setup the sweep cannot arrange are `skipped` with the reason (configure
-//! the application from a faulty discovery document, refresh, Entra tenants); tell the sweep
-//! what your application can do ([`Sweep::sends_max_age`], [`Sweep::accepts_es256`],
-//! [`Sweep::accepts_hs256`]) to run more.
+//! Cells whose setup the sweep cannot arrange are `skipped` with the reason (refresh, Entra
+//! tenants, discovery faults without a hook); tell the sweep what your application can do
+//! ([`Sweep::sends_max_age`], [`Sweep::accepts_es256`], [`Sweep::accepts_hs256`],
+//! [`Sweep::reconfigure`]) to run more.
 
 mod cell;
 mod report;
@@ -35,8 +35,10 @@ mod report;
 pub use cell::{BASELINE, Calls, Cell, ForbiddenCalls, Observed, Status, group_name};
 pub use report::SweepReport;
 
-use std::fmt::Display;
+use std::fmt::{self, Display};
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::catalog::{self, CatalogEntry, Expect, FlowKind, Setup};
@@ -89,9 +91,22 @@ impl<T, E: Display> From<Result<T, E>> for Outcome {
     }
 }
 
+type HookFuture = Pin<Box<dyn Future<Output = Result<(), String>>>>;
+
+/// Makes the application read the discovery document again; see [`Sweep::reconfigure`].
+#[derive(Clone)]
+struct ReconfigureHook(Arc<dyn Fn() -> HookFuture>);
+
+impl fmt::Debug for ReconfigureHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReconfigureHook")
+    }
+}
+
 /// A sweep of the fault catalog over one client of one tenant; see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct Sweep {
+    reconfigure: Option<ReconfigureHook>,
     tenant: TenantHandle,
     client_id: String,
     flows: Vec<FlowKind>,
@@ -109,6 +124,7 @@ struct Arrangement {
     extra_faults: Vec<Fault>,
     client_alg: Option<Alg>,
     warm_up: bool,
+    reconfigure: bool,
 }
 
 impl Sweep {
@@ -120,6 +136,7 @@ impl Sweep {
     /// A sweep over `client_id` of `tenant`.
     pub fn for_tenant(tenant: &TenantHandle, client_id: impl Into<String>) -> Self {
         Self {
+            reconfigure: None,
             tenant: tenant.clone(),
             client_id: client_id.into(),
             flows: vec![FlowKind::AuthorizationCode],
@@ -166,6 +183,24 @@ impl Sweep {
         self
     }
 
+    /// How to make the application configure itself again from the discovery document
+    /// (`{issuer}/.well-known/openid-configuration`); `Err` means it refused the document.
+    /// With it the discovery faults run: the sweep injects the fault, calls `hook` — a
+    /// correct application refuses the bad metadata and starts no sign-in — and calls it
+    /// again after the cell, without the fault, which must succeed.
+    pub fn reconfigure<F, Fut, E>(mut self, hook: F) -> Self
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = Result<(), E>> + 'static,
+        E: Display,
+    {
+        self.reconfigure = Some(ReconfigureHook(Arc::new(move || {
+            let fut = hook();
+            Box::pin(async move { fut.await.map_err(|e| e.to_string()) })
+        })));
+        self
+    }
+
     /// How long one sign-in may take before it counts as not signed in (10 s by default).
     pub fn cell_timeout(mut self, limit: Duration) -> Self {
         self.cell_timeout = limit;
@@ -207,6 +242,18 @@ impl Sweep {
                     .into_iter()
                     .filter(|f| f != fault)
                     .collect(),
+                ..plain
+            }),
+            Setup::Discovery | Setup::DiscoveryTls if self.reconfigure.is_none() => Err(
+                "needs the application configured again from the discovery document after the fault is injected: call Sweep::reconfigure"
+                    .into(),
+            ),
+            Setup::DiscoveryTls if !self.tenant.issuer().starts_with("https://") => Err(
+                "needs the mock IdP serving https (MockIdpBuilder::tls) to an application that trusts its certificate"
+                    .into(),
+            ),
+            Setup::Discovery | Setup::DiscoveryTls => Ok(Arrangement {
+                reconfigure: true,
                 ..plain
             }),
             other => Err(format!(
@@ -251,6 +298,9 @@ impl Sweep {
         };
         let entries = catalog::catalog();
         let mut cells = Vec::new();
+        // Whether the hook works without a fault, tried before the first cell that needs
+        // it: a refusal through a broken hook would prove nothing.
+        let mut hook_works: Option<Result<(), String>> = None;
         for &flow in &self.flows {
             let baseline = self
                 .cell(flow, None, &Arrangement::default(), &client, &mut sign_in)
@@ -268,6 +318,24 @@ impl Sweep {
                     not_run(Status::NotMeaningful, format!("the {flow} baseline failed"))
                 } else {
                     match self.arrange(entry.setup, &entry.fault, &client) {
+                        Ok(a) if a.reconfigure => {
+                            if hook_works.is_none() {
+                                self.reset();
+                                hook_works = Some(self.call_hook().await);
+                            }
+                            match hook_works.clone() {
+                                Some(Err(why)) => not_run(
+                                    Status::NotMeaningful,
+                                    format!(
+                                        "the application refused the fault-free discovery document: {why}"
+                                    ),
+                                ),
+                                _ => {
+                                    self.cell(flow, Some(entry), &a, &client, &mut sign_in)
+                                        .await
+                                }
+                            }
+                        }
                         Ok(a) => {
                             self.cell(flow, Some(entry), &a, &client, &mut sign_in)
                                 .await
@@ -329,7 +397,16 @@ impl Sweep {
                 .inject(FaultRule::new(f.clone()).for_client(&self.client_id));
         }
         let mark = self.tenant.requests().last().map_or(0, |r| r.id);
-        let outcome = self.attempt(sign_in, attempt).await;
+        let outcome = match arrangement.reconfigure {
+            false => self.attempt(sign_in, attempt).await,
+            true => match self.call_hook().await {
+                Err(why) => Outcome {
+                    signed_in: false,
+                    error: Some(format!("refused the metadata: {why}")),
+                },
+                Ok(()) => self.attempt(sign_in, attempt).await,
+            },
+        };
         let after: Vec<_> = self
             .tenant
             .requests()
@@ -339,6 +416,14 @@ impl Sweep {
         self.reset();
         if arrangement.client_alg.is_some() {
             self.put_client(client.clone());
+        }
+        let mut reasons = Vec::new();
+        if arrangement.reconfigure
+            && let Err(why) = self.call_hook().await
+        {
+            reasons.push(format!(
+                "the application did not take the fault-free discovery document again: {why}"
+            ));
         }
         let count = |e: Endpoint| after.iter().filter(|r| r.endpoint == Some(e)).count();
         let calls = Calls {
@@ -354,13 +439,18 @@ impl Sweep {
         let forbidden =
             entry.map_or_else(ForbiddenCalls::default, |e| ForbiddenCalls::after(e, flow));
         let mut forbidden_calls = Vec::new();
+        // The OpenID Foundation's discovery tests: once the metadata is wrong, any
+        // authorization request is a failure, whatever happens after it.
+        let rejects_metadata = arrangement.reconfigure && expected == Expect::Reject;
+        if rejects_metadata && count(Endpoint::Authorize) > 0 {
+            forbidden_calls.push("authorize".to_owned());
+        }
         if forbidden.token && calls.token > 0 {
             forbidden_calls.push("token".to_owned());
         }
         if forbidden.userinfo && calls.userinfo > 0 {
             forbidden_calls.push("userinfo".to_owned());
         }
-        let mut reasons = Vec::new();
         if !observed.matches(expected) {
             reasons.push(match (observed, &outcome.error) {
                 (Observed::Accepted, _) => "the application signed the user in".to_owned(),
@@ -420,6 +510,20 @@ impl Sweep {
                     self.cell_timeout.as_millis()
                 )),
             },
+        }
+    }
+
+    /// Calls the reconfigure hook, bounded by the cell timeout.
+    async fn call_hook(&self) -> Result<(), String> {
+        let Some(hook) = &self.reconfigure else {
+            return Ok(());
+        };
+        match tokio::time::timeout(self.cell_timeout, (hook.0)()).await {
+            Ok(r) => r,
+            Err(_) => Err(format!(
+                "no answer within {} ms (Sweep::cell_timeout)",
+                self.cell_timeout.as_millis()
+            )),
         }
     }
 
