@@ -23,7 +23,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims, CoreIdTokenVerifier, CoreJsonWebKeySet,
     CoreProviderMetadata, CoreUserInfoClaims,
@@ -152,6 +152,7 @@ impl App {
             .route("/login", get(login))
             .route("/callback", get(callback))
             .route("/me", get(me))
+            .route("/reload-provider", post(reload_provider))
             .with_state(self)
     }
 }
@@ -276,6 +277,15 @@ async fn callback(
     Ok(([(header::SET_COOKIE, set)], Redirect::to("/me")).into_response())
 }
 
+/// `POST /reload-provider`: reads the discovery document again (what an operator does after
+/// the provider changed); 502 with the reason when the document is refused.
+async fn reload_provider(State(app): State<App>) -> Response {
+    match app.rediscover().await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
+
 /// `GET /me`: the signed-in user as JSON, or 401.
 async fn me(State(app): State<App>, headers: HeaderMap) -> Response {
     let user =
@@ -288,28 +298,20 @@ async fn me(State(app): State<App>, headers: HeaderMap) -> Response {
 
 /// The application, serving on an ephemeral loopback port: binds first (the redirect URI
 /// needs the port), then discovers the provider.
-async fn start_app(issuer: &str) -> anyhow::Result<Running> {
+async fn start_app(issuer: &str) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let app = App::discover(issuer, format!("http://{addr}/callback")).await?;
-    let router = app.clone().router();
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        let _ = axum::serve(listener, app.router()).await;
     });
-    Ok(Running { addr, app, task })
-}
-
-/// A started application: where it listens, a handle on it, and its server task.
-struct Running {
-    addr: SocketAddr,
-    app: App,
-    task: tokio::task::JoinHandle<()>,
+    Ok((addr, task))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let idp = mock_idp::MockIdp::start().await;
-    let Running { addr, task, .. } = start_app(&idp.issuer()).await?;
+    let (addr, task) = start_app(&idp.issuer()).await?;
     idp.add_client(
         mock_idp::Client::confidential(CLIENT_ID, CLIENT_SECRET)
             .redirect_uri(format!("http://{addr}/callback")),
