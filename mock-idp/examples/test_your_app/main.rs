@@ -29,9 +29,9 @@ use openidconnect::core::{
     CoreProviderMetadata, CoreUserInfoClaims,
 };
 use openidconnect::{
-    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, HttpRequest,
-    HttpResponse, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, HttpRequest, HttpResponse, IssuerUrl, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use serde_json::{Value, json};
 
@@ -63,6 +63,16 @@ async fn send(request: HttpRequest) -> Result<HttpResponse, reqwest::Error> {
     let bytes = res.bytes().await?;
     Ok(builder.body(bytes.to_vec()).unwrap_or_default())
 }
+
+/// The client as built from discovered metadata: which endpoints it has is in its type.
+type OidcClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 /// A sign-in started at `/login` and not yet finished at `/callback`.
 struct Pending {
@@ -147,6 +157,16 @@ impl App {
         Ok(self.metadata.read().map_err(|_| "poisoned")?.clone())
     }
 
+    /// The `openidconnect` client for the metadata in use.
+    fn oidc_client(&self, metadata: CoreProviderMetadata) -> Result<OidcClient, SignInError> {
+        Ok(CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(CLIENT_ID.into()),
+            Some(ClientSecret::new(CLIENT_SECRET.into())),
+        )
+        .set_redirect_uri(RedirectUrl::new(self.redirect_uri.clone())?))
+    }
+
     fn router(self) -> Router {
         Router::new()
             .route("/login", get(login))
@@ -162,13 +182,7 @@ async fn login(
     State(app): State<App>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, SignInError> {
-    let metadata = app.metadata()?;
-    let client = CoreClient::from_provider_metadata(
-        metadata.clone(),
-        ClientId::new(CLIENT_ID.into()),
-        Some(ClientSecret::new(CLIENT_SECRET.into())),
-    )
-    .set_redirect_uri(RedirectUrl::new(app.redirect_uri.clone())?);
+    let client = app.oidc_client(app.metadata()?)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
         .authorize_url(
@@ -217,12 +231,7 @@ async fn callback(
     }
     let code = q.get("code").ok_or("no code")?;
     let metadata = app.metadata()?;
-    let client = CoreClient::from_provider_metadata(
-        metadata.clone(),
-        ClientId::new(CLIENT_ID.into()),
-        Some(ClientSecret::new(CLIENT_SECRET.into())),
-    )
-    .set_redirect_uri(RedirectUrl::new(app.redirect_uri.clone())?);
+    let client = app.oidc_client(metadata.clone())?;
     let tokens = client
         .exchange_code(AuthorizationCode::new(code.clone()))?
         .set_pkce_verifier(pending.verifier)
