@@ -29,7 +29,10 @@
 //!
 //! Send `login_hint=<username>` (or give the client an `auto_login` user) and the
 //! authorization endpoint answers at once with a redirect, a fragment or a `form_post` page.
-//! Without one, a person gets a login page listing the users, with their claims editable.
+//! Without one, a person gets a login page listing the users, with their claims editable. A
+//! `login_hint` that names no user is answered with a 400 page at the IdP naming it and the
+//! known users (a typo fails where it is made), unless the client is configured for people
+//! at the login page ([`Client::login_page_on_unknown_hint`]), which then shows that page.
 //!
 //! ## Misbehave on purpose
 //!
@@ -47,6 +50,14 @@
 //! and the certification test it mirrors, in [`catalog::catalog`] (and `docs/faults.md`). An
 //! authorization request can also pick faults for itself alone: `mock_fault=NAME[,NAME...]`.
 //!
+//! ## Test your application's token validation: the sweep
+//!
+//! [`sweep::Sweep`] runs every applicable catalog fault against your application from one
+//! async closure that signs in through it, and reports each fault × flow as `harness check`
+//! does: expected vs observed, and token or userinfo calls made after a bad ID token.
+//! `mock-idp/examples/test_your_app/` is a complete axum + `openidconnect` application
+//! with its tests; `docs/testing-your-app.md` walks through it.
+//!
 //! ## Control time and claims
 //!
 //! [`MockIdp::clock`] sets, freezes and advances the clock every `iat`, `exp` and expiry
@@ -57,12 +68,22 @@
 //!
 //! One server holds several issuers, one per path prefix, each with its own keys, clients and
 //! users; [`Tenant::entra`] makes one shaped like Microsoft Entra ID.
+//!
+//! ## Reading these docs locally
+//!
+//! In a project that has `mock-idp` only as a dev-dependency, `cargo doc -p mock-idp`
+//! panics inside cargo's feature resolver (a known cargo bug), with or without `--no-deps`.
+//! Document the crate from its own manifest instead:
+//! `cargo doc --no-deps --open --manifest-path <checkout>/mock-idp/Cargo.toml` (for a git
+//! dependency the checkout is under `~/.cargo/git/checkouts/`). In this repository,
+//! `cargo doc -p mock-idp --no-deps --open` works.
 
 pub mod agent;
 mod endpoints;
 mod faults;
 mod model;
 mod server;
+pub mod sweep;
 mod tokens;
 
 pub use faults::catalog;
@@ -151,9 +172,34 @@ impl std::fmt::Debug for TlsPem {
 }
 
 /// Configures a [`MockIdp`] before it starts.
+///
+/// The order of calls does not matter. [`MockIdpBuilder::user`] and
+/// [`MockIdpBuilder::client`] go to the default tenant: the first one given to
+/// [`MockIdpBuilder::tenant`], or a tenant named `default` when none is. The demo users
+/// ([`demo_users`]: `alice`, `bob`, `carol`) are added only to a builder given no users at
+/// all, so a `User::new("alice")` of yours is the only `alice` there is.
+///
+/// ```
+/// use mock_idp::{MockIdp, Tenant, User};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let idp = MockIdp::builder()
+///     .user(User::new("dana"))
+///     .tenant(Tenant::new("acme"))
+///     .start()
+///     .await;
+/// let acme = idp.default_tenant();
+/// assert_eq!(acme.name(), "acme");
+/// assert!(acme.user("dana").is_ok());
+/// assert!(acme.user("alice").is_err(), "no demo users beside yours");
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct MockIdpBuilder {
     tenants: Vec<Tenant>,
+    /// Users and clients for the default tenant, placed when the server starts, because the
+    /// default tenant is only known then.
+    users: Vec<User>,
+    clients: Vec<Client>,
     bind: SocketAddr,
     issuer_base_url: Option<String>,
     admin_public: bool,
@@ -166,6 +212,8 @@ impl Default for MockIdpBuilder {
     fn default() -> Self {
         Self {
             tenants: Vec::new(),
+            users: Vec::new(),
+            clients: Vec::new(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             issuer_base_url: None,
             admin_public: false,
@@ -177,32 +225,43 @@ impl Default for MockIdpBuilder {
 }
 
 impl MockIdpBuilder {
-    fn default_tenant(&mut self) -> &mut Tenant {
-        if self.tenants.is_empty() {
+    /// The tenants to serve: the given ones with the builder's users and clients in the first,
+    /// or a `default` tenant holding them (and the demo users when no user was given).
+    fn take_tenants(&mut self) -> Vec<Tenant> {
+        let mut tenants = std::mem::take(&mut self.tenants);
+        let users = std::mem::take(&mut self.users);
+        if tenants.is_empty() {
             let mut t = Tenant::new("default").scope("roles", ["roles", "groups"]);
-            t.users = demo_users();
-            self.tenants.push(t);
+            if users.is_empty() {
+                t.users = demo_users();
+            }
+            tenants.push(t);
         }
-        &mut self.tenants[0]
+        let default = &mut tenants[0];
+        for user in users {
+            default.users.retain(|u| u.username != user.username);
+            default.users.push(user);
+        }
+        default.clients.append(&mut self.clients);
+        tenants
     }
 
-    /// Adds a tenant; the first one added is the default tenant.
+    /// Adds a tenant; the first one added is the default tenant, whichever calls come before.
     pub fn tenant(mut self, tenant: Tenant) -> Self {
         self.tenants.push(tenant);
         self
     }
 
-    /// Adds a user to the default tenant.
+    /// Adds a user to the default tenant, replacing one of the same username there.
     pub fn user(mut self, user: User) -> Self {
-        let t = self.default_tenant();
-        t.users.retain(|u| u.username != user.username);
-        t.users.push(user);
+        self.users.retain(|u| u.username != user.username);
+        self.users.push(user);
         self
     }
 
     /// Adds a client to the default tenant.
     pub fn client(mut self, client: Client) -> Self {
-        self.default_tenant().clients.push(client);
+        self.clients.push(client);
         self
     }
 
@@ -244,17 +303,18 @@ impl MockIdpBuilder {
 
     /// Starts the server, or says why it cannot.
     pub async fn try_start(mut self) -> Result<MockIdp, StartError> {
-        self.default_tenant();
+        let tenants = self.take_tenants();
+        let default_tenant = tenants[0].name.clone();
         let config = IdpConfig {
             server: config::ServerSection {
                 limits: self.limits,
                 ..Default::default()
             },
-            tenants: self.tenants.clone(),
+            tenants,
         };
         config.validate("builder")?;
         let mut states = Vec::new();
-        for t in &self.tenants {
+        for t in &config.tenants {
             states.push(Arc::new(TenantState::from_config(t, self.limits)?));
         }
         let tls = match &self.tls {
@@ -308,7 +368,7 @@ impl MockIdpBuilder {
         Ok(MockIdp {
             server,
             addr,
-            default_tenant: self.tenants[0].name.clone(),
+            default_tenant,
             task,
         })
     }
@@ -482,6 +542,19 @@ impl TenantHandle {
     /// Adds a claim override.
     pub fn override_claims(&self, o: ClaimOverride) {
         self.state.data().overrides.push(o);
+    }
+
+    /// Removes every claim override.
+    pub fn clear_overrides(&self) {
+        self.state.data().overrides.clear();
+    }
+
+    /// The logged requests to this tenant, oldest first (of the server's most recent
+    /// thousand).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        let mut all = self.server.log.requests();
+        all.retain(|r| r.tenant.as_deref() == Some(self.name()));
+        all
     }
 }
 

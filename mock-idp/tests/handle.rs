@@ -63,3 +63,48 @@ async fn calls_lists_the_logged_requests_to_one_endpoint() {
     assert_eq!("token".parse::<Endpoint>(), Ok(Endpoint::Token));
     assert!("tokens".parse::<Endpoint>().is_err());
 }
+
+#[tokio::test]
+async fn builder_order_does_not_matter_and_mixes_in_no_demo_users() {
+    use mock_idp::{Client, Tenant, User};
+    let users_first = MockIdp::builder()
+        .user(User::new("alice").claim("team", "blue"))
+        .client(Client::public("spa"))
+        .tenant(Tenant::new("acme"))
+        .tenant(Tenant::new("globex"))
+        .start()
+        .await;
+    let acme = users_first.default_tenant();
+    assert_eq!(acme.name(), "acme", "the first tenant added is the default");
+    let config = acme.config();
+    let names: Vec<_> = config.users.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(names, ["alice"], "only the configured user, no demo users");
+    assert_eq!(
+        config.users[0].claims.len(),
+        1,
+        "not merged with the demo alice"
+    );
+    assert_eq!(config.clients[0].client_id.as_str(), "spa");
+    assert!(users_first.tenant("default").is_none());
+    assert!(
+        users_first
+            .tenant("globex")
+            .unwrap()
+            .config()
+            .users
+            .is_empty()
+    );
+
+    let alone = MockIdp::builder().user(User::new("alice")).start().await;
+    let users = alone.default_tenant().config().users;
+    assert_eq!(users, vec![User::new("alice")]);
+
+    let demo = MockIdp::builder()
+        .client(Client::public("spa"))
+        .start()
+        .await;
+    assert!(
+        demo.default_tenant().user("bob").is_ok(),
+        "no user given: demo users"
+    );
+}

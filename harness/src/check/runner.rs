@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use mock_idp::agent::{Form, Landing, UserAgent};
-use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup};
+use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Setup};
+use mock_idp::sweep::{ForbiddenCalls, group_name};
 use mock_idp::{Alg, Endpoint, Fault, FaultRule};
 use url::Url;
 
@@ -20,38 +21,6 @@ pub struct Selection {
     pub only: Vec<String>,
     /// Only these flows (every configured one when empty).
     pub flows: Vec<FlowKind>,
-}
-
-/// Which calls a correct application does not make after the fault, following the OpenID
-/// Foundation's black-box rule: after a rejected ID token from the authorization endpoint
-/// no token call, after any rejected ID token no userinfo call. A rejected authorization
-/// response (wrong `state`, an error) must not be redeemed either.
-fn forbidden(entry: &CatalogEntry, flow: FlowKind) -> (bool, bool) {
-    if entry.expect != Expect::Reject {
-        return (false, false);
-    }
-    let bad_id_token = matches!(
-        entry.group,
-        Group::IdTokenClaims | Group::Signature | Group::Hashes
-    );
-    if bad_id_token {
-        (flow.front_channel_id_token(), true)
-    } else if matches!(entry.group, Group::Hybrid) {
-        // The inconsistent token is the token endpoint's: redeeming the code is fine.
-        (false, true)
-    } else if matches!(entry.group, Group::AuthorizationResponse) {
-        (true, true)
-    } else {
-        (false, false)
-    }
-}
-
-/// The group's snake_case name, as the catalog serialises it.
-fn group_name(group: Group) -> String {
-    match serde_json::to_value(group) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => format!("{group:?}"),
-    }
 }
 
 /// What a cell arranges besides injecting its fault.
@@ -328,12 +297,14 @@ impl Runner<'_> {
             self.idp.register(client, None).await?;
         }
         let expected = entry.map_or(Expect::Accept, |e| e.expect);
-        let (no_token, no_userinfo) = entry.map_or((false, false), |e| forbidden(e, flow.kind));
+        let forbidden = entry.map_or_else(ForbiddenCalls::default, |e| {
+            ForbiddenCalls::after(e, flow.kind)
+        });
         let mut forbidden_calls = Vec::new();
-        if no_token && play.calls.token > 0 {
+        if forbidden.token && play.calls.token > 0 {
             forbidden_calls.push("token".to_owned());
         }
-        if no_userinfo && play.calls.userinfo > 0 {
+        if forbidden.userinfo && play.calls.userinfo > 0 {
             forbidden_calls.push("userinfo".to_owned());
         }
         // The OpenID Foundation's discovery tests: once the metadata is wrong, any

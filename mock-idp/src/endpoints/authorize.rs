@@ -287,6 +287,9 @@ pub(crate) async fn authorize(
     let target = registered_redirect(&req, &client, &p)?;
     let request = validate(&p, &client, target, req.server.limits.max_param_bytes)?;
     refuse_if_injected(&req, &request)?;
+    if !client.login_page_on_unknown_hint {
+        refuse_unknown_hint(&req, &request)?;
+    }
     let auto_login = client
         .auto_login
         .clone()
@@ -338,6 +341,39 @@ fn registered_redirect(
         state: p.get("state").map(str::to_owned),
         issuer: req.issuer.clone(),
     })
+}
+
+/// A `login_hint` naming no user is refused on a page at the provider that names it and
+/// the known users: a test with a typo in a username fails here, not later at the
+/// application. Clients where people use the login page opt out
+/// (`Client::login_page_on_unknown_hint`).
+fn refuse_unknown_hint(req: &TenantRequest, request: &AuthzRequest) -> Result<(), EndpointError> {
+    let Some(hint) = request.login_hint.as_deref() else {
+        return Ok(());
+    };
+    let d = req.tenant.data();
+    if d.users.contains_key(hint) {
+        return Ok(());
+    }
+    // A page, not a novel: the first few names are enough to spot a typo.
+    const SHOWN: usize = 20;
+    let mut known: Vec<&str> = d.users.keys().take(SHOWN).map(String::as_str).collect();
+    let more = d.users.len().saturating_sub(SHOWN);
+    let more = format!("and {more} more");
+    if d.users.len() > SHOWN {
+        known.push(&more);
+    }
+    let shown: String = hint.chars().take(100).collect();
+    tracing::debug!(tenant = %req.tenant.name, hint = %shown, "unknown login_hint refused");
+    Err(EndpointError::browser(format!(
+        "login_hint \"{shown}\" names no user of tenant \"{}\"; known users: {}",
+        req.tenant.name,
+        if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        }
+    )))
 }
 
 /// The `authorize_error` fault: the request is refused with the error it names.

@@ -10,7 +10,24 @@ use axum::http::request::Parts;
 
 use crate::endpoints::error::EndpointError;
 use crate::endpoints::form::Params;
+use crate::model::types::ClientId;
 use crate::server::state::{ENTRA_COMMON, Server, TenantState};
+
+/// The client a request authenticated as (HTTP Basic) or presented a token of (userinfo),
+/// left in the response's extensions for the request log: such requests name no
+/// `client_id` parameter, yet "did my application call userinfo" must be answerable per
+/// client.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestClient(pub ClientId);
+
+impl RequestClient {
+    /// Leaves the client, if known, on `res`.
+    pub(crate) fn mark(res: &mut axum::response::Response, client: Option<ClientId>) {
+        if let Some(c) = client {
+            res.extensions_mut().insert(Self(c));
+        }
+    }
+}
 
 /// The tenant a request came in for, the issuer its tokens carry and the base URL it used.
 #[derive(Debug, Clone)]

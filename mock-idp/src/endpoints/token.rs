@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::endpoints::error::{EndpointError, ErrorCode, OAuthError};
 use crate::endpoints::form::{Params, space_separated};
-use crate::endpoints::request::TenantRequest;
+use crate::endpoints::request::{RequestClient, TenantRequest};
 use crate::faults::MintAt;
 use crate::model::client::Client;
 use crate::model::types::{AuthMethod, ClientId};
@@ -17,20 +17,25 @@ use crate::tokens::b64;
 use crate::tokens::mint::{self, Bindings};
 
 /// `POST {issuer}/token`.
-pub(crate) async fn token(
-    req: TenantRequest,
-    headers: HeaderMap,
-    p: Params,
-) -> Result<Response, EndpointError> {
-    let v = grant(&req, &headers, &p).map_err(|e| {
-        tracing::debug!(tenant = %req.tenant.name, error = %e, "token request refused");
-        EndpointError::Token(e)
-    })?;
-    let mut res = axum::Json(v).into_response();
-    let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    Ok(res)
+pub(crate) async fn token(req: TenantRequest, headers: HeaderMap, p: Params) -> Response {
+    let mut res = match grant(&req, &headers, &p) {
+        Ok(v) => {
+            let mut res = axum::Json(v).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            res
+        }
+        Err(e) => {
+            tracing::debug!(tenant = %req.tenant.name, error = %e, "token request refused");
+            EndpointError::Token(e).into_response()
+        }
+    };
+    // The body names the client for client_secret_post and public clients; with HTTP Basic
+    // only the header does.
+    let basic = basic_credentials(&headers).ok().flatten();
+    RequestClient::mark(&mut res, basic.map(|(id, _)| ClientId::new(id)));
+    res
 }
 
 fn form_content_type(headers: &HeaderMap) -> bool {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::endpoints::error::{EndpointError, ErrorCode, OAuthError};
 use crate::endpoints::form::bearer_token;
 use crate::endpoints::request::RequestParams;
-use crate::endpoints::request::TenantRequest;
+use crate::endpoints::request::{RequestClient, TenantRequest};
 use crate::faults::Fault;
 use crate::server::state::ClaimTarget;
 use crate::tokens::claims;
@@ -52,17 +52,25 @@ pub(crate) async fn userinfo(
     req: TenantRequest,
     headers: HeaderMap,
     params: RequestParams,
-) -> Result<Response, EndpointError> {
-    let (claims, wrong_type) =
-        released_claims(&req, &headers, &params).map_err(EndpointError::Bearer)?;
-    let mut res = if wrong_type {
-        claims.to_string().into_response()
-    } else {
-        axum::Json(claims).into_response()
+) -> Response {
+    let mut res = match released_claims(&req, &headers, &params) {
+        Ok((claims, true)) => claims.to_string().into_response(),
+        Ok((claims, false)) => axum::Json(claims).into_response(),
+        Err(e) => EndpointError::Bearer(e).into_response(),
     };
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    // The client the access token was issued to, so the log can answer "did this
+    // application call userinfo" when several share the IdP.
+    let client = bearer(&headers, &params).ok().and_then(|t| {
+        req.tenant
+            .data()
+            .access
+            .get(&t)
+            .map(|g| g.client_id.clone())
+    });
+    RequestClient::mark(&mut res, client);
+    res
 }
 
 /// The claims the access token's sign-in releases, and whether a fault serves them with the

@@ -49,6 +49,11 @@ pub struct Client {
     /// A user signed in without a login page for this client.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_login: Option<String>,
+    /// A person signs in at the login page for this client: a `login_hint` that names no
+    /// user shows the login page. Otherwise such a hint is refused with a page naming it and
+    /// listing the known users, so that a typo in a test fails where it is made.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub login_page_on_unknown_hint: bool,
     /// Opaque or JWT access tokens.
     #[serde(default)]
     pub access_token_format: TokenFormat,
@@ -75,6 +80,7 @@ impl Client {
             token_endpoint_auth_method: None,
             id_token_signed_response_alg: None,
             auto_login: None,
+            login_page_on_unknown_hint: false,
             access_token_format: TokenFormat::Opaque,
             id_token_claims: Map::new(),
             access_token_claims: Map::new(),
@@ -103,6 +109,12 @@ impl Client {
     /// ```
     pub fn public(client_id: impl Into<String>) -> Self {
         Self::with(client_id, None)
+    }
+
+    /// Shows the login page, rather than an error, for a `login_hint` that names no user.
+    pub fn login_page_on_unknown_hint(mut self) -> Self {
+        self.login_page_on_unknown_hint = true;
+        self
     }
 
     /// Registers a redirect URI.

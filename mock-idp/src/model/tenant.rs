@@ -37,7 +37,15 @@ pub struct KeyFile {
     pub file: PathBuf,
 }
 
-/// Token and code lifetimes, in seconds.
+/// Token and code lifetimes, in seconds. The defaults: authorization codes 60 s, access and
+/// ID tokens 3600 s (an hour), refresh tokens 30 days (2 592 000 s), and a rotated-out key
+/// stays published for 3600 s.
+///
+/// ```
+/// let l = mock_idp::Lifetimes::default();
+/// assert_eq!((l.code, l.access_token, l.id_token), (60, 3600, 3600));
+/// assert_eq!((l.refresh_token, l.key_grace), (30 * 86400, 3600));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Lifetimes {

@@ -46,6 +46,19 @@ impl User {
     }
 
     /// Sets any claim.
+    ///
+    /// Where the claim is released: a standard claim goes with its scope (OpenID Connect
+    /// Core §5.4: `email`/`email_verified` with `email`, `name`, `given_name` … with
+    /// `profile`, `phone_number` with `phone`, `address` with `address`). A custom claim
+    /// listed under a tenant scope ([`crate::Tenant::scope`], e.g. `roles` under `roles` in
+    /// the default tenant) goes only when that scope is granted; a custom claim listed under
+    /// no scope goes always, in the ID token and from userinfo. A `claims` request parameter
+    /// naming a claim releases it too.
+    ///
+    /// ```
+    /// let dana = mock_idp::User::new("dana").claim("department", "research");
+    /// assert_eq!(dana.claims["department"], "research");
+    /// ```
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
         self

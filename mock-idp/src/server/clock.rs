@@ -7,6 +7,21 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 /// A clock shared by every tenant of one server.
+///
+/// It moves the IdP's time only: the `iat`, `exp` and `auth_time` it writes, and the
+/// expiry of codes and tokens it checks. Your application keeps reading its own clock. So
+/// to see your application refuse an expired ID token, move the IdP's clock *back* by more
+/// than the ID-token lifetime (an hour by default, see [`crate::Lifetimes`]): the token is
+/// then born expired by the application's clock. Moving the IdP forward makes tokens the
+/// application finds issued in the future.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let idp = mock_idp::MockIdp::start().await;
+/// idp.clock().advance(-2 * 3600); // tokens minted now expired an hour ago
+/// idp.clock().reset();            // back to the system clock, unfrozen
+/// # }
+/// ```
 #[derive(Debug, Default)]
 pub struct Clock {
     state: Mutex<ClockState>,
@@ -80,7 +95,7 @@ impl Clock {
         });
     }
 
-    /// Back to the system clock.
+    /// Back to the system clock: undoes [`Clock::set`] and [`Clock::advance`], and unfreezes.
     pub fn reset(&self) {
         self.with(|s| *s = ClockState::default());
     }

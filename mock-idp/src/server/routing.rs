@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::endpoints::error::{EndpointError, OAuthError};
 use crate::endpoints::form::Params;
-use crate::endpoints::request::{RequestParams, TenantRequest};
+use crate::endpoints::request::{RequestClient, RequestParams, TenantRequest};
 use crate::endpoints::{authorize, discovery, login, logout, token, userinfo};
 use crate::faults::Endpoint;
 use crate::server::admin;
@@ -149,7 +149,11 @@ async fn tenant_layer(State(server): State<Arc<Server>>, req: Request, next: Nex
         path: server.log.path(path),
         tenant: Some(tenant.name.clone()),
         endpoint,
-        client_id: params.endpoint().get("client_id").map(str::to_owned),
+        client_id: res
+            .extensions()
+            .get::<RequestClient>()
+            .map(|c| c.0.as_str().to_owned())
+            .or_else(|| params.endpoint().get("client_id").map(str::to_owned)),
         params: server.log.redact(params.all_pairs()),
         // 0: the connection was closed without an answer.
         status: if hung_up { 0 } else { res.status().as_u16() },

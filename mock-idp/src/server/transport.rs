@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::endpoints::error::{EndpointError, ErrorCode, OAuthError};
 use crate::endpoints::form::{Params, bearer_token};
+use crate::endpoints::request::RequestClient;
 use crate::endpoints::token::basic_credentials;
 use crate::faults::catalog;
 use crate::faults::{Endpoint, Fault};
@@ -175,6 +176,12 @@ pub(crate) async fn intercept(
             }
             _ => {}
         }
+    }
+    // The log names the client of an injected answer as it would the endpoint's own.
+    if let Interception::Answer(res) | Interception::HangUp(res) = &mut outcome
+        && matches!(at, Endpoint::Token | Endpoint::Userinfo)
+    {
+        RequestClient::mark(res, FaultScope::find(tenant, at, headers, p).client);
     }
     outcome
 }
