@@ -91,6 +91,12 @@ pub struct ConfigError {
 impl RpConfig {
     /// Reads and checks `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        Self::load_in_mode(path, false)
+    }
+
+    /// As [`RpConfig::load`], in development mode when `dev` is set (the `--dev` flag) even
+    /// if the file does not say so.
+    pub fn load_in_mode(path: &Path, dev: bool) -> Result<Self, ConfigError> {
         let file = path.display().to_string();
         let fail = |field: String, problem: String, fix: &str| ConfigError {
             file: file.clone(),
@@ -159,8 +165,21 @@ impl RpConfig {
                 }
             }
         }
+        config.server.dev_mode |= dev;
         for (i, p) in config.providers.iter().enumerate() {
-            if let Some(problem) = p.check(config.server.dev_mode).first() {
+            // A provider given without endpoints is autoconfigured at start.
+            let discovered = p.authorization_endpoint.is_empty() && p.jwks_uri.is_empty();
+            let endpoint = |field: &str| {
+                matches!(
+                    field,
+                    "authorization_endpoint" | "token_endpoint" | "jwks_uri"
+                )
+            };
+            if let Some(problem) = p
+                .check(config.server.dev_mode)
+                .into_iter()
+                .find(|problem| !(discovered && endpoint(problem.field)))
+            {
                 return Err(fail(
                     format!("providers[{i}].{}", problem.field),
                     problem.problem.clone(),
@@ -227,6 +246,10 @@ mod tests {
 
     /// Writes `files` into a fresh directory and loads `rp.toml` from it.
     fn load(files: Files<'_>) -> Result<RpConfig, ConfigError> {
+        load_in_mode(files, false)
+    }
+
+    fn load_in_mode(files: Files<'_>, dev: bool) -> Result<RpConfig, ConfigError> {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("rp-config-{}-{n}", std::process::id()));
@@ -235,7 +258,7 @@ mod tests {
             let body = String::from_utf8_lossy(body).replace("{dir}", &dir.display().to_string());
             std::fs::write(dir.join(name), body).expect("write");
         }
-        let out = RpConfig::load(&dir.join("rp.toml"));
+        let out = RpConfig::load_in_mode(&dir.join("rp.toml"), dev);
         std::fs::remove_dir_all(&dir).ok();
         out
     }
@@ -269,5 +292,22 @@ mod tests {
             assert_eq!(err.field, "server.trust_certificate");
             assert!(err.problem.contains(problem), "{err}");
         }
+    }
+
+    /// Issuer, client credentials and flow are enough: the endpoints are autoconfigured at
+    /// start. Other problems still name their field, and `--dev` counts like the file's
+    /// `dev_mode`.
+    #[test]
+    fn providers_may_omit_their_endpoints_and_dev_mode_may_come_from_the_flag() {
+        let file: &[u8] = b"[[providers]]\nname = \"P\"\nissuer = \"http://127.0.0.1:9/p\"\nclient_id = \"c\"\nclient_secret = \"s\"\n";
+        let refused = load(&[("rp.toml", file)]).expect_err("http issuer outside dev mode");
+        assert_eq!(refused.field, "providers[0].issuer");
+        assert!(refused.problem.contains("--dev"), "{refused}");
+        let config = load_in_mode(&[("rp.toml", file)], true).expect("endpoints omitted");
+        assert!(config.server.dev_mode);
+        assert!(config.providers[0].authorization_endpoint.is_empty());
+        let half: &[u8] = b"[[providers]]\nname = \"P\"\nissuer = \"https://idp.test/p\"\nclient_id = \"c\"\nclient_secret = \"s\"\njwks_uri = \"https://idp.test/p/jwks\"\n";
+        let refused = load(&[("rp.toml", half)]).expect_err("some endpoints given");
+        assert_eq!(refused.field, "providers[0].authorization_endpoint");
     }
 }

@@ -1,17 +1,12 @@
 //! The provider's keys: fetches and caches the JWK Set, re-fetches once on an unknown `kid`
 //! (OpenID Connect Core §10.1.1; rate-limited so forged `kid`s cannot make us hammer the
-//! provider), and verifies JWS signatures with the selected key.
+//! provider), and verifies JWS signatures with the selected key through `jsonwebtoken`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256, RSA_PSS_2048_8192_SHA256,
-    RsaPublicKeyComponents, UnparsedPublicKey,
-};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
 /// One public key from a JWK Set.
@@ -65,47 +60,33 @@ impl Jwk {
             && self.alg.as_deref().is_none_or(|a| a == alg)
     }
 
-    fn part(&self, v: &Option<String>) -> Option<Vec<u8>> {
-        URL_SAFE_NO_PAD.decode(v.as_deref()?).ok()
+    /// The key as `jsonwebtoken` verifies with it, when its members are there and decode.
+    fn decoding_key(&self, alg: Algorithm) -> Option<DecodingKey> {
+        let key = match alg {
+            Algorithm::RS256 | Algorithm::PS256 => {
+                DecodingKey::from_rsa_components(self.n.as_deref()?, self.e.as_deref()?)
+            }
+            Algorithm::ES256 => {
+                DecodingKey::from_ec_components(self.x.as_deref()?, self.y.as_deref()?)
+            }
+            Algorithm::EdDSA => DecodingKey::from_ed_components(self.x.as_deref()?),
+            _ => return None,
+        };
+        key.ok()
     }
 
-    /// Verifies `signature` over `input` with this key under `alg`.
-    pub fn verify(&self, alg: &str, input: &[u8], signature: &[u8]) -> bool {
+    /// Verifies `signature` (base64url, as in the token) over `input` with this key under
+    /// `alg`; a key that does not fit `alg` verifies nothing.
+    pub fn verify(&self, alg: &str, input: &[u8], signature: &str) -> bool {
         if !self.fits(alg) {
             return false;
         }
-        match alg {
-            "RS256" | "PS256" => match (self.part(&self.n), self.part(&self.e)) {
-                (Some(n), Some(e)) => {
-                    let padding = if alg == "PS256" {
-                        &RSA_PSS_2048_8192_SHA256
-                    } else {
-                        &RSA_PKCS1_2048_8192_SHA256
-                    };
-                    RsaPublicKeyComponents { n, e }
-                        .verify(padding, input, signature)
-                        .is_ok()
-                }
-                _ => false,
-            },
-            "ES256" => match (self.part(&self.x), self.part(&self.y)) {
-                (Some(x), Some(y)) if x.len() == 32 && y.len() == 32 => {
-                    let mut point = vec![4u8];
-                    point.extend(x);
-                    point.extend(y);
-                    UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
-                        .verify(input, signature)
-                        .is_ok()
-                }
-                _ => false,
-            },
-            "EdDSA" => self.part(&self.x).is_some_and(|x| {
-                UnparsedPublicKey::new(&ED25519, x)
-                    .verify(input, signature)
-                    .is_ok()
-            }),
-            _ => false,
-        }
+        let Ok(algorithm) = alg.parse::<Algorithm>() else {
+            return false;
+        };
+        self.decoding_key(algorithm).is_some_and(|key| {
+            jsonwebtoken::crypto::verify(signature, input, &key, algorithm).unwrap_or(false)
+        })
     }
 }
 
@@ -227,7 +208,11 @@ impl JwksCache {
 mod tests {
     use aws_lc_rs::rand::SystemRandom;
     use aws_lc_rs::rsa::KeySize;
-    use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaKeyPair};
+    use aws_lc_rs::signature::{
+        KeyPair, RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaKeyPair, RsaPublicKeyComponents,
+    };
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     use super::*;
 
@@ -249,7 +234,7 @@ mod tests {
             let mut signature = vec![0; pair.public_modulus_len()];
             pair.sign(padding, &SystemRandom::new(), input, &mut signature)
                 .expect("signed");
-            signature
+            URL_SAFE_NO_PAD.encode(signature)
         };
         let (pss, pkcs1) = (sign(&RSA_PSS_SHA256), sign(&RSA_PKCS1_SHA256));
         assert!(jwk.verify("PS256", input, &pss));

@@ -46,7 +46,7 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let path = args.config.clone().or_else(RpConfig::default_path);
     let mut config = match &path {
-        Some(p) => match RpConfig::load(p) {
+        Some(p) => match RpConfig::load_in_mode(p, args.dev) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -2,9 +2,9 @@
 //! each at the line that implements it, each rejection a typed error with a stable code.
 
 use aws_lc_rs::digest::{SHA256, SHA512, digest};
-use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value};
 
 use crate::jwks::{Jwk, JwksCache};
@@ -78,7 +78,8 @@ struct Jws {
     header: Map<String, Value>,
     claims: Map<String, Value>,
     input: String,
-    signature: Vec<u8>,
+    /// The signature as the token carries it (base64url).
+    signature: String,
 }
 
 fn decode(token: &str) -> Result<Jws, IdTokenError> {
@@ -99,14 +100,16 @@ fn decode(token: &str) -> Result<Jws, IdTokenError> {
     };
     let header = json(parts[0], "a header")?;
     let claims = json(parts[1], "a payload")?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(parts[2])
-        .map_err(|_| IdTokenError::Malformed("a signature that is not base64url".into()))?;
+    if URL_SAFE_NO_PAD.decode(parts[2]).is_err() {
+        return Err(IdTokenError::Malformed(
+            "a signature that is not base64url".into(),
+        ));
+    }
     Ok(Jws {
         header,
         claims,
         input: format!("{}.{}", parts[0], parts[1]),
-        signature,
+        signature: parts[2].to_owned(),
     })
 }
 
@@ -169,9 +172,16 @@ async fn verify_signature(
         let secret = expected
             .client_secret
             .ok_or_else(|| IdTokenError::BadSignature("HS256 (no client secret)".into()))?;
-        let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
-        return hmac::verify(&key, jws.input.as_bytes(), &jws.signature)
-            .map_err(|_| IdTokenError::BadSignature("HS256".into()));
+        let key = DecodingKey::from_secret(secret.as_bytes());
+        return match jsonwebtoken::crypto::verify(
+            &jws.signature,
+            jws.input.as_bytes(),
+            &key,
+            Algorithm::HS256,
+        ) {
+            Ok(true) => Ok(()),
+            _ => Err(IdTokenError::BadSignature("HS256".into())),
+        };
     }
     let kid = match jws.header.get("kid") {
         None => None,

@@ -1,3 +1,5 @@
+use aws_lc_rs::hmac;
+
 use super::*;
 use serde_json::json;
 
