@@ -20,7 +20,7 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -29,6 +29,10 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use mock_idp::{Alg, Client, IdpConfig, MockIdp, SigningKey, User};
 use serde_json::{Value, json};
+
+#[path = "shared/process.rs"]
+mod process;
+use process::{Reaper, status_kb};
 
 /// Flows per second ÷ single-core RS256 signatures per second must reach this.
 const TARGET_RATIO: f64 = 0.80;
@@ -647,16 +651,6 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Kills the child when dropped, so an early return never leaves a server behind.
-struct Reaper(Child);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Spawns `exe` with `config`, polls discovery until the first 200, waits 300 ms and reads
 /// VmRSS. Returns (milliseconds from spawn to the first 200, VmRSS in kB).
 fn startup(exe: &Path, config: &Path, tenant_path: &str, dir: &Path) -> anyhow::Result<(f64, u64)> {
@@ -699,7 +693,7 @@ fn startup(exe: &Path, config: &Path, tenant_path: &str, dir: &Path) -> anyhow::
         }
     };
     std::thread::sleep(Duration::from_millis(300));
-    let rss = vm_rss_kb(child.0.id()).context("cannot read VmRSS")?;
+    let rss = status_kb(child.0.id(), "VmRSS").context("cannot read VmRSS")?;
     drop(child);
     Ok((elapsed.as_secs_f64() * 1000.0, rss))
 }
@@ -717,14 +711,4 @@ fn probe(addr: SocketAddr, request: &str) -> std::io::Result<u16> {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| std::io::Error::other("no HTTP status line"))
-}
-
-/// VmRSS of `pid` in kB.
-fn vm_rss_kb(pid: u32) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
 }

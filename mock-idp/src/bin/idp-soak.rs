@@ -14,13 +14,17 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
+
+#[path = "shared/process.rs"]
+mod process;
+use process::{Reaper, status_kb};
 
 const CALLBACK: &str = "http://127.0.0.1:9/cb";
 
@@ -41,28 +45,10 @@ struct Args {
     binary: PathBuf,
 }
 
-/// Kills the spawned server when the run ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `VmRSS` and `VmHWM` of `pid`, in KiB.
+/// `VmRSS` and `VmHWM` of `pid`, in KiB (0 when unreadable).
 fn memory_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    let field = |name| status_kb(pid, name).unwrap_or(0);
+    (field("VmRSS"), field("VmHWM"))
 }
 
 fn config(port: u16) -> String {
@@ -131,7 +117,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .stderr(Stdio::null())
         .spawn()
         .with_context(|| format!("cannot start {}", args.binary.display()))?;
-    let server = Server(child);
+    let server = Reaper(child);
     let pid = server.0.id();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder()
