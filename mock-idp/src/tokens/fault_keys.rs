@@ -60,6 +60,12 @@ pub(crate) fn withdraw_extras(tenant: &TenantState) {
     }
 }
 
+/// Leaves the active key alone in the JWK Set for `alg`: retired keys still in their grace
+/// period go (`kid_absent` promises a single key for the algorithm).
+pub(crate) fn single_key(tenant: &TenantState, alg: Alg) {
+    tenant.keys_mut().withdraw_retired(alg);
+}
+
 /// The tenant's foreign key for `alg`, made on first use and never published in its JWK Set.
 pub(crate) fn foreign(tenant: &TenantState, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
     if let Some(key) = tenant.keys().foreign(alg) {

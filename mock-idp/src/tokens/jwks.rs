@@ -644,6 +644,12 @@ impl KeySet {
         self.active.push(key);
     }
 
+    /// Withdraws the retired keys of `alg` now, grace or not: `kid_absent` promises a JWK
+    /// Set with a single key for the algorithm.
+    pub(crate) fn withdraw_retired(&mut self, alg: Alg) {
+        self.retired.retain(|r| r.key.alg() != alg);
+    }
+
     /// Drops retired keys whose grace period has passed.
     pub fn prune(&mut self, now: i64) {
         self.retired.retain(|r| r.until > now);

@@ -393,6 +393,9 @@ fn sign(
             .ok_or_else(|| server_error(format!("no active {} key", alg.as_str())))?
     };
     let mut header = jwt::header(&key);
+    if faults.contains(&Fault::KidAbsent) {
+        fault_keys::single_key(&req.tenant, alg);
+    }
     if faults.contains(&Fault::KidAbsent) || extra == Some(Extra::Second) {
         header.remove("kid");
     }

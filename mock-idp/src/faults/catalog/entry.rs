@@ -380,6 +380,27 @@ impl CatalogEntry {
         self
     }
 
+    /// Whether a relying party that caches the JWK Set must fetch it again to judge this
+    /// cell: the ID token names a key it cannot have cached (a rotated, unknown, extra or
+    /// foreign key), names none while the cached set may hold several, or the setup forces a
+    /// fetch. Relying parties rate-limit such re-fetches,
+    /// so long runs pace these cells.
+    pub fn forces_key_fetch(&self) -> bool {
+        matches!(self.setup, Setup::ForceKeyFetch)
+            || matches!(
+                self.fault,
+                Fault::KeyRotated
+                    | Fault::KidAbsent
+                    | Fault::KidAbsentMultipleKeys
+                    | Fault::UnknownKey
+                    | Fault::JkuForeignKeys
+                    | Fault::X5uForeignKeys
+                    | Fault::KeyUseEnc
+                    | Fault::KeyAlgMismatch
+                    | Fault::WeakRsaKey
+            )
+    }
+
     /// Whether the fault applies to `flow`.
     pub fn applies_to(&self, flow: FlowKind) -> bool {
         self.flows.contains(&flow)
