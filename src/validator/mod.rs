@@ -201,10 +201,10 @@ async fn verify_signature(
     // `jku`/`x5u` header is never followed: keys come from the issuer's jwks_uri only
     // (RFC 8725 §3.10).
     let fitting = |keys: &[Jwk]| keys.iter().filter(|k| k.fits(alg)).count();
-    if keys.is_empty() || (kid.is_none() && fitting(&keys) != 1) {
-        if let Some(again) = jwks.refetch(expected.jwks_uri).await? {
-            keys = named(&again);
-        }
+    if (keys.is_empty() || (kid.is_none() && fitting(&keys) != 1))
+        && let Some(again) = jwks.refetch(expected.jwks_uri).await?
+    {
+        keys = named(&again);
     }
     // A kid naming a key published for something else: say what (RFC 7517 §4.2, §4.4).
     if let (Some(k), Some(first)) = (&kid, keys.first())
