@@ -85,15 +85,17 @@ async fn the_reference_relying_party_passes_every_cell() {
         table.contains("advisory (the specification lets"),
         "{table}"
     );
-    let iat = run
-        .cells
-        .iter()
-        .find(|c| c.name == "iat_future::hybrid_fragment")
-        .expect("cell");
+    let report = run;
+    let named = |name: &str| {
+        report
+            .cells
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no cell {name}"))
+    };
+    let iat = named("iat_future::hybrid_fragment");
     assert_eq!(iat.status, Status::Advisory, "{iat:#?}");
     assert_eq!(iat.observed, Some(Observed::Rejected), "{iat:#?}");
-    let cells = run.cells;
-    let report = check::Report::new(String::new(), "acme".into(), "rp".into(), cells);
     let expected_cells =
         FlowKind::ALL.len() + catalog().iter().map(|e| e.flows.len()).sum::<usize>();
     assert_eq!(report.summary.cells, expected_cells);
@@ -140,15 +142,11 @@ async fn the_reference_relying_party_passes_every_cell() {
         "weak_rsa_key::implicit_form_post",
         "kid_absent::hybrid_fragment",
     ] {
-        let cell = report.cells.iter().find(|c| c.name == name).expect(name);
+        let cell = named(name);
         assert_eq!(cell.status, Status::Pass, "{cell:#?}");
     }
     // The replay really ran: the second delivery was refused as such, and redeemed nothing.
-    let replay = report
-        .cells
-        .iter()
-        .find(|c| c.name == "response_replayed::authorization_code")
-        .expect("cell");
+    let replay = named("response_replayed::authorization_code");
     assert_eq!(
         replay.app_error.as_deref(),
         Some("response.replayed"),
@@ -156,11 +154,7 @@ async fn the_reference_relying_party_passes_every_cell() {
     );
     assert_eq!(replay.calls.token, 0, "{replay:#?}");
     // The refresh really ran, and the reference RP refused it for the right reason.
-    let refresh = report
-        .cells
-        .iter()
-        .find(|c| c.name == "refresh_sub_changed::authorization_code")
-        .expect("cell");
+    let refresh = named("refresh_sub_changed::authorization_code");
     assert_eq!(
         refresh.app_error.as_deref(),
         Some("id_token.refresh_mismatch"),
@@ -173,11 +167,7 @@ async fn the_reference_relying_party_passes_every_cell() {
         .count();
     assert_eq!(baselines, FlowKind::ALL.len());
     // The run really went through the reference RP: it refused with its own codes.
-    let refused = report
-        .cells
-        .iter()
-        .find(|c| c.name == "iss_changed::hybrid_form_post")
-        .expect("cell");
+    let refused = named("iss_changed::hybrid_form_post");
     assert!(refused.app_error.is_some(), "{refused:#?}");
     assert_eq!(
         refused.calls.token, 0,
