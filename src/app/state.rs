@@ -111,6 +111,11 @@ impl Rp {
         Ok(self)
     }
 
+    /// The cache of the providers' JWK Sets (e.g. to change its re-fetch limit).
+    pub fn jwks(&self) -> &JwksCache {
+        &self.jwks
+    }
+
     /// Whether cookies must be `Secure`: the relying party is reached over https.
     pub(super) fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")

@@ -8,6 +8,7 @@
 pub mod browsing;
 pub mod config;
 pub mod idp;
+pub mod pacing;
 pub mod report;
 pub mod runner;
 
@@ -111,13 +112,14 @@ pub async fn execute(loaded: &Loaded, sel: &Selection) -> anyhow::Result<Report>
         idp: &idp,
         browsers: Browsers::new(sel.browser),
     };
-    let cells = runner.run(&loaded.flows, &catalog(), sel).await?;
+    let (cells, pacing) = runner.run(&loaded.flows, &catalog(), sel).await?;
     Ok(Report::new(
         idp.url(),
         idp.tenant_name().to_owned(),
         loaded.raw.client.client_id.clone(),
         cells,
-    ))
+    )
+    .paced(pacing))
 }
 
 /// Runs the catalog, writes the table to `out` and the files asked for, and says whether
