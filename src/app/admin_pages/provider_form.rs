@@ -245,7 +245,8 @@ fn page(
 <a class=\"button\" href=\"{path}/rename\" id=\"rename\">Rename</a></div>\n\
 <section aria-labelledby=\"general-heading\"><h2 id=\"general-heading\">General settings</h2>\n\
 <p>Display name: <strong id=\"display-name\">{display}</strong></p>\n\
-{issuer}{active}{client_id}{secret}{claim}{scopes}{icon}</section>\n\
+{issuer}{active}{client_id}{secret}\
+<p class=\"hint\" id=\"client_secret-hint\">Never shown. Leave blank to keep the stored secret.</p>\n{claim}{scopes}{icon}</section>\n\
 <section aria-labelledby=\"auth-heading\"><h2 id=\"auth-heading\">Authentication settings</h2>\n\
 {flow}{response_type}{authorization}{token}{userinfo}{jwks}</section>\n\
 {grids}\
@@ -267,15 +268,12 @@ fn page(
             errors
         ),
         client_id = text(Look::Block("text"), "Client ID", "client_id"),
-        secret = format!(
-            "{}<p class=\"hint\" id=\"client_secret-hint\">Never shown. Leave blank to keep the stored secret.</p>\n",
-            text_input(
-                Look::Block("password"),
-                "Client secret",
-                "client_secret",
-                "",
-                errors
-            )
+        secret = text_input(
+            Look::Block("password"),
+            "Client secret",
+            "client_secret",
+            "",
+            errors
         ),
         claim = select(
             Look::Block(""),
@@ -366,18 +364,18 @@ pub(super) async fn submit(
     let mut errors = FieldErrors::default();
     let grid_of = |key: &str| rule_grids::GRIDS.into_iter().find(|g| g.key() == key);
     // Rows are added and removed on the page only; the values typed so far stay.
-    if let Some(key) = action.strip_prefix("add:") {
-        if let Some(grid) = grid_of(key) {
-            let form = rule_grids::with_row_added(form, grid, &mut errors);
-            return page(
-                &rp,
-                &name,
-                &form,
-                &errors,
-                StatusCode::OK,
-                Outcome::default(),
-            );
-        }
+    if let Some(key) = action.strip_prefix("add:")
+        && let Some(grid) = grid_of(key)
+    {
+        let form = rule_grids::with_row_added(form, grid, &mut errors);
+        return page(
+            &rp,
+            &name,
+            &form,
+            &errors,
+            StatusCode::OK,
+            Outcome::default(),
+        );
     }
     if let Some((key, index)) = action
         .strip_prefix("remove:")
