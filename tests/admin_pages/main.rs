@@ -51,7 +51,7 @@ impl Page {
         if id != "roles" {
             assert!(
                 self.body
-                    .contains(&format!("aria-describedby=\"{id}-error\"")),
+                    .contains(&format!("aria-describedby=\"{id}-error")),
                 "expected #{id} to point at its error"
             );
         }

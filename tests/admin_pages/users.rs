@@ -93,7 +93,7 @@ async fn edits_pass_where_allowed_and_name_the_rule_where_refused() {
     let page = get(&rig, &path).await;
     assert!(
         page.body
-            .contains("id=\"first_name-rule\">Not editable: the user is read-only")
+            .contains("id=\"first_name-hint\">Not editable: the user is read-only")
     );
     let fields = form_fields(&page, "user-form");
     let unchanged = submit(&rig, &path, &fields, "").await;

@@ -136,19 +136,31 @@ impl FieldErrors {
 
     /// The attributes and the message paragraphs of the input `name`.
     pub fn marks(&self, name: &str) -> (String, String) {
+        self.marks_with_hint(name, false)
+    }
+
+    /// As [`FieldErrors::marks`]; with `hint`, the input is also described by the element
+    /// `{id}-hint`.
+    fn marks_with_hint(&self, name: &str, hint: bool) -> (String, String) {
         let id = input_id(name);
         let errors = self.of(name);
-        if errors.is_empty() {
-            return (String::new(), String::new());
+        let mut described = Vec::new();
+        let mut attrs = String::new();
+        if !errors.is_empty() {
+            attrs.push_str(" aria-invalid=\"true\"");
+            described.push(format!("{id}-error"));
+        }
+        if hint {
+            described.push(format!("{id}-hint"));
+        }
+        if !described.is_empty() {
+            attrs.push_str(&format!(" aria-describedby=\"{}\"", described.join(" ")));
         }
         let text: String = errors
             .iter()
             .map(|e| format!("<p class=\"err\" id=\"{id}-error\">{}</p>", escape(e)))
             .collect();
-        (
-            format!(" aria-invalid=\"true\" aria-describedby=\"{id}-error\""),
-            text,
-        )
+        (attrs, text)
     }
 
     /// The list at the top of the page under `heading`: every error, each linking to its
@@ -197,12 +209,7 @@ pub(super) fn text_input(
     let id = input_id(name);
     let (attrs, messages) = errors.marks(name);
     match look {
-        Look::Block(kind) => format!(
-            "<div class=\"field\"><label for=\"{id}\">{}</label><input class=\"wide\" type=\"{kind}\" id=\"{id}\" name=\"{}\" value=\"{}\"{attrs}>{messages}</div>\n",
-            escape(label),
-            escape(name),
-            escape(value)
-        ),
+        Look::Block(kind) => block_input(kind, label, name, value, &attrs, &messages),
         Look::Cell => format!(
             "<label class=\"vh\" for=\"{id}\">{}</label><input type=\"text\" size=\"12\" id=\"{id}\" name=\"{}\" value=\"{}\"{attrs}>{messages}",
             escape(label),
@@ -210,6 +217,42 @@ pub(super) fn text_input(
             escape(value)
         ),
     }
+}
+
+fn block_input(
+    kind: &str,
+    label: &str,
+    name: &str,
+    value: &str,
+    attrs: &str,
+    after: &str,
+) -> String {
+    let id = input_id(name);
+    format!(
+        "<div class=\"field\"><label for=\"{id}\">{}</label><input class=\"wide\" type=\"{kind}\" id=\"{id}\" name=\"{}\" value=\"{}\"{attrs}>{after}</div>\n",
+        escape(label),
+        escape(name),
+        escape(value)
+    )
+}
+
+/// A block text input of `kind` with a `hint` under it, which screen readers read with the
+/// input (after its errors, if any).
+pub(super) fn hinted_input(
+    kind: &'static str,
+    label: &str,
+    name: &str,
+    value: &str,
+    errors: &FieldErrors,
+    hint: &str,
+) -> String {
+    let (attrs, messages) = errors.marks_with_hint(name, true);
+    let after = format!(
+        "{messages}<p class=\"hint\" id=\"{}-hint\">{}</p>",
+        input_id(name),
+        escape(hint)
+    );
+    block_input(kind, label, name, value, &attrs, &after)
 }
 
 /// A checkbox with its label and errors.

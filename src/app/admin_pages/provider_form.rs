@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::html::{
-    FieldErrors, Look, Submitted, admin_page, checkbox, input_id, notice, see_other, segment,
-    select, text_input,
+    FieldErrors, Look, Submitted, admin_page, checkbox, hinted_input, input_id, notice, see_other,
+    segment, select, text_input,
 };
 use super::rule_grids::{self, Choices};
 use super::{Done, snake};
@@ -246,7 +246,7 @@ fn page(
 <section aria-labelledby=\"general-heading\"><h2 id=\"general-heading\">General settings</h2>\n\
 <p>Display name: <strong id=\"display-name\">{display}</strong></p>\n\
 {issuer}{active}{client_id}{secret}\
-<p class=\"hint\" id=\"client_secret-hint\">Never shown. Leave blank to keep the stored secret.</p>\n{claim}{scopes}{icon}</section>\n\
+{claim}{scopes}{icon}</section>\n\
 <section aria-labelledby=\"auth-heading\"><h2 id=\"auth-heading\">Authentication settings</h2>\n\
 {flow}{response_type}{authorization}{token}{userinfo}{jwks}</section>\n\
 {grids}\
@@ -268,12 +268,13 @@ fn page(
             errors
         ),
         client_id = text(Look::Block("text"), "Client ID", "client_id"),
-        secret = text_input(
-            Look::Block("password"),
+        secret = hinted_input(
+            "password",
             "Client secret",
             "client_secret",
             "",
-            errors
+            errors,
+            "Never shown. Leave blank to keep the stored secret."
         ),
         claim = select(
             Look::Block(""),

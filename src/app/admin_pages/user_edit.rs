@@ -11,7 +11,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::Done;
-use super::html::{FieldErrors, Look, Submitted, admin_page, notice, see_other, text_input};
+use super::html::{
+    FieldErrors, Look, Submitted, admin_page, hinted_input, notice, see_other, text_input,
+};
 use super::users::{directory_input, roles_fieldset, roles_of};
 use crate::app::pages::escape;
 use crate::app::state::Rp;
@@ -101,19 +103,17 @@ fn page(
         }
         let name = field.as_str();
         let value = form.map_or_else(|| current(user, field), |f| f.text(name));
-        fields.push_str(&text_input(
-            Look::Block("text"),
-            label,
-            name,
-            &value,
-            errors,
-        ));
-        if let Some(rule) = forbidden(user, policy, field) {
-            fields.push_str(&format!(
-                "<p class=\"hint\" id=\"{name}-rule\">Not editable: {}.</p>\n",
-                escape(&rule)
-            ));
-        }
+        fields.push_str(&match forbidden(user, policy, field) {
+            Some(rule) => hinted_input(
+                "text",
+                label,
+                name,
+                &value,
+                errors,
+                &format!("Not editable: {rule}."),
+            ),
+            None => text_input(Look::Block("text"), label, name, &value, errors),
+        });
     }
     let roles = match (&user.identity, policy) {
         (Some(identity), RolePolicy::FromProvider) => format!(
