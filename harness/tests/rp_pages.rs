@@ -53,6 +53,15 @@ async fn css(browser: &Browser, selector: &str) -> Element {
     }
 }
 
+/// The notice a change left on the page it redirected to.
+async fn notice(browser: &Browser) -> String {
+    wait_for(browser, "notice")
+        .await
+        .text()
+        .await
+        .expect("the notice's text")
+}
+
 /// Marks the page the browser shows, so that [`wait_for_next_page`] can tell it from the
 /// next one.
 async fn mark_page(browser: &Browser) {
@@ -193,21 +202,13 @@ async fn a_provider_created_from_its_issuer_binds_and_signs_in_and_users_are_edi
         css(&browser, "#add-provider button[type=submit]").await,
     )
     .await;
-    let notice = wait_for(&browser, "notice")
-        .await
-        .text()
-        .await
-        .expect("text");
-    assert!(notice.contains("created and autoconfigured"), "{notice}");
+    let shown = notice(&browser).await;
+    assert!(shown.contains("created and autoconfigured"), "{shown}");
 
     // Autoconfigure again from the form, then add a binding row: bind by verified email.
     press(&browser, "autoconfigure").await;
-    let notice = wait_for(&browser, "notice")
-        .await
-        .text()
-        .await
-        .expect("text");
-    assert!(notice.starts_with("Autoconfigured"), "{notice}");
+    let shown = notice(&browser).await;
+    assert!(shown.starts_with("Autoconfigured"), "{shown}");
     let endpoint = wait_for(&browser, "authorization_endpoint")
         .await
         .prop("value")
@@ -254,12 +255,8 @@ async fn a_provider_created_from_its_issuer_binds_and_signs_in_and_users_are_edi
         .await
         .expect("verified");
     press(&browser, "save").await;
-    let notice = wait_for(&browser, "notice")
-        .await
-        .text()
-        .await
-        .expect("text");
-    assert_eq!(notice, "Settings saved.");
+    let shown = notice(&browser).await;
+    assert_eq!(shown, "Settings saved.");
     screenshot(&browser, "provider-form").await;
     let stored = rig.rp.rp.provider(CREATED).expect("stored");
     assert!(stored.binding.enabled && stored.binding.rows[0].verified);
@@ -287,12 +284,8 @@ async fn a_provider_created_from_its_issuer_binds_and_signs_in_and_users_are_edi
         .await
         .expect("billing role");
     press(&browser, "save").await;
-    let notice = wait_for(&browser, "notice")
-        .await
-        .text()
-        .await
-        .expect("text");
-    assert_eq!(notice, "User saved.");
+    let shown = notice(&browser).await;
+    assert_eq!(shown, "User saved.");
     type_into(&browser, "first_name", "Alicia").await;
     press(&browser, "save").await;
     let refusal = wait_for(&browser, "first_name-error")
@@ -395,12 +388,8 @@ async fn the_add_form_is_used_from_the_keyboard_alone() {
         .await
         .expect("enter");
     wait_for_next_page(&browser).await;
-    let notice = wait_for(&browser, "notice")
-        .await
-        .text()
-        .await
-        .expect("text");
-    assert!(notice.contains("created"), "{notice}");
+    let shown = notice(&browser).await;
+    assert!(shown.contains("created"), "{shown}");
     assert!(rig.rp.rp.provider("Keyboard").is_some());
     browser.quit().await;
 }

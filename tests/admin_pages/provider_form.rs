@@ -231,29 +231,19 @@ async fn rows_are_added_and_removed_on_the_page_until_saved() {
             .iter()
             .any(|(k, v)| k == "creation.2.claim_type" && v == "family_name")
     );
-    assert_eq!(
+    let stored_rows = || {
         rig.rp
             .rp
             .provider("Acme")
             .expect("stored")
             .creation
             .rows
-            .len(),
-        4,
-        "nothing saved yet"
-    );
+            .len()
+    };
+    assert_eq!(stored_rows(), 4, "nothing saved yet");
     let saved = save(&rig, &after).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.errors());
-    assert_eq!(
-        rig.rp
-            .rp
-            .provider("Acme")
-            .expect("stored")
-            .creation
-            .rows
-            .len(),
-        3
-    );
+    assert_eq!(stored_rows(), 3);
 
     let added = submit(&rig, FORM, &after, "add:role_mapping").await;
     let with_row = form_fields(&added, "provider-form");

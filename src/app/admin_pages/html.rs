@@ -101,6 +101,40 @@ impl Submitted {
         self.get(name).is_some()
     }
 
+    /// A labelled input of `kind` showing the submitted value of `name`.
+    pub fn input(
+        &self,
+        kind: &'static str,
+        label: &str,
+        name: &str,
+        errors: &FieldErrors,
+    ) -> String {
+        text_input(Look::Block(kind), label, name, &self.text(name), errors)
+    }
+
+    /// A labelled checkbox, checked as submitted.
+    pub fn flag(&self, label: &str, name: &str, errors: &FieldErrors) -> String {
+        checkbox(Look::Block(""), label, name, self.checked(name), errors)
+    }
+
+    /// A labelled drop-down of `options`, on the submitted value.
+    pub fn choice(
+        &self,
+        label: &str,
+        name: &str,
+        options: &[(String, String)],
+        errors: &FieldErrors,
+    ) -> String {
+        select(
+            Look::Block(""),
+            label,
+            name,
+            options,
+            &self.text(name),
+            errors,
+        )
+    }
+
     /// Every value of `name` (checkbox groups).
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.0
@@ -327,6 +361,13 @@ pub(super) fn select(
         Look::Block(_) => format!("<div class=\"field\">{field}</div>\n"),
         Look::Cell => field,
     }
+}
+
+/// `blank` (the empty value, e.g. "(choose)") then `names`, each its own value and label.
+pub(super) fn blank_then(blank: &str, names: &[String]) -> Vec<(String, String)> {
+    let mut options = vec![(String::new(), blank.to_owned())];
+    options.extend(plain_options(names.iter().map(String::as_str)));
+    options
 }
 
 /// The same text as value and label.

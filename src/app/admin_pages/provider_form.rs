@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::html::{
-    FieldErrors, Look, Submitted, admin_page, checkbox, hinted_input, input_id, notice, see_other,
-    segment, select, text_input,
+    FieldErrors, Look, Submitted, admin_page, hinted_input, input_id, notice, see_other, segment,
+    select,
 };
 use super::rule_grids::{self, Choices};
 use super::{Done, snake};
@@ -146,13 +146,7 @@ fn read(form: &Submitted, stored: ProviderSettings, errors: &mut FieldErrors) ->
 
 fn choices(rp: &Rp) -> Choices {
     Choices {
-        user_types: rp
-            .store
-            .user_types()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| t.name)
-            .collect(),
+        user_types: super::users::user_type_names(rp),
         roles: rp.store.roles().unwrap_or_default(),
         legal_entities: rp
             .store
@@ -194,14 +188,7 @@ fn response_types(form: &Submitted, errors: &FieldErrors) -> String {
             }
         }
     }
-    select(
-        Look::Block(""),
-        "Response type",
-        "response_type",
-        &options,
-        &form.text("response_type"),
-        errors,
-    )
+    form.choice("Response type", "response_type", &options, errors)
 }
 
 /// What the page says above the form besides errors.
@@ -232,7 +219,6 @@ fn page(
             )
         })
         .unwrap_or_default();
-    let text = |look, label, field: &str| text_input(look, label, field, &form.text(field), errors);
     let body = format!(
         "{notice}{status_line}{summary}\
 <form method=\"post\" action=\"{path}\" id=\"provider-form\">\n\
@@ -259,15 +245,9 @@ fn page(
                 .unwrap_or("The changes were not saved")
         ),
         display = escape(name),
-        issuer = text(Look::Block("url"), "Issuer identifier", "issuer"),
-        active = checkbox(
-            Look::Block(""),
-            "Active",
-            "active",
-            form.checked("active"),
-            errors
-        ),
-        client_id = text(Look::Block("text"), "Client ID", "client_id"),
+        issuer = form.input("url", "Issuer identifier", "issuer", errors),
+        active = form.flag("Active", "active", errors),
+        client_id = form.input("text", "Client ID", "client_id", errors),
         secret = hinted_input(
             "password",
             "Client secret",
@@ -285,30 +265,25 @@ fn page(
             errors
         ),
         scopes = identity_scopes(form, errors),
-        icon = text(Look::Block("url"), "Icon URL", "icon"),
-        flow = select(
-            Look::Block(""),
-            "Flow",
-            "flow",
-            &flow_options(),
-            &form.text("flow"),
+        icon = form.input("url", "Icon URL", "icon", errors),
+        flow = form.choice("Flow", "flow", &flow_options(), errors),
+        response_type = response_types(form, errors),
+        authorization = form.input(
+            "url",
+            "Authorization endpoint",
+            "authorization_endpoint",
             errors
         ),
-        response_type = response_types(form, errors),
-        authorization = text(
-            Look::Block("url"),
-            "Authorization endpoint",
-            "authorization_endpoint"
-        ),
-        token = text(Look::Block("url"), "Token endpoint", "token_endpoint"),
-        userinfo = text(Look::Block("url"), "Userinfo endpoint", "userinfo_endpoint"),
-        jwks = text(Look::Block("url"), "JWK Set location", "jwks_uri"),
+        token = form.input("url", "Token endpoint", "token_endpoint", errors),
+        userinfo = form.input("url", "Userinfo endpoint", "userinfo_endpoint", errors),
+        jwks = form.input("url", "JWK Set location", "jwks_uri", errors),
         grids = rule_grids::render(form, &choices(rp), errors),
     );
     admin_page(status, &format!("Provider {name}"), &body)
 }
 
-fn not_found(name: &str) -> Response {
+/// The page for a provider name that is not stored.
+pub(super) fn unknown_provider(name: &str) -> Response {
     admin_page(
         StatusCode::NOT_FOUND,
         "Unknown provider",
@@ -326,7 +301,7 @@ pub(super) async fn show(
     Query(done): Query<Done>,
 ) -> Response {
     let Some(stored) = rp.provider(&name) else {
-        return not_found(&name);
+        return unknown_provider(&name);
     };
     let outcome = Outcome {
         done: done.done.as_deref(),
@@ -358,58 +333,31 @@ pub(super) async fn submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let Some(stored) = rp.provider(&name) else {
-        return not_found(&name);
+        return unknown_provider(&name);
     };
     let form = rule_grids::renumbered(Submitted(pairs));
+    let answer = |form: &Submitted, errors: &FieldErrors, status, outcome| {
+        page(&rp, &name, form, errors, status, outcome)
+    };
     let action = form.text("action");
     let mut errors = FieldErrors::default();
-    let grid_of = |key: &str| rule_grids::GRIDS.into_iter().find(|g| g.key() == key);
     // Rows are added and removed on the page only; the values typed so far stay.
-    if let Some(key) = action.strip_prefix("add:")
-        && let Some(grid) = grid_of(key)
-    {
-        let form = rule_grids::with_row_added(form, grid, &mut errors);
-        return page(
-            &rp,
-            &name,
-            &form,
-            &errors,
-            StatusCode::OK,
-            Outcome::default(),
-        );
-    }
-    if let Some((key, index)) = action
-        .strip_prefix("remove:")
-        .and_then(|rest| rest.split_once(':'))
-        && let (Some(grid), Ok(index)) = (grid_of(key), index.parse::<usize>())
-    {
-        let form = rule_grids::with_row_removed(form, grid, index);
-        return page(
-            &rp,
-            &name,
-            &form,
-            &errors,
-            StatusCode::OK,
-            Outcome::default(),
-        );
-    }
+    let form = match rule_grids::edit_rows(form, &action, &mut errors) {
+        Ok(edited) => {
+            return answer(&edited, &errors, StatusCode::OK, Outcome::default());
+        }
+        Err(untouched) => untouched,
+    };
     let settings = read(&form, stored, &mut errors);
     if !errors.is_empty() {
-        return page(
-            &rp,
-            &name,
-            &form,
-            &errors,
-            StatusCode::BAD_REQUEST,
-            Outcome::default(),
-        );
+        return answer(&form, &errors, StatusCode::BAD_REQUEST, Outcome::default());
     }
     match action.as_str() {
         "save" => match rp.store_provider(settings).await {
             Ok(_) => see_other(&format!("/admin/providers/{}?done=saved", segment(&name))),
             Err(e) => {
                 let status = store_errors(&mut errors, e);
-                page(&rp, &name, &form, &errors, status, Outcome::default())
+                answer(&form, &errors, status, Outcome::default())
             }
         },
         "autoconfigure" => match rp.autoconfigure(settings).await {
@@ -420,7 +368,7 @@ pub(super) async fn submit(
                 )),
                 Err(e) => {
                     let status = store_errors(&mut errors, e);
-                    page(&rp, &name, &form, &errors, status, Outcome::default())
+                    answer(&form, &errors, status, Outcome::default())
                 }
             },
             Err(findings) => {
@@ -429,14 +377,7 @@ pub(super) async fn submit(
                     errors_heading: Some("Autoconfiguration failed: nothing was changed"),
                     ..Outcome::default()
                 };
-                page(
-                    &rp,
-                    &name,
-                    &form,
-                    &errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    outcome,
-                )
+                answer(&form, &errors, StatusCode::UNPROCESSABLE_ENTITY, outcome)
             }
         },
         "validate" => {
@@ -456,21 +397,14 @@ pub(super) async fn submit(
                 }
             };
             add_findings(&mut errors, findings);
-            page(&rp, &name, &form, &errors, StatusCode::OK, outcome)
+            answer(&form, &errors, StatusCode::OK, outcome)
         }
         other => {
             errors.add(
                 None,
                 format!("action: expected save, autoconfigure, validate, add or remove, found \"{other}\""),
             );
-            page(
-                &rp,
-                &name,
-                &form,
-                &errors,
-                StatusCode::BAD_REQUEST,
-                Outcome::default(),
-            )
+            answer(&form, &errors, StatusCode::BAD_REQUEST, Outcome::default())
         }
     }
 }

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::html::{FieldErrors, Look, Submitted, admin_page, see_other, segment, text_input};
+use super::provider_form::unknown_provider;
 use crate::app::admin_actions::RenameError;
 use crate::app::pages::escape;
 use crate::app::state::Rp;
@@ -22,21 +23,10 @@ fn back(name: &str) -> String {
     )
 }
 
-fn unknown(name: &str) -> Response {
-    admin_page(
-        StatusCode::NOT_FOUND,
-        "Unknown provider",
-        &format!(
-            "<p class=\"err\" id=\"error-message\">No provider named \"{}\". <a href=\"/admin/providers\">Back to the providers</a></p>",
-            escape(name)
-        ),
-    )
-}
-
 /// `GET /admin/providers/{name}/metadata`: the provider's discovery document, as fetched.
 pub(super) async fn metadata(State(rp): State<Arc<Rp>>, Path(name): Path<String>) -> Response {
     let Some(p) = rp.provider(&name) else {
-        return unknown(&name);
+        return unknown_provider(&name);
     };
     let location = p.metadata_location();
     let (status, shown) = match rp.provider_metadata(&p).await {
@@ -68,7 +58,7 @@ pub(super) async fn metadata(State(rp): State<Arc<Rp>>, Path(name): Path<String>
 /// read-only input so it can be selected and copied.
 pub(super) async fn redirect_uri(State(rp): State<Arc<Rp>>, Path(name): Path<String>) -> Response {
     if rp.provider(&name).is_none() {
-        return unknown(&name);
+        return unknown_provider(&name);
     }
     let body = format!(
         "{}<div class=\"field\"><label for=\"redirect-uri\">Redirect URI to register at the provider</label>\
@@ -103,7 +93,7 @@ fn rename_page(name: &str, form: &Submitted, errors: &FieldErrors, status: Statu
 /// `GET /admin/providers/{name}/rename`.
 pub(super) async fn rename_form(State(rp): State<Arc<Rp>>, Path(name): Path<String>) -> Response {
     if rp.provider(&name).is_none() {
-        return unknown(&name);
+        return unknown_provider(&name);
     }
     rename_page(
         &name,
@@ -129,7 +119,9 @@ pub(super) async fn rename(
                 segment(&p.name)
             ));
         }
-        Err(RenameError::Store(StoreError::UnknownProvider { .. })) => return unknown(&name),
+        Err(RenameError::Store(StoreError::UnknownProvider { .. })) => {
+            return unknown_provider(&name);
+        }
         Err(e @ RenameError::EmptyName) => {
             errors.add(Some("name".into()), e.to_string());
             StatusCode::BAD_REQUEST

@@ -73,27 +73,9 @@ The endpoints are read from the issuer's discovery document.</p>\n\
         summary = errors.summary("The provider was not added"),
         table = table(rp),
         redirect = escape(&rp.redirect_uri()),
-        name = text_input(
-            Look::Block("text"),
-            "Display name",
-            "name",
-            &form.text("name"),
-            errors
-        ),
-        issuer = text_input(
-            Look::Block("url"),
-            "Issuer identifier",
-            "issuer",
-            &form.text("issuer"),
-            errors
-        ),
-        client_id = text_input(
-            Look::Block("text"),
-            "Client ID",
-            "client_id",
-            &form.text("client_id"),
-            errors
-        ),
+        name = form.input("text", "Display name", "name", errors),
+        issuer = form.input("url", "Issuer identifier", "issuer", errors),
+        client_id = form.input("text", "Client ID", "client_id", errors),
         // A secret is never sent back, not even the one just typed.
         secret = text_input(
             Look::Block("password"),

@@ -8,7 +8,9 @@
 
 use std::collections::BTreeSet;
 
-use super::html::{FieldErrors, Look, Submitted, checkbox, plain_options, select, text_input};
+use super::html::{
+    FieldErrors, Look, Submitted, blank_then, checkbox, plain_options, select, text_input,
+};
 use super::{MAX_ROWS, snake};
 use crate::app::admin_actions::RuleSet;
 use crate::users::{
@@ -51,7 +53,7 @@ fn columns(grid: RuleSet) -> &'static [(&'static str, &'static str)] {
 const CHECKBOX_COLUMNS: [&str; 2] = ["active", "verified"];
 
 /// Every grid, in the form's order.
-pub(super) const GRIDS: [RuleSet; 3] = [RuleSet::Binding, RuleSet::Creation, RuleSet::RoleMapping];
+const GRIDS: [RuleSet; 3] = [RuleSet::Binding, RuleSet::Creation, RuleSet::RoleMapping];
 
 fn input(grid: RuleSet, index: usize, column: &str) -> String {
     format!("{}.{index}.{column}", grid.key())
@@ -100,11 +102,7 @@ pub(super) fn renumbered(form: Submitted) -> Submitted {
 }
 
 /// The form with an empty, active row appended to `grid`, unless the grid is full.
-pub(super) fn with_row_added(
-    mut form: Submitted,
-    grid: RuleSet,
-    errors: &mut FieldErrors,
-) -> Submitted {
+fn with_row_added(mut form: Submitted, grid: RuleSet, errors: &mut FieldErrors) -> Submitted {
     let n = all_row_indexes(&form, grid).len();
     if n >= MAX_ROWS {
         errors.add(
@@ -132,7 +130,7 @@ pub(super) fn with_row_added(
 }
 
 /// The form without row `index` of `grid`.
-pub(super) fn with_row_removed(form: Submitted, grid: RuleSet, index: usize) -> Submitted {
+fn with_row_removed(form: Submitted, grid: RuleSet, index: usize) -> Submitted {
     let prefix = format!("{}.{index}.", grid.key());
     renumbered(Submitted(
         form.0
@@ -140,6 +138,27 @@ pub(super) fn with_row_removed(form: Submitted, grid: RuleSet, index: usize) -> 
             .filter(|(k, _)| !k.starts_with(&prefix))
             .collect(),
     ))
+}
+
+/// The form with the row change `action` asks for (`add:{grid}`, `remove:{grid}:{index}`)
+/// made; the form untouched as the error when `action` is no row change.
+pub(super) fn edit_rows(
+    form: Submitted,
+    action: &str,
+    errors: &mut FieldErrors,
+) -> Result<Submitted, Submitted> {
+    let grid_of = |key: &str| GRIDS.into_iter().find(|g| g.key() == key);
+    if let Some(grid) = action.strip_prefix("add:").and_then(grid_of) {
+        return Ok(with_row_added(form, grid, errors));
+    }
+    if let Some((key, index)) = action
+        .strip_prefix("remove:")
+        .and_then(|rest| rest.split_once(':'))
+        && let (Some(grid), Ok(index)) = (grid_of(key), index.parse::<usize>())
+    {
+        return Ok(with_row_removed(form, grid, index));
+    }
+    Err(form)
 }
 
 /// The grids of stored rules as form inputs.
@@ -423,8 +442,7 @@ fn table(
 
 /// The three grids with their own settings, as the form's last sections.
 pub(super) fn render(form: &Submitted, choices: &Choices, errors: &FieldErrors) -> String {
-    let mut user_types = vec![(String::new(), "(none)".to_owned())];
-    user_types.extend(plain_options(choices.user_types.iter().map(String::as_str)));
+    let user_types = blank_then("(none)", &choices.user_types);
     let strategies: Vec<(String, String)> = [
         (
             RoleStrategy::ManagedInApplication,
@@ -448,13 +466,7 @@ pub(super) fn render(form: &Submitted, choices: &Choices, errors: &FieldErrors) 
 {creation_enabled}{user_type}{creation}</section>\n\
 <section aria-labelledby=\"role-heading\"><h2 id=\"role-heading\">Role mapping rules</h2>\n\
 {from_provider}{strategy}{roles}</section>\n",
-        binding_enabled = checkbox(
-            Look::Block(""),
-            "Automatically bind users",
-            "binding.enabled",
-            form.checked("binding.enabled"),
-            errors
-        ),
+        binding_enabled = form.flag("Automatically bind users", "binding.enabled", errors),
         binding = table(
             RuleSet::Binding,
             "Binding conditions",
@@ -462,35 +474,23 @@ pub(super) fn render(form: &Submitted, choices: &Choices, errors: &FieldErrors) 
             choices,
             errors
         ),
-        creation_enabled = checkbox(
-            Look::Block(""),
-            "Automatically add users",
-            "creation.enabled",
-            form.checked("creation.enabled"),
-            errors
-        ),
-        user_type = select(
-            Look::Block(""),
+        creation_enabled = form.flag("Automatically add users", "creation.enabled", errors),
+        user_type = form.choice(
             "User type (template of created users)",
             "creation.user_type",
             &user_types,
-            &form.text("creation.user_type"),
             errors
         ),
         creation = table(RuleSet::Creation, "Field mappings", form, choices, errors),
-        from_provider = checkbox(
-            Look::Block(""),
+        from_provider = form.flag(
             "User roles from provider settings",
             "role_mapping.roles_from_provider",
-            form.checked("role_mapping.roles_from_provider"),
             errors
         ),
-        strategy = select(
-            Look::Block(""),
+        strategy = form.choice(
             "External role assignment strategy",
             "role_mapping.strategy",
             &strategies,
-            &form.text("role_mapping.strategy"),
             errors
         ),
         roles = table(RuleSet::RoleMapping, "Role mappings", form, choices, errors),

@@ -10,9 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::Done;
-use super::html::{
-    FieldErrors, Look, Submitted, admin_page, notice, plain_options, see_other, select, text_input,
-};
+use super::html::{FieldErrors, Submitted, admin_page, blank_then, notice, see_other};
 use crate::app::pages::escape;
 use crate::app::state::Rp;
 use crate::users::{
@@ -191,24 +189,19 @@ fn user_types_table(rp: &Rp) -> String {
     )
 }
 
-fn user_type_select(rp: &Rp, form: &Submitted, errors: &FieldErrors) -> String {
-    let mut options = vec![(String::new(), "(choose)".to_owned())];
-    let types: Vec<String> = rp
-        .store
+/// The names of the user types, for drop-downs.
+pub(super) fn user_type_names(rp: &Rp) -> Vec<String> {
+    rp.store
         .user_types()
         .unwrap_or_default()
         .into_iter()
         .map(|t| t.name)
-        .collect();
-    options.extend(plain_options(types.iter().map(String::as_str)));
-    select(
-        Look::Block(""),
-        "User type",
-        "user_type",
-        &options,
-        &form.text("user_type"),
-        errors,
-    )
+        .collect()
+}
+
+fn user_type_select(rp: &Rp, form: &Submitted, errors: &FieldErrors) -> String {
+    let options = blank_then("(choose)", &user_type_names(rp));
+    form.choice("User type", "user_type", &options, errors)
 }
 
 fn page(
@@ -219,8 +212,7 @@ fn page(
     done: Option<&str>,
 ) -> Response {
     let providers: Vec<String> = rp.providers().into_iter().map(|p| p.name).collect();
-    let mut provider_options = vec![(String::new(), "(choose)".to_owned())];
-    provider_options.extend(plain_options(providers.iter().map(String::as_str)));
+    let provider_options = blank_then("(choose)", &providers);
     let body = format!(
         "{notice}<p>Internal users are managed here. External users come from an identity provider: \
 created at their first sign-in, or invited (pre-created) below, and updated at each sign-in. \
@@ -235,28 +227,14 @@ the user is read-only, otherwise only roles are editable.</p>\n\
         users = users_table(rp),
         types = user_types_table(rp),
         summary = errors.summary("The invitation was refused"),
-        provider = select(
-            Look::Block(""),
-            "Identity provider",
-            "provider",
-            &provider_options,
-            &form.text("provider"),
-            errors
-        ),
-        external_id = text_input(
-            Look::Block("text"),
+        provider = form.choice("Identity provider", "provider", &provider_options, errors),
+        external_id = form.input(
+            "text",
             "External id (the user's identity claim at the provider)",
             "external_id",
-            &form.text("external_id"),
             errors
         ),
-        email = text_input(
-            Look::Block("email"),
-            "Email (also the username)",
-            "email",
-            &form.text("email"),
-            errors
-        ),
+        email = form.input("email", "Email (also the username)", "email", errors),
         user_type = user_type_select(rp, form, errors),
         roles = roles_fieldset(
             rp,
@@ -275,20 +253,8 @@ fn new_user_page(rp: &Rp, status: StatusCode, form: &Submitted, errors: &FieldEr
 <form method=\"post\" action=\"/admin/users\" id=\"internal-form\">\n{username}{email}{user_type}{roles}\
 <div class=\"toolbar\"><button type=\"submit\">Add user</button></div>\n</form>\n",
         summary = errors.summary("The user was not added"),
-        username = text_input(
-            Look::Block("text"),
-            "Username",
-            "username",
-            &form.text("username"),
-            errors
-        ),
-        email = text_input(
-            Look::Block("email"),
-            "Email",
-            "email",
-            &form.text("email"),
-            errors
-        ),
+        username = form.input("text", "Username", "username", errors),
+        email = form.input("email", "Email", "email", errors),
         user_type = user_type_select(rp, form, errors),
         roles = roles_fieldset(
             rp,
