@@ -5,6 +5,7 @@
 //! plays the browser from the application's sign-in URL and compares what the application
 //! did with what a correct one does. See `docs/conformance-run.md`.
 
+pub mod browsing;
 pub mod config;
 pub mod idp;
 pub mod report;
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use mock_idp::catalog::{FlowKind, catalog};
 
+pub use browsing::{BrowserChoice, Browsers};
 pub use config::{CheckConfig, ConfigError, Loaded};
 pub use report::{Cell, Observed, Report, Status};
 pub use runner::Selection;
@@ -39,6 +41,10 @@ pub struct CheckArgs {
     /// Write the JSON report here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Who plays the sign-ins: `auto` retries a flow whose baseline fails in the headless
+    /// agent in Chromium (pages that need their script), `headless` never, `chromium` always.
+    #[arg(long, value_enum, default_value_t)]
+    pub browser: BrowserChoice,
 }
 
 /// Why the command line cannot be followed (exit code 2, like configuration errors).
@@ -93,6 +99,7 @@ pub fn selection(args: &CheckArgs, loaded: &Loaded) -> Result<Selection, UsageEr
     Ok(Selection {
         only: args.only.clone(),
         flows,
+        browser: args.browser,
     })
 }
 
@@ -102,6 +109,7 @@ pub async fn execute(loaded: &Loaded, sel: &Selection) -> anyhow::Result<Report>
     let runner = runner::Runner {
         cfg: &loaded.raw,
         idp: &idp,
+        browsers: Browsers::new(sel.browser),
     };
     let cells = runner.run(&loaded.flows, &catalog(), sel).await?;
     Ok(Report::new(
