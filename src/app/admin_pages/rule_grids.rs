@@ -55,6 +55,12 @@ const CHECKBOX_COLUMNS: [&str; 2] = ["active", "verified"];
 /// Every grid, in the form's order.
 const GRIDS: [RuleSet; 3] = [RuleSet::Binding, RuleSet::Creation, RuleSet::RoleMapping];
 
+/// The input of a rule set's own field (`enabled`, `user_type`…), named as
+/// `provider_form::problem_input` names the place of their errors.
+fn own(grid: RuleSet, field: &str) -> String {
+    format!("{}.{field}", grid.key())
+}
+
 fn input(grid: RuleSet, index: usize, column: &str) -> String {
     format!("{}.{index}.{column}", grid.key())
 }
@@ -106,7 +112,7 @@ fn with_row_added(mut form: Submitted, grid: RuleSet, errors: &mut FieldErrors) 
     let n = all_row_indexes(&form, grid).len();
     if n >= MAX_ROWS {
         errors.add(
-            Some(format!("{}.add", grid.key())),
+            Some(own(grid, "add")),
             format!(
                 "{}: expected at most {MAX_ROWS} rows, found {MAX_ROWS} already",
                 grid.key()
@@ -173,7 +179,7 @@ pub(super) fn pairs_of(
             out.push((name, "on".into()));
         }
     };
-    flag("binding.enabled".into(), binding.enabled, &mut out);
+    flag(own(RuleSet::Binding, "enabled"), binding.enabled, &mut out);
     for (i, r) in binding.rows.iter().enumerate() {
         let g = RuleSet::Binding;
         flag(input(g, i, "active"), r.active, &mut out);
@@ -187,8 +193,15 @@ pub(super) fn pairs_of(
             (input(g, i, "operator"), snake(r.operator)),
         ]);
     }
-    flag("creation.enabled".into(), creation.enabled, &mut out);
-    out.push(("creation.user_type".into(), creation.user_type.clone()));
+    flag(
+        own(RuleSet::Creation, "enabled"),
+        creation.enabled,
+        &mut out,
+    );
+    out.push((
+        own(RuleSet::Creation, "user_type"),
+        creation.user_type.clone(),
+    ));
     for (i, r) in creation.rows.iter().enumerate() {
         let g = RuleSet::Creation;
         flag(input(g, i, "active"), r.active, &mut out);
@@ -200,12 +213,12 @@ pub(super) fn pairs_of(
         ]);
     }
     flag(
-        "role_mapping.roles_from_provider".into(),
+        own(RuleSet::RoleMapping, "roles_from_provider"),
         roles.roles_from_provider,
         &mut out,
     );
     out.push((
-        "role_mapping.strategy".into(),
+        own(RuleSet::RoleMapping, "strategy"),
         roles.strategy.as_str().into(),
     ));
     for (i, r) in roles.rows.iter().enumerate() {
@@ -252,7 +265,7 @@ fn too_many(grid: RuleSet, form: &Submitted, errors: &mut FieldErrors) -> Vec<us
     let (indexes, too_many) = row_indexes(form, grid);
     if too_many {
         errors.add(
-            Some(format!("{}.add", grid.key())),
+            Some(own(grid, "add")),
             format!(
                 "{}: expected at most {MAX_ROWS} rows, found more",
                 grid.key()
@@ -269,7 +282,7 @@ pub(super) fn read(
     errors: &mut FieldErrors,
 ) -> (BindingRules, CreationRules, RoleMapping) {
     let mut binding = BindingRules {
-        enabled: form.checked("binding.enabled"),
+        enabled: form.checked(&own(RuleSet::Binding, "enabled")),
         rows: Vec::new(),
     };
     for i in too_many(RuleSet::Binding, form, errors) {
@@ -290,8 +303,11 @@ pub(super) fn read(
         }
     }
     let mut creation = CreationRules {
-        enabled: form.checked("creation.enabled"),
-        user_type: form.text("creation.user_type").trim().into(),
+        enabled: form.checked(&own(RuleSet::Creation, "enabled")),
+        user_type: form
+            .text(&own(RuleSet::Creation, "user_type"))
+            .trim()
+            .into(),
         rows: Vec::new(),
     };
     for i in too_many(RuleSet::Creation, form, errors) {
@@ -313,8 +329,14 @@ pub(super) fn read(
         RoleStrategy::RolePerLegalEntity,
     ];
     let mut roles = RoleMapping {
-        roles_from_provider: form.checked("role_mapping.roles_from_provider"),
-        strategy: choice(form, "role_mapping.strategy", &strategies, errors).unwrap_or_default(),
+        roles_from_provider: form.checked(&own(RuleSet::RoleMapping, "roles_from_provider")),
+        strategy: choice(
+            form,
+            &own(RuleSet::RoleMapping, "strategy"),
+            &strategies,
+            errors,
+        )
+        .unwrap_or_default(),
         rows: Vec::new(),
     };
     for i in too_many(RuleSet::RoleMapping, form, errors) {
@@ -430,7 +452,7 @@ fn table(
             cols.len() + 1
         );
     }
-    let add = format!("{}.add", grid.key());
+    let add = own(grid, "add");
     let (add_attrs, add_errors) = errors.marks(&add);
     format!(
         "<table id=\"{key}-rows\"><caption>{caption}</caption><thead><tr>{head}<th scope=\"col\"><span class=\"vh\">Remove</span></th></tr></thead>\n<tbody>{rows}</tbody></table>\n\
@@ -466,7 +488,11 @@ pub(super) fn render(form: &Submitted, choices: &Choices, errors: &FieldErrors) 
 {creation_enabled}{user_type}{creation}</section>\n\
 <section aria-labelledby=\"role-heading\"><h2 id=\"role-heading\">Role mapping rules</h2>\n\
 {from_provider}{strategy}{roles}</section>\n",
-        binding_enabled = form.flag("Automatically bind users", "binding.enabled", errors),
+        binding_enabled = form.flag(
+            "Automatically bind users",
+            &own(RuleSet::Binding, "enabled"),
+            errors
+        ),
         binding = table(
             RuleSet::Binding,
             "Binding conditions",
@@ -474,22 +500,26 @@ pub(super) fn render(form: &Submitted, choices: &Choices, errors: &FieldErrors) 
             choices,
             errors
         ),
-        creation_enabled = form.flag("Automatically add users", "creation.enabled", errors),
+        creation_enabled = form.flag(
+            "Automatically add users",
+            &own(RuleSet::Creation, "enabled"),
+            errors
+        ),
         user_type = form.choice(
             "User type (template of created users)",
-            "creation.user_type",
+            &own(RuleSet::Creation, "user_type"),
             &user_types,
             errors
         ),
         creation = table(RuleSet::Creation, "Field mappings", form, choices, errors),
         from_provider = form.flag(
             "User roles from provider settings",
-            "role_mapping.roles_from_provider",
+            &own(RuleSet::RoleMapping, "roles_from_provider"),
             errors
         ),
         strategy = form.choice(
             "External role assignment strategy",
-            "role_mapping.strategy",
+            &own(RuleSet::RoleMapping, "strategy"),
             &strategies,
             errors
         ),
