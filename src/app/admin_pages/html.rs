@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 
 use super::super::pages::escape;
 
@@ -48,6 +49,20 @@ pub(super) fn admin_page(status: StatusCode, title: &str, body: &str) -> Respons
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// The `?done=` of the page a change redirects to.
+#[derive(Debug, Deserialize)]
+pub(super) struct Done {
+    pub done: Option<String>,
+}
+
+/// The snake_case name serde gives an enum value, which is also the value of its option.
+pub(super) fn snake<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// A 303 to `location` after a change, so reloading the page does not repeat it.

@@ -16,7 +16,8 @@
 //!
 //! The router puts these routes behind the same admin guard as the API (loopback peers, a
 //! known `Host`, no cross-site state change); the body of a form is limited to
-//! [`FORM_LIMIT`] bytes and a rule grid to [`MAX_ROWS`] rows.
+//! [`FORM_LIMIT`] bytes and a rule grid to [`MAX_ROWS`] rows. The children use each other,
+//! never this module: it only puts their routes together.
 
 mod html;
 mod provider_form;
@@ -32,29 +33,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use serde::{Deserialize, Serialize};
+
+pub use rule_grids::MAX_ROWS;
 
 use super::state::Rp;
 
 /// The largest form body accepted: a provider form with full grids is a few kilobytes.
 pub const FORM_LIMIT: usize = 64 * 1024;
-
-/// The most rows a rule grid may have.
-pub const MAX_ROWS: usize = 50;
-
-/// The `?done=` of the page a change redirects to.
-#[derive(Debug, Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
-/// The snake_case name serde gives an enum value, which is also the value of its option.
-fn snake<T: Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
 
 /// The routes, under `/admin`.
 pub(super) fn routes() -> Router<Arc<Rp>> {

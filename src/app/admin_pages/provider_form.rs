@@ -13,11 +13,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::html::{
-    FieldErrors, Look, Submitted, admin_page, hinted_input, input_id, notice, see_other, segment,
-    select,
+    Done, FieldErrors, Look, Submitted, admin_page, hinted_input, input_id, notice, see_other,
+    segment, select, snake,
 };
 use super::rule_grids::{self, Choices};
-use super::{Done, snake};
 use crate::app::admin_actions::{SettingsField, StoreProviderError};
 use crate::app::pages::escape;
 use crate::app::state::Rp;

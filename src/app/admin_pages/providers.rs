@@ -10,10 +10,10 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::html::{
-    FieldErrors, Look, Submitted, admin_page, notice, see_other, segment, select, text_input,
+    Done, FieldErrors, Look, Submitted, admin_page, notice, see_other, segment, select, snake,
+    text_input,
 };
 use super::provider_form::{finding_input, flow_options, problem_input};
-use super::{Done, snake};
 use crate::app::admin_actions::StoreProviderError;
 use crate::app::pages::escape;
 use crate::app::state::Rp;

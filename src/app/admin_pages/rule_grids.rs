@@ -9,9 +9,9 @@
 use std::collections::BTreeSet;
 
 use super::html::{
-    FieldErrors, Look, Submitted, blank_then, checkbox, plain_options, select, text_input,
+    FieldErrors, Look, Submitted, blank_then, checkbox, input_id, plain_options, select, snake,
+    text_input,
 };
-use super::{MAX_ROWS, snake};
 use crate::app::admin_actions::RuleSet;
 use crate::users::{
     BindingRow, BindingRules, CreationRow, CreationRules, Op, RoleMapping, RoleRow, RoleStrategy,
@@ -51,6 +51,9 @@ fn columns(grid: RuleSet) -> &'static [(&'static str, &'static str)] {
 }
 
 const CHECKBOX_COLUMNS: [&str; 2] = ["active", "verified"];
+
+/// The most rows a rule grid may have.
+pub const MAX_ROWS: usize = 50;
 
 /// Every grid, in the form's order.
 const GRIDS: [RuleSet; 3] = [RuleSet::Binding, RuleSet::Creation, RuleSet::RoleMapping];
@@ -458,7 +461,7 @@ fn table(
         "<table id=\"{key}-rows\"><caption>{caption}</caption><thead><tr>{head}<th scope=\"col\"><span class=\"vh\">Remove</span></th></tr></thead>\n<tbody>{rows}</tbody></table>\n\
 <button type=\"submit\" name=\"action\" value=\"add:{key}\" id=\"{id}\"{add_attrs}>Add row</button>{add_errors}\n",
         key = grid.key(),
-        id = super::html::input_id(&add),
+        id = input_id(&add),
     )
 }
 

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::html::admin_page;
+use super::html::{admin_page, snake};
 use crate::app::pages::escape;
 use crate::app::state::{RECORDS_KEPT, Rp};
 
@@ -53,7 +53,7 @@ pub(super) async fn list(State(rp): State<Arc<Rp>>) -> Response {
                     "<a href=\"/admin/users/{}\">{}</a> ({})",
                     u.user.id,
                     escape(&u.user.username),
-                    super::snake(u.how)
+                    snake(u.how)
                 )
             })
             .unwrap_or_default();

@@ -10,9 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::Done;
 use super::html::{
-    FieldErrors, Look, Submitted, admin_page, hinted_input, notice, see_other, text_input,
+    Done, FieldErrors, Look, Submitted, admin_page, hinted_input, notice, see_other, text_input,
 };
 use super::users::{directory_input, roles_fieldset, roles_of};
 use crate::app::pages::escape;

@@ -9,8 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::Done;
-use super::html::{FieldErrors, Submitted, admin_page, blank_then, notice, see_other};
+use super::html::{Done, FieldErrors, Submitted, admin_page, blank_then, notice, see_other};
 use crate::app::pages::escape;
 use crate::app::state::Rp;
 use crate::users::{
