@@ -30,7 +30,7 @@ mod signin_routes;
 mod state;
 
 pub use admin_actions::{RenameError, RuleSet, SettingsField, SettingsProblem, StoreProviderError};
-pub use admin_pages::{FORM_LIMIT, MAX_ROWS};
+pub use admin_pages::{FORM_LIMIT, FORM_TOKEN_FIELD, MAX_ROWS};
 pub use router::{router, serve};
 pub use running::RunningRp;
 pub use state::{Rp, SignInRecord, SignedInUser};

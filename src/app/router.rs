@@ -21,7 +21,7 @@ pub fn router(rp: Arc<Rp>) -> Router {
         .protect(
             admin_providers::routes()
                 .merge(admin_directory::routes())
-                .merge(admin_pages::routes()),
+                .merge(admin_pages::routes(rp.clone())),
         );
     Router::new()
         .route(

@@ -61,6 +61,7 @@ pub struct Rp {
     public_url: String,
     dev_mode: bool,
     clock_offset: AtomicI64,
+    form_token: String,
 }
 
 /// The client for every call to a provider: redirects are not followed (a provider that
@@ -91,6 +92,7 @@ impl Rp {
             public_url: public_url.trim_end_matches('/').to_owned(),
             dev_mode,
             clock_offset: AtomicI64::new(0),
+            form_token: super::session_store::random_token(),
         }
     }
 
@@ -209,6 +211,12 @@ impl Rp {
         self.store
             .put_provider(&settings.name, &json)
             .map_err(|e| vec![e.to_string()])
+    }
+
+    /// The token every admin page form carries (one random value per process), which a page
+    /// of another site cannot read; for clients that post the admin forms themselves.
+    pub fn form_token(&self) -> &str {
+        &self.form_token
     }
 
     /// Whether plain-http loopback providers are accepted.

@@ -4,10 +4,13 @@
 use reqwest::StatusCode;
 
 use crate::common::Rig;
-use crate::{client, get, read};
+use relying_party::app::FORM_TOKEN_FIELD;
+
+use crate::{client, get, post, read};
 
 fn add_form(rig: &Rig) -> Vec<(&'static str, String)> {
     vec![
+        (FORM_TOKEN_FIELD, rig.rp.rp.form_token().to_owned()),
         ("name", "Evil".to_owned()),
         ("issuer", rig.idp.issuer()),
         ("client_id", "rp".to_owned()),
@@ -69,6 +72,56 @@ async fn cross_site_form_posts_are_refused_and_same_origin_ones_pass() {
     )
     .await;
     assert_eq!(same.status, StatusCode::SEE_OTHER, "{}", same.errors());
+}
+
+#[tokio::test]
+async fn every_form_carries_the_token_and_a_post_without_it_is_refused() {
+    let rig = Rig::new().await;
+    rig.configure(rig.settings("authorization_code", None))
+        .await
+        .expect("configured");
+    let token = format!(
+        "<input type=\"hidden\" name=\"form_token\" value=\"{}\">",
+        rig.rp.rp.form_token()
+    );
+    for (path, forms) in [
+        ("/admin/providers", 1),
+        ("/admin/providers/Acme", 1),
+        ("/admin/providers/Acme/rename", 1),
+        ("/admin/users", 1),
+        ("/admin/users/new", 1),
+    ] {
+        let page = get(&rig, path).await;
+        assert_eq!(page.body.matches(&token).count(), forms, "{path}");
+        assert_eq!(
+            page.body.matches("<form method=\"post\"").count(),
+            forms,
+            "{path}"
+        );
+    }
+    let mut without = add_form(&rig);
+    without.retain(|(k, _)| *k != FORM_TOKEN_FIELD);
+    let mut wrong = without.clone();
+    wrong.push((FORM_TOKEN_FIELD, "guessed".to_owned()));
+    for form in [without, wrong] {
+        let page = read(
+            client()
+                .post(format!("{}/admin/providers", rig.rp.url))
+                .form(&form)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        assert!(
+            page.body
+                .contains("form_token: expected the token of a form this server showed")
+        );
+    }
+    assert!(rig.rp.rp.provider("Evil").is_none());
+    let with = post(&rig, "/admin/providers/Acme/rename", &[("name", "Acme 2")]).await;
+    assert_eq!(with.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]

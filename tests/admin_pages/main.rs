@@ -11,6 +11,7 @@ mod providers;
 mod users;
 
 use common::Rig;
+use relying_party::app::FORM_TOKEN_FIELD;
 use reqwest::StatusCode;
 
 /// An answer: status, `Location` and body.
@@ -100,11 +101,16 @@ pub(crate) async fn get(rig: &Rig, path: &str) -> Page {
     .await
 }
 
+/// Posts `form` with the form token, as the page's own form would.
 pub(crate) async fn post(rig: &Rig, path: &str, form: &[(&str, &str)]) -> Page {
+    let mut form = form.to_vec();
+    if !form.iter().any(|(k, _)| *k == FORM_TOKEN_FIELD) {
+        form.push((FORM_TOKEN_FIELD, rig.rp.rp.form_token()));
+    }
     read(
         client()
             .post(format!("{}{path}", rig.rp.url))
-            .form(form)
+            .form(&form)
             .send()
             .await
             .expect("POST"),

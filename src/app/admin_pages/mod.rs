@@ -16,9 +16,11 @@
 //!
 //! The router puts these routes behind the same admin guard as the API (loopback peers, a
 //! known `Host`, no cross-site state change); the body of a form is limited to
-//! [`FORM_LIMIT`] bytes and a rule grid to [`MAX_ROWS`] rows. The children use each other,
+//! [`FORM_LIMIT`] bytes and a rule grid to [`MAX_ROWS`] rows. Each form also carries a token
+//! (`form_token`) that a page of another site cannot read. The children use each other,
 //! never this module: it only puts their routes together.
 
+mod form_token;
 mod html;
 mod provider_form;
 mod provider_tools;
@@ -32,8 +34,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::get;
 
+pub use form_token::FORM_TOKEN_FIELD;
 pub use rule_grids::MAX_ROWS;
 
 use super::state::Rp;
@@ -41,8 +45,8 @@ use super::state::Rp;
 /// The largest form body accepted: a provider form with full grids is a few kilobytes.
 pub const FORM_LIMIT: usize = 64 * 1024;
 
-/// The routes, under `/admin`.
-pub(super) fn routes() -> Router<Arc<Rp>> {
+/// The routes, under `/admin`, their forms carrying `rp`'s form token.
+pub(super) fn routes(rp: Arc<Rp>) -> Router<Arc<Rp>> {
     Router::new()
         .route(
             "/admin/providers",
@@ -75,5 +79,7 @@ pub(super) fn routes() -> Router<Arc<Rp>> {
             get(user_edit::show).post(user_edit::submit),
         )
         .route("/admin/sign-ins", get(sign_ins::list))
+        .layer(middleware::from_fn_with_state(rp, form_token::guard_forms))
+        // Outermost, so the form token's reading of the body is limited too.
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
 }
