@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::super::pages::escape;
+use crate::app::state::Rp;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;line-height:1.4;color:#111}\
 header{background:#1d3557;padding:.5rem 1rem}header a{color:#fff;margin-right:1.2rem}\
@@ -63,6 +64,21 @@ pub(super) fn snake<T: Serialize>(value: T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// How a page with a form is drawn: its status, the form as sent and its errors, and the
+/// `?done=` notice.
+pub(super) type FormPage = fn(&Rp, StatusCode, &Submitted, &FieldErrors, Option<&str>) -> Response;
+
+/// `page` as first shown: an empty form, no errors, the notice of the change that led here.
+pub(super) fn first_view(page: FormPage, rp: &Rp, done: &Done) -> Response {
+    page(
+        rp,
+        StatusCode::OK,
+        &Submitted::default(),
+        &FieldErrors::default(),
+        done.done.as_deref(),
+    )
 }
 
 /// A 303 to `location` after a change, so reloading the page does not repeat it.

@@ -10,8 +10,8 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::html::{
-    Done, FieldErrors, Look, Submitted, admin_page, notice, see_other, segment, select, snake,
-    text_input,
+    Done, FieldErrors, Look, Submitted, admin_page, first_view, notice, see_other, segment, select,
+    snake, text_input,
 };
 use super::provider_form::{finding_input, flow_options, problem_input};
 use crate::app::admin_actions::StoreProviderError;
@@ -98,13 +98,7 @@ The endpoints are read from the issuer's discovery document.</p>\n\
 
 /// `GET /admin/providers`.
 pub(super) async fn list(State(rp): State<Arc<Rp>>, Query(done): Query<Done>) -> Response {
-    page(
-        &rp,
-        StatusCode::OK,
-        &Submitted::default(),
-        &FieldErrors::default(),
-        done.done.as_deref(),
-    )
+    first_view(page, &rp, &done)
 }
 
 /// The add form's own input for a problem or finding's input, or none (listed at the top).

@@ -9,7 +9,9 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::html::{Done, FieldErrors, Submitted, admin_page, blank_then, notice, see_other};
+use super::html::{
+    Done, FieldErrors, Submitted, admin_page, blank_then, first_view, notice, see_other,
+};
 use crate::app::pages::escape;
 use crate::app::state::Rp;
 use crate::users::{
@@ -268,13 +270,7 @@ fn new_user_page(rp: &Rp, status: StatusCode, form: &Submitted, errors: &FieldEr
 
 /// `GET /admin/users`.
 pub(super) async fn directory(State(rp): State<Arc<Rp>>, Query(done): Query<Done>) -> Response {
-    page(
-        &rp,
-        StatusCode::OK,
-        &Submitted::default(),
-        &FieldErrors::default(),
-        done.done.as_deref(),
-    )
+    first_view(page, &rp, &done)
 }
 
 /// `GET /admin/users/new`.
