@@ -3,6 +3,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod clock;
+pub(crate) mod prepared;
 pub(crate) mod request_log;
 pub(crate) mod routing;
 pub(crate) mod state;

@@ -2,7 +2,7 @@
 //! overrides, and the grants in flight (codes, tokens, sessions, pending logins).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,7 @@ use crate::model::tenant::{Flavour, Lifetimes, Tenant};
 use crate::model::types::{ClientId, Prompt, ResponseMode, ResponseType};
 use crate::model::user::User;
 use crate::server::clock::Clock;
+use crate::server::prepared::{PreparedDiscovery, PreparedJwks};
 use crate::server::request_log::RequestLog;
 use crate::server::store::BoundedMap;
 use crate::tokens::b64;
@@ -310,11 +311,13 @@ pub(crate) struct TenantState {
     pub name: String,
     pub path: String,
     pub flavour: Flavour,
-    /// Where the JWK Set is also served, below the issuer: random per tenant and run, and
-    /// advertised while the `jwks_uri_random` fault is active.
-    pub random_jwks_path: String,
+    /// Made on first use: the random generator is not seeded before the first answer.
+    random_jwks_path: OnceLock<String>,
     data: Mutex<TenantData>,
     keys: RwLock<KeySet>,
+    /// The discovery documents as served without a discovery fault.
+    pub discovery: PreparedDiscovery,
+    jwks: PreparedJwks,
 }
 
 impl TenantState {
@@ -332,10 +335,19 @@ impl TenantState {
             name: tenant.name.clone(),
             path: tenant.path(),
             flavour: tenant.flavour.clone(),
-            random_jwks_path: format!("/jwks/{}", b64::random_token(12)),
+            random_jwks_path: OnceLock::new(),
             data: Mutex::new(TenantData::new(tenant, limits)),
             keys: RwLock::new(KeySet::new(keys)),
+            discovery: PreparedDiscovery::default(),
+            jwks: PreparedJwks::default(),
         })
+    }
+
+    /// Where the JWK Set is also served, below the issuer: random per tenant and run, and
+    /// advertised while the `jwks_uri_random` fault is active.
+    pub(crate) fn random_jwks_path(&self) -> &str {
+        self.random_jwks_path
+            .get_or_init(|| format!("/jwks/{}", b64::random_token(12)))
     }
 
     /// Locks the tenant's data; a poisoned lock is recovered since every write leaves the
@@ -358,6 +370,20 @@ impl TenantState {
             .jwks(now)
     }
 
+    /// The JWK Set document at `now` as served: built once, then again only when the keys
+    /// change or a retired key's grace period ends.
+    pub(crate) fn jwks_bytes(&self, now: i64) -> axum::body::Bytes {
+        // Held while the prepared bytes are read and stored: `keys_mut` clears them under
+        // the write lock, so bytes built from an older key set are never kept.
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(bytes) = self.jwks.get(now) {
+            return bytes;
+        }
+        let bytes = axum::body::Bytes::from(keys.jwks(now).to_string());
+        self.jwks.set(now, keys.next_expiry(now), bytes.clone());
+        bytes
+    }
+
     pub(crate) fn published_kids(&self) -> Vec<String> {
         self.keys
             .read()
@@ -368,8 +394,11 @@ impl TenantState {
             .collect()
     }
 
+    /// The only way to change the keys, so the prepared JWK Set never outlives them.
     fn keys_mut(&self) -> std::sync::RwLockWriteGuard<'_, KeySet> {
-        self.keys.write().unwrap_or_else(|e| e.into_inner())
+        let keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        self.jwks.clear();
+        keys
     }
 
     fn fresh_unpublished(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
@@ -507,7 +536,8 @@ impl Server {
                 rest
             })
         };
-        let tenants = self.tenants();
+        // Read in place: cloning the tenant list on every request costs more than matching.
+        let tenants = self.tenants.read().unwrap_or_else(|e| e.into_inner());
         let own = tenants
             .iter()
             .filter_map(|t| below(&t.path).map(|rest| (t, rest)))
@@ -516,9 +546,9 @@ impl Server {
         own.or_else(|| {
             let rest = below(ENTRA_COMMON)?;
             let entra = tenants
-                .into_iter()
+                .iter()
                 .find(|t| matches!(t.flavour, Flavour::Entra { .. }))?;
-            Some((entra, ENTRA_COMMON.to_owned(), rest))
+            Some((entra.clone(), ENTRA_COMMON.to_owned(), rest))
         })
     }
 
