@@ -25,6 +25,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -283,6 +284,9 @@ async fn measure(args: &Args, target: &Target, dir: &Path) -> anyhow::Result<Fig
         login_hint: (!args.auto_login).then(|| args.user.clone()),
     };
     let plan = Arc::new(FlowPlan::discover(&issuer, client).await?);
+    plan.ready(Duration::from_secs(20))
+        .await
+        .with_context(|| format!("{} answers discovery but no flow succeeds", target.name))?;
     println!(
         "\n[3] {}: authorization-code flows against {issuer}, {} per concurrency",
         target.name, args.flows

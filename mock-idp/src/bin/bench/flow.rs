@@ -195,6 +195,19 @@ impl FlowPlan {
         Ok(())
     }
 
+    /// Waits until a whole flow succeeds: a provider may answer discovery before it can sign
+    /// (the Node peer makes its key after it starts listening).
+    pub async fn ready(&self, within: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + within;
+        loop {
+            match self.flow(0).await {
+                Ok(()) => return Ok(()),
+                Err(e) if Instant::now() > deadline => return Err(e),
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+    }
+
     /// One whole flow: authorize, then redeem the code.
     pub async fn flow(&self, i: usize) -> anyhow::Result<()> {
         let grant = self.authorize(i).await?;
