@@ -8,4 +8,5 @@ pub(crate) mod request_log;
 pub(crate) mod routing;
 pub(crate) mod state;
 pub(crate) mod store;
+pub(crate) mod tenant_keys;
 pub(crate) mod transport;

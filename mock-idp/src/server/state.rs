@@ -16,11 +16,12 @@ use crate::model::tenant::{Flavour, Lifetimes, Tenant};
 use crate::model::types::{ClientId, Prompt, ResponseMode, ResponseType};
 use crate::model::user::User;
 use crate::server::clock::Clock;
-use crate::server::prepared::{PreparedDiscovery, PreparedJwks};
+use crate::server::prepared::PreparedDiscovery;
 use crate::server::request_log::RequestLog;
 use crate::server::store::BoundedMap;
+use crate::server::tenant_keys::TenantKeys;
 use crate::tokens::b64;
-use crate::tokens::jwks::{Alg, KeyError, KeySet, SigningKey, fresh_key};
+use crate::tokens::jwks::{Alg, KeyError, SigningKey, fresh_key};
 
 /// Which token a claim override changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -314,33 +315,30 @@ pub(crate) struct TenantState {
     /// Made on first use: the random generator is not seeded before the first answer.
     random_jwks_path: OnceLock<String>,
     data: Mutex<TenantData>,
-    keys: RwLock<KeySet>,
+    /// Loaded after the server listens ([`TenantState::load_keys`]).
+    keys: TenantKeys,
     /// The discovery documents as served without a discovery fault.
     pub discovery: PreparedDiscovery,
-    jwks: PreparedJwks,
 }
 
 impl TenantState {
-    pub(crate) fn from_config(tenant: &Tenant, limits: Limits) -> Result<Self, KeyError> {
-        let mut keys = Vec::new();
-        for kf in &tenant.keys {
-            keys.push(Arc::new(SigningKey::from_pem_file(kf.alg, &kf.file)?));
-        }
-        for alg in Alg::ALL {
-            if !keys.iter().any(|k| k.alg() == alg) {
-                keys.push(fresh_key(alg, &[])?);
-            }
-        }
-        Ok(Self {
+    /// The tenant, its keys not loaded yet: call [`TenantState::load_keys`] to learn
+    /// whether they load.
+    pub(crate) fn from_config(tenant: &Tenant, limits: Limits) -> Self {
+        Self {
             name: tenant.name.clone(),
             path: tenant.path(),
             flavour: tenant.flavour.clone(),
             random_jwks_path: OnceLock::new(),
             data: Mutex::new(TenantData::new(tenant, limits)),
-            keys: RwLock::new(KeySet::new(keys)),
+            keys: TenantKeys::of(tenant),
             discovery: PreparedDiscovery::default(),
-            jwks: PreparedJwks::default(),
-        })
+        }
+    }
+
+    /// Loads the key files and makes the other keys, unless a request already did.
+    pub(crate) fn load_keys(&self) -> Result<(), KeyError> {
+        self.keys.load()
     }
 
     /// Where the JWK Set is also served, below the issuer: random per tenant and run, and
@@ -357,48 +355,25 @@ impl TenantState {
     }
 
     pub(crate) fn signing_key(&self, alg: Alg) -> Option<Arc<SigningKey>> {
-        self.keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .active(alg)
+        self.keys.read().active(alg)
     }
 
     pub(crate) fn jwks(&self, now: i64) -> Value {
-        self.keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .jwks(now)
+        self.keys.read().jwks(now)
     }
 
-    /// The JWK Set document at `now` as served: built once, then again only when the keys
-    /// change or a retired key's grace period ends.
+    /// The JWK Set document at `now` as served, prepared once per key set.
     pub(crate) fn jwks_bytes(&self, now: i64) -> axum::body::Bytes {
-        // Held while the prepared bytes are read and stored: `keys_mut` clears them under
-        // the write lock, so bytes built from an older key set are never kept.
-        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(bytes) = self.jwks.get(now) {
-            return bytes;
-        }
-        let bytes = axum::body::Bytes::from(keys.jwks(now).to_string());
-        self.jwks.set(now, keys.next_expiry(now), bytes.clone());
-        bytes
+        self.keys.jwks_bytes(now)
     }
 
     pub(crate) fn published_kids(&self) -> Vec<String> {
         self.keys
             .read()
-            .unwrap_or_else(|e| e.into_inner())
             .kids()
             .into_iter()
             .map(str::to_owned)
             .collect()
-    }
-
-    /// The only way to change the keys, so the prepared JWK Set never outlives them.
-    fn keys_mut(&self) -> std::sync::RwLockWriteGuard<'_, KeySet> {
-        let keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
-        self.jwks.clear();
-        keys
     }
 
     fn fresh_unpublished(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
@@ -423,7 +398,7 @@ impl TenantState {
         grace: i64,
     ) -> Result<Arc<SigningKey>, KeyError> {
         let key = self.fresh_unpublished(alg)?;
-        let mut keys = self.keys_mut();
+        let mut keys = self.keys.write();
         keys.prune(now);
         keys.install(key.clone(), now + grace);
         keys.prune(now);
@@ -432,28 +407,20 @@ impl TenantState {
 
     /// A second published key for `alg` beside the active one (made on first use).
     pub(crate) fn extra_key(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
-        let existing = self
-            .keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .extra(alg);
+        let existing = self.keys.read().extra(alg);
         if let Some(k) = existing {
             return Ok(k);
         }
         let key = self.fresh_unpublished(alg)?;
-        self.keys_mut().publish_extra(key.clone());
+        self.keys.write().publish_extra(key.clone());
         Ok(key)
     }
 
     /// Withdraws the extra keys, taking the write lock only when there are some.
     pub(crate) fn withdraw_extra_keys(&self) {
-        let any = self
-            .keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .has_extra();
+        let any = self.keys.read().has_extra();
         if any {
-            self.keys_mut().clear_extra();
+            self.keys.write().clear_extra();
         }
     }
 
@@ -569,7 +536,8 @@ impl Server {
                 "choose another name (or another Entra tenant_id)",
             ));
         }
-        let state = TenantState::from_config(tenant, self.limits).map_err(|e| {
+        let state = TenantState::from_config(tenant, self.limits);
+        state.load_keys().map_err(|e| {
             ConfigError::new(origin, "tenant.keys", e.to_string(), "fix the key file")
         })?;
         tenants.push(Arc::new(state));
