@@ -64,10 +64,7 @@ pub struct Grant {
 impl FlowPlan {
     /// Reads the endpoints from `issuer`'s discovery document.
     pub async fn discover(issuer: &str, client: FlowClient) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(usize::MAX)
-            .build()?;
+        let http = http_client()?;
         let discovery = discovery_url(issuer);
         let meta: Value = http
             .get(&discovery)
@@ -91,6 +88,19 @@ impl FlowPlan {
             discovery,
             http,
             client,
+        })
+    }
+
+    /// The same plan on a new connection pool: a batch at concurrency C then holds C
+    /// connections, whatever an earlier batch at a higher concurrency opened.
+    pub fn with_new_connections(&self) -> anyhow::Result<Self> {
+        Ok(Self {
+            http: http_client()?,
+            discovery: self.discovery.clone(),
+            authorize: self.authorize.clone(),
+            token: self.token.clone(),
+            userinfo: self.userinfo.clone(),
+            client: self.client.clone(),
         })
     }
 
@@ -213,6 +223,14 @@ impl FlowPlan {
         let grant = self.authorize(i).await?;
         self.redeem(&grant).await.map(drop)
     }
+}
+
+/// Keep-alive connections, as many as the tasks use; redirects are the flow's to read.
+fn http_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(usize::MAX)
+        .build()?)
 }
 
 /// The code of an authorization response redirect, checked: a redirect status, a
