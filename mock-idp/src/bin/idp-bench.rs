@@ -173,6 +173,8 @@ async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 async fn measure_all(args: &Args, dir: &Path) -> anyhow::Result<Report> {
+    // Checked before anything is measured, so a mistyped flag costs no wait.
+    let targets = targets(args, dir)?;
     // The signing key: the same parsed AWS-LC RSA-2048 key every server signs ID tokens with.
     let idp = MockIdp::start().await;
     let key = idp
@@ -188,7 +190,7 @@ async fn measure_all(args: &Args, dir: &Path) -> anyhow::Result<Report> {
     println!("    {sig_rate:.0} signatures/s");
 
     let mut report = Report::new(sig_rate, args.concurrency.clone());
-    for target in targets(args, dir)? {
+    for target in targets {
         let figures = measure(args, &target, dir).await?;
         report.errors += figures.errors;
         report.columns.push(figures);

@@ -1,6 +1,7 @@
 //! CPU time of a process from `/proc/<pid>/stat`, and the server's CPU per request at each
 //! endpoint: N requests of one kind, the server's CPU time read before and after.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use crate::flow::{Batch, FlowPlan, Grant, run};
@@ -78,6 +79,25 @@ impl EndpointCost {
     }
 }
 
+/// Runs a batch of `count` jobs and reads the server's CPU around it: µs per job.
+async fn metered<R, F, Fut>(
+    server: Option<CpuMeter>,
+    count: usize,
+    concurrency: usize,
+    job: F,
+) -> (Batch<R>, Option<f64>)
+where
+    R: Send + 'static,
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<R>> + Send,
+{
+    let read = || server.and_then(CpuMeter::read);
+    let before = read();
+    let batch = run(count, concurrency, job).await;
+    let us = before.and_then(|b| b.per(read(), count));
+    (batch, us)
+}
+
 /// Measures discovery, authorize, token and userinfo one after another, `count` requests
 /// each at `concurrency`: the codes of the authorize requests are redeemed by the token
 /// requests, whose access tokens the userinfo requests present.
@@ -87,52 +107,40 @@ pub async fn endpoint_costs(
     count: usize,
     concurrency: usize,
 ) -> Vec<EndpointCost> {
-    let read = || server.and_then(CpuMeter::read);
     let mut costs = Vec::new();
-
-    let before = read();
     let p = plan.clone();
-    let batch = run(count, concurrency, move |_| {
+    let (batch, us) = metered(server, count, concurrency, move |_| {
         let p = p.clone();
         async move { p.fetch_discovery().await }
     })
     .await;
-    let us = before.and_then(|b| b.per(read(), count));
     costs.push(EndpointCost::of("discovery", &batch, us));
 
-    let before = read();
     let p = plan.clone();
-    let batch = run(count, concurrency, move |i| {
+    let (batch, us) = metered(server, count, concurrency, move |i| {
         let p = p.clone();
         async move { p.authorize(i).await }
     })
     .await;
-    let us = before.and_then(|b| b.per(read(), count));
     costs.push(EndpointCost::of("authorize", &batch, us));
 
     let grants: Arc<Vec<Grant>> = Arc::new(batch.results);
-    let before = read();
     let p = plan.clone();
-    let redeemed = grants.len();
-    let batch = run(redeemed, concurrency, move |i| {
+    let (batch, us) = metered(server, grants.len(), concurrency, move |i| {
         let (p, grants) = (p.clone(), grants.clone());
         async move { p.redeem(&grants[i]).await }
     })
     .await;
-    let us = before.and_then(|b| b.per(read(), redeemed));
     costs.push(EndpointCost::of("token", &batch, us));
 
     if plan.userinfo.is_some() {
         let tokens: Arc<Vec<String>> = Arc::new(batch.results);
-        let before = read();
         let p = plan.clone();
-        let presented = tokens.len();
-        let batch = run(presented, concurrency, move |i| {
+        let (batch, us) = metered(server, tokens.len(), concurrency, move |i| {
             let (p, tokens) = (p.clone(), tokens.clone());
             async move { p.userinfo(&tokens[i]).await }
         })
         .await;
-        let us = before.and_then(|b| b.per(read(), presented));
         costs.push(EndpointCost::of("userinfo", &batch, us));
     }
     costs
