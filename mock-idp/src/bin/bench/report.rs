@@ -315,7 +315,7 @@ impl Report {
                     let times = o.rate / p.rate;
                     rows.push(Row {
                         what: format!("flows/s, mock-idp ÷ peer, C={c}"),
-                        values: vec![format!("{times:.1}×")],
+                        values: vec![format!("{times:.2}×")],
                         target: format!("≥ {TARGET_FLOWS_OVER_PEER:.0}×"),
                         pass: Some(times >= TARGET_FLOWS_OVER_PEER),
                     });
