@@ -72,7 +72,7 @@ pub struct SettingsProblem {
 
 fn claim_row_column(problem: &ClaimRowError) -> &'static str {
     match problem {
-        ClaimRowError::EmptyClaimType => "claim_type",
+        ClaimRowError::EmptyClaimType | ClaimRowError::BadClaimPath(_) => "claim_type",
         ClaimRowError::EmptyScope => "scope",
         ClaimRowError::VerifiedNotSupported { .. } => "verified",
     }
@@ -132,6 +132,11 @@ fn role_mapping_field(e: &RoleMappingError) -> SettingsField {
             rules,
             row: *row,
             column: field,
+        },
+        RoleMappingError::BadClaimPath { row, .. } => SettingsField::Row {
+            rules,
+            row: *row,
+            column: "claim_type",
         },
         RoleMappingError::MissingLegalEntity { row }
         | RoleMappingError::UnexpectedLegalEntity { row, .. } => SettingsField::Row {
