@@ -181,15 +181,30 @@ pub struct FlowSection {
     pub success: SuccessSection,
 }
 
-/// A request the harness sends to the application itself, outside the browser.
+/// How the harness makes the application act outside the browser: a request to the
+/// application itself, or, for an application with no endpoint for it, a command (a restart
+/// that makes it read the discovery document again).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Hook {
-    /// The URL.
-    pub url: String,
-    /// `POST` (the default), `PUT` or `GET`.
+    /// The URL (exactly one of `url` and `command`).
+    pub url: Option<String>,
+    /// `POST` (the default), `PUT` or `GET`; with `url` only.
     #[serde(default = "default_hook_method")]
     pub method: String,
+    /// A command run with `sh -c` in the harness's working folder; exit status 0 means the
+    /// application took the metadata (exactly one of `url` and `command`).
+    pub command: Option<String>,
+}
+
+impl std::fmt::Display for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.url, &self.command) {
+            (Some(url), _) => write!(f, "{} {url}", self.method),
+            (None, Some(command)) => write!(f, "command `{command}`"),
+            (None, None) => f.write_str("no hook"),
+        }
+    }
 }
 
 fn default_hook_method() -> String {
@@ -494,7 +509,29 @@ impl CheckConfig {
                 )?;
             }
             if let Some(hook) = &f.reconfigure {
-                e.url(&format!("{at}.reconfigure.url"), &hook.url)?;
+                match (&hook.url, &hook.command) {
+                    (Some(url), None) => {
+                        e.url(&format!("{at}.reconfigure.url"), url)?;
+                    }
+                    (None, Some(command)) if !command.trim().is_empty() => {}
+                    (None, Some(_)) => {
+                        return Err(e.err(
+                            format!("{at}.reconfigure.command"),
+                            "expected a command, found an empty string",
+                            "give the command that makes the application read the discovery document again (e.g. its restart script)",
+                        ));
+                    }
+                    (url, _) => {
+                        return Err(e.err(
+                            format!("{at}.reconfigure"),
+                            format!(
+                                "expected exactly one of url and command, found {}",
+                                if url.is_some() { "both" } else { "neither" }
+                            ),
+                            "use url for an HTTP endpoint of the application, command for a script (e.g. a restart)",
+                        ));
+                    }
+                }
                 if !HOOK_METHODS.contains(&hook.method.as_str()) {
                     return Err(e.err(
                         format!("{at}.reconfigure.method"),

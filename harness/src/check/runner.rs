@@ -381,9 +381,7 @@ impl Runner<'_> {
             self.idp.reset_faults().await?;
             self.reconfigure(hook).await.map_err(|why| {
                 anyhow::anyhow!(
-                    "{} {} did not take the fault-free discovery document again after {fault}::{}: {why}",
-                    hook.method,
-                    hook.url,
+                    "{hook} did not take the fault-free discovery document again after {fault}::{}: {why}",
                     flow.kind
                 )
             })?;
@@ -474,8 +472,7 @@ impl Runner<'_> {
             && let Err(why) = self.reconfigure(hook).await
         {
             return Ok(Err(format!(
-                "the application refused the fault-free discovery document ({} {}): {why}",
-                hook.method, hook.url
+                "the application refused the fault-free discovery document ({hook}): {why}"
             )));
         }
         if let Some(target) = arrangement.refresh_url.as_deref() {
@@ -494,14 +491,20 @@ impl Runner<'_> {
 
     /// Sends the application's reconfiguration request; `Err` says how it refused.
     async fn reconfigure(&self, hook: &Hook) -> Result<(), String> {
+        let limit = Duration::from_secs(self.cfg.cell_timeout_secs);
+        let url = match (&hook.url, &hook.command) {
+            (Some(url), _) => url,
+            (None, Some(command)) => return run_hook_command(command, limit).await,
+            (None, None) => return Err("the hook has neither url nor command".into()),
+        };
         let method = reqwest::Method::from_bytes(hook.method.as_bytes())
             .map_err(|e| format!("method {}: {e}", hook.method))?;
         let res = hook_client()
-            .request(method, &hook.url)
-            .timeout(Duration::from_secs(self.cfg.cell_timeout_secs))
+            .request(method, url)
+            .timeout(limit)
             .send()
             .await
-            .map_err(|e| format!("{} {}: {e}", hook.method, hook.url))?;
+            .map_err(|e| format!("{hook}: {e}"))?;
         let status = res.status();
         if status.is_success() {
             return Ok(());
@@ -688,6 +691,44 @@ impl Runner<'_> {
         }
         missing
     }
+}
+
+/// Runs a hook's command with `sh -c`; exit status 0 is success, anything else (or no end
+/// within `limit`) a failure quoting the end of its output.
+async fn run_hook_command(command: &str, limit: Duration) -> Result<(), String> {
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = match tokio::time::timeout(limit, child).await {
+        Ok(Ok(output)) => output,
+        Ok(Err(e)) => return Err(format!("command `{command}` could not start: {e}")),
+        Err(_) => {
+            return Err(format!(
+                "command `{command}` did not end within {}s (cell_timeout_secs)",
+                limit.as_secs()
+            ));
+        }
+    };
+    if output.status.success() {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&output.stderr) + String::from_utf8_lossy(&output.stdout);
+    let tail: String = text
+        .trim()
+        .chars()
+        .rev()
+        .take(300)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    Err(format!(
+        "command `{command}` failed ({}): {tail}",
+        output.status
+    ))
 }
 
 /// The client for requests to the application itself: one per run, since building one reads
