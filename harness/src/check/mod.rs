@@ -6,6 +6,7 @@
 //! did with what a correct one does. See `docs/conformance-run.md`.
 
 pub mod config;
+pub mod html;
 pub mod idp;
 pub mod report;
 pub mod runner;
@@ -15,7 +16,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mock_idp::catalog::{FlowKind, catalog};
+use mock_idp::catalog::{CatalogEntry, FlowKind, catalog};
+
+use crate::shard::Shard;
 
 pub use config::{CheckConfig, ConfigError, Loaded};
 pub use report::{Cell, Observed, Report, Status};
@@ -39,6 +42,13 @@ pub struct CheckArgs {
     /// Write the JSON report here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write the matrix as one self-contained HTML page here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Run only part K of N (e.g. `2/4`) of the selected cells; every shard needs the same
+    /// configuration and selection. See docs/ci-sharding.md.
+    #[arg(long, default_value = "1/1")]
+    pub shard: Shard,
 }
 
 /// Why the command line cannot be followed (exit code 2, like configuration errors).
@@ -96,14 +106,81 @@ pub fn selection(args: &CheckArgs, loaded: &Loaded) -> Result<Selection, UsageEr
     })
 }
 
+/// The selected cells as `(fault, flow)`, in the order every shard computes alike: flow by
+/// flow (in the configuration's order), its baseline, then the catalog's entries that apply.
+pub fn cell_order(
+    configured: &[FlowKind],
+    entries: &[CatalogEntry],
+    sel: &Selection,
+) -> Vec<(String, FlowKind)> {
+    let mut order = Vec::new();
+    for &flow in configured
+        .iter()
+        .filter(|f| sel.flows.is_empty() || sel.flows.contains(f))
+    {
+        order.push((report::BASELINE.to_owned(), flow));
+        order.extend(
+            entries
+                .iter()
+                .filter(|e| {
+                    e.applies_to(flow) && (sel.only.is_empty() || sel.only.contains(&e.name))
+                })
+                .map(|e| (e.name.clone(), flow)),
+        );
+    }
+    order
+}
+
 /// Runs the selected cells of a loaded configuration.
 pub async fn execute(loaded: &Loaded, sel: &Selection) -> anyhow::Result<Report> {
+    execute_shard(loaded, sel, Shard::WHOLE).await
+}
+
+/// Runs one shard of the selected cells. A flow's baseline also runs in every shard that has
+/// a cell of that flow, since a cell means nothing without it; so baselines may appear in
+/// several shards' reports, every other cell in exactly one.
+pub async fn execute_shard(
+    loaded: &Loaded,
+    sel: &Selection,
+    shard: Shard,
+) -> anyhow::Result<Report> {
     let idp = idp::Idp::connect(&loaded.idp, &loaded.raw.client).await?;
     let runner = runner::Runner {
         cfg: &loaded.raw,
         idp: &idp,
     };
-    let cells = runner.run(&loaded.flows, &catalog(), sel).await?;
+    let entries = catalog();
+    let cells = if shard == Shard::WHOLE {
+        runner.run(&loaded.flows, &entries, sel).await?
+    } else {
+        let configured: Vec<FlowKind> = loaded.flows.iter().map(|f| f.kind).collect();
+        let mine = shard.pick(cell_order(&configured, &entries, sel));
+        let mut cells = Vec::new();
+        for flow in configured {
+            let names: Vec<String> = mine
+                .iter()
+                .filter(|(name, f)| *f == flow && name != report::BASELINE)
+                .map(|(name, _)| name.clone())
+                .collect();
+            let baseline_only = names.is_empty();
+            if baseline_only && !mine.iter().any(|(_, f)| *f == flow) {
+                continue;
+            }
+            // No catalog entry is named `baseline`: selecting that name runs the flow's
+            // baseline alone (an empty `only` would select every entry).
+            let only = if baseline_only {
+                vec![report::BASELINE.to_owned()]
+            } else {
+                names
+            };
+            let part = Selection {
+                only,
+                flows: vec![flow],
+            };
+            cells.extend(runner.run(&loaded.flows, &entries, &part).await?);
+        }
+        cells
+    };
     Ok(Report::new(
         idp.url(),
         idp.tenant_name().to_owned(),
@@ -117,7 +194,7 @@ pub async fn execute(loaded: &Loaded, sel: &Selection) -> anyhow::Result<Report>
 pub async fn run_to(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<bool> {
     let loaded = CheckConfig::load(&args.config)?;
     let sel = selection(args, &loaded)?;
-    let report = execute(&loaded, &sel).await?;
+    let report = execute_shard(&loaded, &sel, args.shard).await?;
     out.write_all(report.table().as_bytes())
         .context("writing the table")?;
     if let Some(path) = &args.junit {
@@ -127,6 +204,10 @@ pub async fn run_to(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<bo
     if let Some(path) = &args.json {
         std::fs::write(path, report.json())
             .with_context(|| format!("writing the JSON report to {}", path.display()))?;
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, html::page(&report))
+            .with_context(|| format!("writing the HTML report to {}", path.display()))?;
     }
     Ok(report.all_passed())
 }
