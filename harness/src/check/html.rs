@@ -81,6 +81,8 @@ pub fn page(report: &Report) -> String {
                     Some(c) => out.push_str(&cell(c)),
                     None => out.push_str("<td class=\"none\"></td>"),
                 }
+                // A line per cell keeps snapshot diffs readable.
+                out.push('\n');
             }
             out.push_str("</tr>\n");
         }
