@@ -64,9 +64,9 @@ pub fn page(report: &Report) -> String {
     }
     out.push_str("</tr></thead>\n");
     for (title, faults) in rows(report) {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<tbody><tr><th scope=\"rowgroup\" colspan=\"{}\">{}</th></tr>\n",
+            "<tbody><tr><th scope=\"rowgroup\" colspan=\"{}\">{}</th></tr>",
             flows.len() + 1,
             escape(&title)
         );
