@@ -168,6 +168,86 @@ async fn a_fault_injected_from_the_dashboard_makes_the_relying_party_refuse() {
     browser.quit().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_keys_the_clock_and_the_log_filter_work_from_the_page() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    let rig = BrowserRig::new(Flow::AuthorizationCode, None).await;
+    browser.open(&rig.sign_in_url(Some("alice"))).await;
+    browser.wait_for_signed_in().await;
+    open_dashboard(&browser, &rig).await;
+
+    // Claims: the box is edited, `given_name` taken out and `locale` added, then saved.
+    let box_ = browser.element("claims-alice").await;
+    box_.clear().await.expect("clear the claims");
+    box_.send_keys(r#"{"email": "alice@acme.test", "email_verified": true, "preferred_username": "alice", "locale": "de-DE"}"#)
+        .await
+        .expect("type the claims");
+    click(&browser, "form.claims[data-user=alice] button[type=submit]").await;
+    text_with(&browser, "status", "Claims of alice saved.").await;
+    let alice = rig
+        .idp
+        .tenant("acme")
+        .expect("tenant")
+        .user("alice")
+        .expect("alice");
+    assert_eq!(alice.claims["locale"], "de-DE");
+    assert!(
+        alice.claims.get("given_name").is_none(),
+        "{:?}",
+        alice.claims
+    );
+    // Claims that are not JSON are refused with the reason, and nothing changes.
+    box_.clear().await.expect("clear the claims");
+    box_.send_keys("{not json").await.expect("type");
+    click(&browser, "form.claims[data-user=alice] button[type=submit]").await;
+    text_with(&browser, "status", "the claims are not JSON").await;
+
+    // Keys: an ES256 rotation shows the new key in the table.
+    select(&browser, "rotate-alg", "ES256").await;
+    click(&browser, "#rotate button[type=submit]").await;
+    let said = text_with(&browser, "status", "New ES256 key").await;
+    let kid = said
+        .trim_end_matches('.')
+        .rsplit(' ')
+        .next()
+        .expect("the new kid")
+        .to_owned();
+    text_with(&browser, "keys-rows", &kid).await;
+
+    // Clock: freeze, advance an hour, reset.
+    click(&browser, "#clock button[data-action=freeze]").await;
+    text_with(&browser, "clock-frozen", "yes").await;
+    let seconds = browser.element("clock-seconds").await;
+    seconds.clear().await.expect("clear");
+    seconds.send_keys("3600").await.expect("seconds");
+    click(&browser, "#clock button[data-action=advance]").await;
+    text_with(&browser, "clock-offset", "3600 s").await;
+    assert!(rig.idp.clock().status().frozen);
+    click(&browser, "#clock button[data-action=reset]").await;
+    text_with(&browser, "clock-frozen", "no").await;
+
+    // The log: only the token request once filtered by endpoint.
+    select(&browser, "log-endpoint", "token").await;
+    click(&browser, "#log-filter button[type=submit]").await;
+    let rows = until(&browser, "only token requests", || async {
+        let text = browser.text("requests-rows").await;
+        (!text.contains("/acme/authorize") && text.contains("/acme/token")).then_some(text)
+    })
+    .await;
+    assert_eq!(rows.matches("/acme/token").count(), 1, "{rows}");
+    browser
+        .element("log-status")
+        .await
+        .send_keys("5xx")
+        .await
+        .expect("status");
+    click(&browser, "#log-filter button[type=submit]").await;
+    text_with(&browser, "requests-rows", "No requests.").await;
+    browser.quit().await;
+}
+
 fn screenshots() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
 }

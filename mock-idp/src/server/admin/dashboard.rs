@@ -70,6 +70,12 @@ fn time(secs: i64) -> String {
     format!("<time datetime=\"{text}\">{text}</time>")
 }
 
+/// An option whose value is its text, as the script makes them.
+fn option(text: &str, attributes: &str) -> String {
+    let text = escape(text);
+    format!("<option value=\"{text}\"{attributes}>{text}</option>")
+}
+
 fn pretty(v: &Value) -> String {
     escape(&serde_json::to_string_pretty(v).unwrap_or_default())
 }
@@ -296,7 +302,7 @@ fn keys_section(t: &TenantState, now: i64) -> String {
         .iter()
         .map(|a| {
             let selected = if *a == default { " selected" } else { "" };
-            format!("<option{selected}>{}</option>", a.as_str())
+            option(a.as_str(), selected)
         })
         .collect();
     format!(
@@ -354,16 +360,8 @@ fn faults_section(t: &TenantState) -> String {
         faults.push_str("</optgroup>");
     }
     let d = t.data();
-    let clients: String = d
-        .clients
-        .keys()
-        .map(|c| format!("<option>{}</option>", escape(c.as_str())))
-        .collect();
-    let users: String = d
-        .users
-        .keys()
-        .map(|u| format!("<option>{}</option>", escape(u)))
-        .collect();
+    let clients: String = d.clients.keys().map(|c| option(c.as_str(), "")).collect();
+    let users: String = d.users.keys().map(|u| option(u, "")).collect();
     let rows: String = d.faults.list().iter().map(fault_row).collect();
     drop(d);
     format!(
@@ -436,10 +434,7 @@ fn token_row(t: &IssuedToken) -> String {
 }
 
 fn log_section(s: &Server, t: &TenantState) -> String {
-    let endpoints: String = ENDPOINTS
-        .iter()
-        .map(|e| format!("<option>{}</option>", e.as_str()))
-        .collect();
+    let endpoints: String = ENDPOINTS.iter().map(|e| option(e.as_str(), "")).collect();
     let requests: String = s
         .log
         .requests()
