@@ -3,5 +3,6 @@
 //! ([`check`]).
 
 pub mod check;
+pub mod chromium;
 pub mod scenario;
 pub mod shard;

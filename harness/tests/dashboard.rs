@@ -300,6 +300,7 @@ async fn screenshots_of_the_dashboard_and_the_reports() {
         .map(String::from)
         .to_vec(),
         flows: Vec::new(),
+        ..Selection::default()
     };
     let report = check::execute(&loaded, &sel).await.expect("check run");
     let matrix = dir.join("check.html");

@@ -124,6 +124,7 @@ async fn three_shards_of_a_check_run_each_cell_once_with_their_baselines() {
             .map(String::from)
             .to_vec(),
         flows: Vec::new(),
+        ..Selection::default()
     };
     let whole: BTreeSet<String> = check::cell_order(&flows, &catalog(), &sel)
         .into_iter()

@@ -5,6 +5,7 @@
 //! plays the browser from the application's sign-in URL and compares what the application
 //! did with what a correct one does. See `docs/conformance-run.md`.
 
+pub mod browsing;
 pub mod config;
 pub mod html;
 pub mod idp;
@@ -20,6 +21,7 @@ use mock_idp::catalog::{CatalogEntry, FlowKind, catalog};
 
 use crate::shard::Shard;
 
+pub use browsing::{BrowserChoice, Browsers};
 pub use config::{CheckConfig, ConfigError, Loaded};
 pub use report::{Cell, Observed, Report, Status};
 pub use runner::Selection;
@@ -49,6 +51,10 @@ pub struct CheckArgs {
     /// configuration and selection. See docs/ci-sharding.md.
     #[arg(long, default_value = "1/1")]
     pub shard: Shard,
+    /// Who plays the sign-ins: `auto` retries a flow whose baseline fails in the headless
+    /// agent in Chromium (pages that need their script), `headless` never, `chromium` always.
+    #[arg(long, value_enum, default_value_t)]
+    pub browser: BrowserChoice,
 }
 
 /// Why the command line cannot be followed (exit code 2, like configuration errors).
@@ -103,6 +109,7 @@ pub fn selection(args: &CheckArgs, loaded: &Loaded) -> Result<Selection, UsageEr
     Ok(Selection {
         only: args.only.clone(),
         flows,
+        browser: args.browser,
     })
 }
 
@@ -148,6 +155,7 @@ pub async fn execute_shard(
     let runner = runner::Runner {
         cfg: &loaded.raw,
         idp: &idp,
+        browsers: Browsers::new(sel.browser),
     };
     let entries = catalog();
     let cells = if shard == Shard::WHOLE {
@@ -176,6 +184,7 @@ pub async fn execute_shard(
             let part = Selection {
                 only,
                 flows: vec![flow],
+                ..sel.clone()
             };
             cells.extend(runner.run(&loaded.flows, &entries, &part).await?);
         }

@@ -10,6 +10,7 @@ use mock_idp::sweep::{ForbiddenCalls, group_name};
 use mock_idp::{Alg, Endpoint, Fault, FaultRule};
 use url::Url;
 
+use super::browsing::{BrowserChoice, Browsers};
 use super::config::{CheckConfig, FlowUnderTest, Hook, SuccessSection, fill};
 use super::idp::Idp;
 use super::report::{BASELINE, Calls, Cell, Observed, Status};
@@ -21,6 +22,8 @@ pub struct Selection {
     pub only: Vec<String>,
     /// Only these flows (every configured one when empty).
     pub flows: Vec<FlowKind>,
+    /// Who plays the sign-ins.
+    pub browser: BrowserChoice,
 }
 
 /// What a cell arranges besides injecting its fault.
@@ -169,6 +172,8 @@ pub struct Runner<'a> {
     pub cfg: &'a CheckConfig,
     /// The IdP.
     pub idp: &'a Idp,
+    /// The browsers that play the sign-ins, and which flows need Chromium.
+    pub browsers: Browsers,
 }
 
 impl Runner<'_> {
@@ -186,7 +191,7 @@ impl Runner<'_> {
         {
             let plain = arrange(Setup::None, None, flow, self.cfg, Reach::default())
                 .map_err(|why| anyhow::anyhow!("baseline of {}: {why}", flow.kind))?;
-            let baseline = self.cell(flow, None, &plain).await?;
+            let baseline = self.baseline(flow, &plain).await?;
             let baseline_ok = baseline.status == Status::Pass;
             cells.push(baseline);
             // Whether the application's hooks work without a fault, tried before the first
@@ -251,6 +256,45 @@ impl Runner<'_> {
         }
         self.idp.reset_faults().await?;
         Ok(cells)
+    }
+
+    /// The flow's fault-free sign-in. In `auto` mode a baseline the headless agent fails is
+    /// tried again in Chromium (a page that needs its script, like most fragment pages), and
+    /// the flow's cells run there when that passes.
+    async fn baseline(&self, flow: &FlowUnderTest, plain: &Arrangement) -> anyhow::Result<Cell> {
+        let headless = self.cell(flow, None, plain).await?;
+        if headless.status == Status::Pass || !self.browsers.may_retry(flow.kind) {
+            return Ok(headless);
+        }
+        let headless_why = headless.reason.clone().unwrap_or_default();
+        if let Err(why) = self.browsers.chromium() {
+            return Ok(Cell {
+                reason: Some(format!(
+                    "{headless_why}; not tried in Chromium, which would run the page's \
+                     script: {why}"
+                )),
+                ..headless
+            });
+        }
+        self.browsers.use_chromium(flow.kind);
+        let chromium = self.cell(flow, None, plain).await?;
+        if chromium.status == Status::Pass {
+            return Ok(Cell {
+                reason: Some(format!(
+                    "in Chromium (the headless agent could not: {headless_why}); the flow's \
+                     cells run in Chromium"
+                )),
+                ..chromium
+            });
+        }
+        self.browsers.use_headless(flow.kind);
+        Ok(Cell {
+            reason: Some(format!(
+                "{headless_why}; in Chromium too: {}",
+                chromium.reason.unwrap_or_default()
+            )),
+            ..headless
+        })
     }
 
     async fn cell(
@@ -432,24 +476,35 @@ impl Runner<'_> {
         refresh: Option<&str>,
     ) -> anyhow::Result<Play> {
         let mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
-        let agent = match self.idp.trusted_pem() {
-            None => UserAgent::new(),
-            Some(pem) => UserAgent::trusting(pem)?,
-        };
         let limit = Duration::from_secs(self.cfg.cell_timeout_secs);
-        let journey = async {
-            let landing = agent.navigate(url).await?;
-            // An application that does not pass login_hint on gets the IdP's login page.
-            if landing.is_login_page() {
-                agent.log_in(&landing, &self.cfg.login_hint, None).await
-            } else {
-                Ok(landing)
-            }
-        };
         let timed_out = || format!("no page within {}s (cell_timeout_secs)", limit.as_secs());
-        let mut landing = match tokio::time::timeout(limit, journey).await {
-            Ok(l) => l.map_err(|e| e.to_string()),
-            Err(_) => Err(timed_out()),
+        let (agent, mut landing) = match self.browsers.for_flow(flow.kind) {
+            Some(Ok(chromium)) => match chromium.sign_in(url, &self.cfg.login_hint, limit).await {
+                Ok((agent, landing)) => (agent, Ok(landing)),
+                Err(why) => (UserAgent::new(), Err(why)),
+            },
+            Some(Err(why)) => (UserAgent::new(), Err(format!("Chromium: {why}"))),
+            None => {
+                let agent = match self.idp.trusted_pem() {
+                    None => UserAgent::new(),
+                    Some(pem) => UserAgent::trusting(pem)?,
+                };
+                let journey = async {
+                    let landing = agent.navigate(url).await?;
+                    // An application that does not pass login_hint on gets the IdP's login
+                    // page.
+                    if landing.is_login_page() {
+                        agent.log_in(&landing, &self.cfg.login_hint, None).await
+                    } else {
+                        Ok(landing)
+                    }
+                };
+                let landing = match tokio::time::timeout(limit, journey).await {
+                    Ok(l) => l.map_err(|e| e.to_string()),
+                    Err(_) => Err(timed_out()),
+                };
+                (agent, landing)
+            }
         };
         let mut refresh_unreached = false;
         if let (Some(target), Ok(signed_in)) = (refresh, &landing) {
