@@ -5,6 +5,8 @@
 
 #[path = "check/files.rs"]
 mod files;
+#[path = "check/lax.rs"]
+mod lax;
 #[path = "check/reference.rs"]
 mod reference;
 
@@ -153,6 +155,38 @@ async fn three_shards_of_a_check_run_each_cell_once_with_their_baselines() {
     let distinct: BTreeSet<String> = seen.iter().cloned().collect();
     assert_eq!(distinct.len(), seen.len(), "no cell twice: {seen:?}");
     assert_eq!(distinct, whole);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The binary's flags together: `harness check --shard 2/2 --html` against an application
+/// that validates nothing writes the part's matrix, its failures coloured.
+#[tokio::test]
+async fn the_check_command_writes_a_shard_s_matrix() {
+    let idp_port = lax::free_port().await;
+    let (app, _) = lax::start_lax(idp_port).await;
+    let dir = files::scratch("shard-html");
+    let config = files::write(&dir, "lax.toml", &lax::lax_config(idp_port, &app));
+    let page = dir.join("matrix.html");
+    // Asynchronously: the lax application answers on this test's runtime.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("check")
+        .arg("--config")
+        .arg(&config)
+        .args(["--only", "iss_changed", "--flows", "authorization_code"])
+        .args(["--shard", "2/2", "--html"])
+        .arg(&page)
+        .output()
+        .await
+        .expect("harness");
+    let table = String::from_utf8_lossy(&out.stdout);
+    // Part 2 of [baseline, iss_changed] is the fault cell, run after its baseline.
+    assert_eq!(out.status.code(), Some(1), "{table}");
+    let html = std::fs::read_to_string(&page).expect("the page");
+    assert!(html.contains("2 cells: 1 passed, 1 failed"), "{html}");
+    assert!(
+        html.contains("<th scope=\"row\">iss_changed</th><td class=\"fail\">"),
+        "{html}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
