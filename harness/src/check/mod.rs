@@ -110,28 +110,24 @@ pub fn selection(args: &CheckArgs, loaded: &Loaded) -> Result<Selection, UsageEr
         only: args.only.clone(),
         flows,
         browser: args.browser,
+        cells: None,
     })
 }
 
 /// The selected cells as `(fault, flow)`, in the order every shard computes alike: flow by
-/// flow (in the configuration's order), its baseline, then the catalog's entries that apply.
+/// flow (in the configuration's order), its baseline, then the catalog's entries it runs.
 pub fn cell_order(
     configured: &[FlowKind],
     entries: &[CatalogEntry],
     sel: &Selection,
 ) -> Vec<(String, FlowKind)> {
     let mut order = Vec::new();
-    for &flow in configured
-        .iter()
-        .filter(|f| sel.flows.is_empty() || sel.flows.contains(f))
-    {
+    for &flow in configured.iter().filter(|f| sel.runs_flow(**f)) {
         order.push((report::BASELINE.to_owned(), flow));
         order.extend(
             entries
                 .iter()
-                .filter(|e| {
-                    e.applies_to(flow) && (sel.only.is_empty() || sel.only.contains(&e.name))
-                })
+                .filter(|e| sel.runs(e, flow))
                 .map(|e| (e.name.clone(), flow)),
         );
     }
@@ -158,38 +154,12 @@ pub async fn execute_shard(
         browsers: Browsers::new(sel.browser),
     };
     let entries = catalog();
-    let cells = if shard == Shard::WHOLE {
-        runner.run(&loaded.flows, &entries, sel).await?
-    } else {
+    let mut part = sel.clone();
+    if shard != Shard::WHOLE {
         let configured: Vec<FlowKind> = loaded.flows.iter().map(|f| f.kind).collect();
-        let mine = shard.pick(cell_order(&configured, &entries, sel));
-        let mut cells = Vec::new();
-        for flow in configured {
-            let names: Vec<String> = mine
-                .iter()
-                .filter(|(name, f)| *f == flow && name != report::BASELINE)
-                .map(|(name, _)| name.clone())
-                .collect();
-            let baseline_only = names.is_empty();
-            if baseline_only && !mine.iter().any(|(_, f)| *f == flow) {
-                continue;
-            }
-            // No catalog entry is named `baseline`: selecting that name runs the flow's
-            // baseline alone (an empty `only` would select every entry).
-            let only = if baseline_only {
-                vec![report::BASELINE.to_owned()]
-            } else {
-                names
-            };
-            let part = Selection {
-                only,
-                flows: vec![flow],
-                ..sel.clone()
-            };
-            cells.extend(runner.run(&loaded.flows, &entries, &part).await?);
-        }
-        cells
-    };
+        part.cells = Some(shard.pick(cell_order(&configured, &entries, sel)));
+    }
+    let cells = runner.run(&loaded.flows, &entries, &part).await?;
     Ok(Report::new(
         idp.url(),
         idp.tenant_name().to_owned(),
