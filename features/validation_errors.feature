@@ -68,6 +68,15 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
       | extra_aud_wrong_azp | hybrid flow with form_post   | id_token.wrong_azp |
       | extra_aud_wrong_azp | hybrid flow with fragment    | id_token.wrong_azp |
 
+    @id-token-claims
+    Examples: extra_aud_with_azp
+      | fault              | flow                         | code                        |
+      | extra_aud_with_azp | authorization code flow      | id_token.untrusted_audience |
+      | extra_aud_with_azp | implicit flow with form_post | id_token.untrusted_audience |
+      | extra_aud_with_azp | implicit flow with fragment  | id_token.untrusted_audience |
+      | extra_aud_with_azp | hybrid flow with form_post   | id_token.untrusted_audience |
+      | extra_aud_with_azp | hybrid flow with fragment    | id_token.untrusted_audience |
+
     @oidcc-client-test-missing-sub @id-token-claims
     Examples: sub_missing
       | fault       | flow                         | code                 |
@@ -184,6 +193,51 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
       | malformed_jwt | implicit flow with fragment  | id_token.malformed |
       | malformed_jwt | hybrid flow with form_post   | id_token.malformed |
       | malformed_jwt | hybrid flow with fragment    | id_token.malformed |
+
+    @signature
+    Examples: jku_foreign_keys
+      | fault            | flow                         | code                 |
+      | jku_foreign_keys | authorization code flow      | id_token.unknown_key |
+      | jku_foreign_keys | implicit flow with form_post | id_token.unknown_key |
+      | jku_foreign_keys | implicit flow with fragment  | id_token.unknown_key |
+      | jku_foreign_keys | hybrid flow with form_post   | id_token.unknown_key |
+      | jku_foreign_keys | hybrid flow with fragment    | id_token.unknown_key |
+
+    @signature
+    Examples: x5u_foreign_keys
+      | fault            | flow                         | code                 |
+      | x5u_foreign_keys | authorization code flow      | id_token.unknown_key |
+      | x5u_foreign_keys | implicit flow with form_post | id_token.unknown_key |
+      | x5u_foreign_keys | implicit flow with fragment  | id_token.unknown_key |
+      | x5u_foreign_keys | hybrid flow with form_post   | id_token.unknown_key |
+      | x5u_foreign_keys | hybrid flow with fragment    | id_token.unknown_key |
+
+    @signature
+    Examples: key_use_enc
+      | fault       | flow                         | code                         |
+      | key_use_enc | authorization code flow      | id_token.key_not_for_signing |
+      | key_use_enc | implicit flow with form_post | id_token.key_not_for_signing |
+      | key_use_enc | implicit flow with fragment  | id_token.key_not_for_signing |
+      | key_use_enc | hybrid flow with form_post   | id_token.key_not_for_signing |
+      | key_use_enc | hybrid flow with fragment    | id_token.key_not_for_signing |
+
+    @signature
+    Examples: key_alg_mismatch
+      | fault            | flow                         | code                      |
+      | key_alg_mismatch | authorization code flow      | id_token.key_alg_mismatch |
+      | key_alg_mismatch | implicit flow with form_post | id_token.key_alg_mismatch |
+      | key_alg_mismatch | implicit flow with fragment  | id_token.key_alg_mismatch |
+      | key_alg_mismatch | hybrid flow with form_post   | id_token.key_alg_mismatch |
+      | key_alg_mismatch | hybrid flow with fragment    | id_token.key_alg_mismatch |
+
+    @signature
+    Examples: weak_rsa_key
+      | fault        | flow                         | code              |
+      | weak_rsa_key | authorization code flow      | id_token.weak_key |
+      | weak_rsa_key | implicit flow with form_post | id_token.weak_key |
+      | weak_rsa_key | implicit flow with fragment  | id_token.weak_key |
+      | weak_rsa_key | hybrid flow with form_post   | id_token.weak_key |
+      | weak_rsa_key | hybrid flow with fragment    | id_token.weak_key |
 
     @oidcc-client-test-invalid-athash @hashes
     Examples: at_hash_wrong
@@ -651,3 +705,20 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
     When "alice" signs in through "Acme"
     Then the sign-in is refused with "userinfo.sub_mismatch"
     And the application has 0 users
+
+  Scenario Outline: <fault>: the same authorization response delivered again in the <flow> is refused with <code>
+    Given provider "Acme" uses the <flow>
+    And "alice" signs in through "Acme"
+    And the identity provider misbehaves with "<fault>"
+    When she delivers the same authorization response again
+    Then the sign-in is refused with "<code>"
+    And the user "alice@example.com" has the email "alice@example.com"
+
+    @authorization-response
+    Examples: response_replayed
+      | fault             | flow                         | code              |
+      | response_replayed | authorization code flow      | response.replayed |
+      | response_replayed | implicit flow with form_post | response.replayed |
+      | response_replayed | implicit flow with fragment  | response.replayed |
+      | response_replayed | hybrid flow with form_post   | response.replayed |
+      | response_replayed | hybrid flow with fragment    | response.replayed |

@@ -18,6 +18,12 @@ pub enum SignInError {
         "the state in the authorization response matches no sign-in in progress (unknown, used or expired)"
     )]
     StateMismatch,
+    /// The `state` names a sign-in that an earlier delivery of the authorization response
+    /// already completed: a replayed response (RFC 6749 §10.5, Core §3.1.3.7 step 11).
+    #[error(
+        "the authorization response was already used: its sign-in is complete, and a response is accepted once"
+    )]
+    Replayed,
     /// The response came back to another browser than the one that started the sign-in:
     /// login CSRF, or a link to a callback opened elsewhere (RFC 6749 §10.12, RFC 9700 §4.7).
     #[error(
@@ -103,6 +109,7 @@ impl SignInError {
             Self::ProviderUnavailable(_) => "provider.unavailable".into(),
             Self::MissingState => "response.missing_state".into(),
             Self::StateMismatch => "response.state_mismatch".into(),
+            Self::Replayed => "response.replayed".into(),
             Self::BrowserMismatch { .. } => "signin.browser_mismatch".into(),
             Self::Provider { error, .. } => format!("authorization.{error}"),
             Self::ResponseIssuer { .. } => "response.wrong_issuer".into(),

@@ -4,8 +4,11 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
@@ -60,6 +63,17 @@ impl Jwk {
             && self.alg.as_deref().is_none_or(|a| a == alg)
     }
 
+    /// The modulus length in bits of an RSA key.
+    pub fn rsa_bits(&self) -> Option<usize> {
+        if self.kty != "RSA" {
+            return None;
+        }
+        let n = URL_SAFE_NO_PAD.decode(self.n.as_deref()?).ok()?;
+        let n = n.strip_prefix(&[0u8]).unwrap_or(&n);
+        let lead = n.first().map_or(0, |b| 8 - b.leading_zeros() as usize);
+        Some(n.len().saturating_sub(1) * 8 + lead)
+    }
+
     /// The key as `jsonwebtoken` verifies with it, when its members are there and decode.
     fn decoding_key(&self, alg: Algorithm) -> Option<DecodingKey> {
         let key = match alg {
@@ -112,12 +126,13 @@ struct Entry {
 pub struct JwksCache {
     http: reqwest::Client,
     entries: Mutex<HashMap<String, Entry>>,
+    forced_per_minute: AtomicUsize,
 }
 
 /// How long a fetched set is used before it is fetched again.
 const TTL: Duration = Duration::from_secs(300);
-/// At most this many forced re-fetches per location per minute.
-const FORCED_PER_MINUTE: usize = 10;
+/// At most this many forced re-fetches per location per minute, unless set otherwise.
+pub const FORCED_PER_MINUTE: usize = 10;
 
 impl JwksCache {
     /// A cache that fetches with `http`.
@@ -125,7 +140,15 @@ impl JwksCache {
         Self {
             http,
             entries: Mutex::new(HashMap::new()),
+            forced_per_minute: AtomicUsize::new(FORCED_PER_MINUTE),
         }
+    }
+
+    /// Allows `n` forced re-fetches per location per minute instead of
+    /// [`FORCED_PER_MINUTE`] (at least one): e.g. for a conformance run that rotates keys
+    /// in every cell and should not wait for the limit.
+    pub fn set_forced_per_minute(&self, n: usize) {
+        self.forced_per_minute.store(n.max(1), Ordering::Relaxed);
     }
 
     async fn fetch(&self, uri: &str) -> Result<Vec<Jwk>, JwksError> {
@@ -182,7 +205,7 @@ impl JwksCache {
             let mut entries = self.lock();
             if let Some(e) = entries.get_mut(uri) {
                 e.forced.retain(|t| t.elapsed() < Duration::from_secs(60));
-                if e.forced.len() >= FORCED_PER_MINUTE {
+                if e.forced.len() >= self.forced_per_minute.load(Ordering::Relaxed) {
                     tracing::warn!(uri, "JWK Set re-fetch refused by the rate limit");
                     return Ok(None);
                 }
@@ -206,15 +229,12 @@ impl JwksCache {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use aws_lc_rs::rand::SystemRandom;
     use aws_lc_rs::rsa::KeySize;
     use aws_lc_rs::signature::{
         KeyPair, RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaKeyPair, RsaPublicKeyComponents,
     };
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-    use super::*;
 
     /// PS256 (RSASSA-PSS) and RS256 (PKCS #1 v1.5) use the same RSA key, each only with
     /// its own padding.
@@ -242,5 +262,6 @@ mod tests {
         assert!(!jwk.verify("RS256", input, &pss), "PSS is not PKCS #1 v1.5");
         assert!(!jwk.verify("PS256", input, &pkcs1));
         assert!(!jwk.verify("PS256", b"tampered", &pss));
+        assert_eq!(jwk.rsa_bits(), Some(2048));
     }
 }

@@ -11,7 +11,11 @@
 //! [`CODES`] gives it, store nothing (or leave what the setup stored as it was), and make no
 //! token-endpoint call after a bad
 //! front-channel ID token and no userinfo call after any bad ID token; a fault to accept
-//! must sign the user in.
+//! must sign the user in. Where the specification lets the client decide (`either`), the
+//! cell asserts what this relying party does: it refuses, with the code [`CODES`] gives.
+//! A replayed authorization response (the `replay` setup) is delivered again by the same
+//! browser after a successful sign-in and must be refused without a second token call; a
+//! token whose `jku`/`x5u` header names a key URL must be refused without fetching it.
 
 mod common;
 
@@ -86,6 +90,14 @@ const CODES: &[(&str, &str)] = &[
     ("has_groups", "roles.claim_overage"),
     ("discovery_plain_http", "discovery.insecure_endpoint"),
     ("entra_email_unverified", "binding.no_user"),
+    ("extra_aud_with_azp", "id_token.untrusted_audience"),
+    // The relying party never follows the header's URL: the key is simply not the issuer's.
+    ("jku_foreign_keys", "id_token.unknown_key"),
+    ("x5u_foreign_keys", "id_token.unknown_key"),
+    ("key_use_enc", "id_token.key_not_for_signing"),
+    ("key_alg_mismatch", "id_token.key_alg_mismatch"),
+    ("weak_rsa_key", "id_token.weak_key"),
+    ("response_replayed", "response.replayed"),
 ];
 
 /// `max_age` sent for entries whose setup asks for it.
@@ -164,6 +176,8 @@ struct Plan {
     tls: bool,
     /// An existing account to bind by verified email, and no user creation.
     email_binding: bool,
+    /// Sign in, then deliver the same authorization response again; only that is judged.
+    replay: bool,
 }
 
 fn plan(entry: &CatalogEntry) -> Plan {
@@ -189,6 +203,10 @@ fn plan(entry: &CatalogEntry) -> Plan {
         },
         Setup::Refresh => Plan {
             refresh: true,
+            ..base
+        },
+        Setup::Replay => Plan {
+            replay: true,
             ..base
         },
         Setup::EntraGroups => Plan {
@@ -282,6 +300,8 @@ fn inject(rig: &Rig, site: &Site, entry: &CatalogEntry, plan: &Plan) {
 struct Before {
     /// Userinfo calls the IdP had seen.
     userinfo: usize,
+    /// Token calls the IdP had seen.
+    token: usize,
     /// The stored users, when the judged step came after a successful sign-in.
     users: Option<Value>,
 }
@@ -289,6 +309,7 @@ struct Before {
 fn snapshot(rig: &Rig) -> Before {
     Before {
         userinfo: rig.called(Endpoint::Userinfo),
+        token: rig.called(Endpoint::Token),
         users: Some(users(rig)),
     }
 }
@@ -323,6 +344,16 @@ async fn sign_in(
     };
     let landing = rig.sign_in(agent, site.provider, &site.query).await;
     let signed_in = outcome_of(&landing)?;
+    if plan.replay {
+        if signed_in != Outcome::SignedIn {
+            return Err(format!(
+                "expected the sign-in before the replay to succeed, found {signed_in:?}"
+            ));
+        }
+        let before = snapshot(rig);
+        let again = agent.deliver_again().await.map_err(|e| e.to_string())?;
+        return Ok((outcome_of(&again)?, before));
+    }
     if !plan.refresh || signed_in != Outcome::SignedIn {
         return Ok((signed_in, arranged));
     }
@@ -340,7 +371,8 @@ async fn sign_in(
 
 async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
     let expected = match entry.expect {
-        Expect::Reject => Some(expected_code(&entry.name)?),
+        // Where the client may decide, this relying party refuses: assert its code.
+        Expect::Reject | Expect::Either => Some(expected_code(&entry.name)?),
         Expect::Accept => None,
     };
     let plan = plan(&entry);
@@ -416,6 +448,24 @@ async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
             if bad_id_token && front_channel && token_calls != 0 {
                 return Err(format!(
                     "expected no token-endpoint call after a rejected front-channel ID token, found {token_calls}"
+                ));
+            }
+            let redeemed_again = rig.called(Endpoint::Token) - before.token;
+            if plan.replay && redeemed_again != 0 {
+                return Err(format!(
+                    "expected no token-endpoint call for a replayed response, found {redeemed_again}"
+                ));
+            }
+            let key_urls: Vec<String> = rig
+                .idp
+                .requests()
+                .into_iter()
+                .map(|r| r.path)
+                .filter(|p| p.contains("/jwks/foreign"))
+                .collect();
+            if !key_urls.is_empty() {
+                return Err(format!(
+                    "expected the key URL of the token's header never fetched (RFC 8725 §3.10), found {key_urls:?}"
                 ));
             }
             let userinfo_calls = rig.called(Endpoint::Userinfo) - before.userinfo;

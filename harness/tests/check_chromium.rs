@@ -151,7 +151,7 @@ fn chromium_present() -> bool {
     }
 }
 
-/// The two `state` cells and their baseline, against a fresh application and mock IdP (a
+/// The two `state` cells, the replay and their baseline, against a fresh application and mock IdP (a
 /// run's embedded IdP may hold its port a moment after the run).
 async fn run(browser: BrowserChoice) -> check::Report {
     let idp_port = free_port().await;
@@ -163,7 +163,9 @@ async fn run(browser: BrowserChoice) -> check::Report {
     );
     let loaded = CheckConfig::load(&path).expect("config");
     let sel = Selection {
-        only: vec!["state_changed".into(), "state_missing".into()],
+        only: ["state_changed", "state_missing", "response_replayed"]
+            .map(String::from)
+            .to_vec(),
         browser,
         ..Selection::default()
     };

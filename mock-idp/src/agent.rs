@@ -151,6 +151,27 @@ pub struct UserAgent {
     client: reqwest::Client,
     jar: Arc<reqwest::cookie::Jar>,
     trail: Arc<Mutex<Vec<Hop>>>,
+    delivered: Arc<Mutex<Option<Delivery>>>,
+}
+
+/// The last request that delivered an authorization response to a relying party (its
+/// redirect, `form_post` or fragment relay), kept so that it can be delivered again.
+#[derive(Debug, Clone)]
+struct Delivery {
+    method: String,
+    url: Url,
+    form: Option<Vec<(String, String)>>,
+}
+
+impl Delivery {
+    /// Whether a request with these parameters carries an authorization response: a
+    /// `state` beside a code, an ID token, an access token or an error.
+    fn carries_response(names: &[String]) -> bool {
+        names.iter().any(|n| n == "state")
+            && names
+                .iter()
+                .any(|n| matches!(n.as_str(), "code" | "id_token" | "access_token" | "error"))
+    }
 }
 
 impl Default for UserAgent {
@@ -175,6 +196,7 @@ impl UserAgent {
             client: reqwest::Client::default(),
             jar: Arc::default(),
             trail: Arc::default(),
+            delivered: Arc::default(),
         })
     }
 
@@ -206,6 +228,7 @@ impl UserAgent {
             client: builder.build()?,
             jar,
             trail: Arc::new(Mutex::new(Vec::new())),
+            delivered: Arc::default(),
         })
     }
 
@@ -261,6 +284,17 @@ impl UserAgent {
             Some(f) => self.client.post(url.clone()).form(f),
             None => self.client.get(url.clone()),
         };
+        let names: Vec<String> = match &form {
+            Some(f) => f.iter().map(|(k, _)| k.clone()).collect(),
+            None => url.query_pairs().map(|(k, _)| k.into_owned()).collect(),
+        };
+        if Delivery::carries_response(&names) {
+            *self.delivered.lock().unwrap_or_else(|e| e.into_inner()) = Some(Delivery {
+                method: method.to_owned(),
+                url: url.clone(),
+                form: form.clone(),
+            });
+        }
         let res = req.send().await.map_err(|source| AgentError::Http {
             url: url.to_string(),
             source,
@@ -300,6 +334,21 @@ impl UserAgent {
             t.query_pairs_mut().extend_pairs(fields);
             self.run("GET", t, None).await
         }
+    }
+
+    /// Delivers the last authorization response again, exactly as it was delivered (the same
+    /// redirect, form post or fragment relay, with the cookies held now), then keeps
+    /// following: how a test replays a response.
+    pub async fn deliver_again(&self) -> Result<Landing, AgentError> {
+        let last = self
+            .delivered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(|| {
+                AgentError::BadTarget("no authorization response was delivered yet".into())
+            })?;
+        self.run(&last.method, last.url, last.form).await
     }
 
     /// On the mock IdP's login page, signs in as `username`, optionally with edited claims.

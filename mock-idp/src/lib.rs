@@ -94,7 +94,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use endpoints::error::{ErrorCode, OAuthError};
-pub use faults::{Endpoint, Fault, FaultRule, UnknownEndpoint};
+pub use faults::{Endpoint, Fault, FaultRule, KEY_ROTATION_GRACE_SECS, UnknownEndpoint};
 pub use model::client::{Client, TokenFormat};
 pub use model::config::{ConfigError, IdpConfig};
 pub use model::demo::{demo_clients, demo_tenant, demo_users};

@@ -135,6 +135,15 @@ async fn careful(issuer: String, attempt: Attempt) -> Result<(), String> {
         .flatten()
         .filter(|k| k["kty"] == "RSA")
         .collect();
+    // RFC 7517 §4.2, §4.4: the key the kid names is for signatures, with the header's alg.
+    let named = rsa
+        .iter()
+        .find(|k| !header["kid"].is_null() && k["kid"] == header["kid"]);
+    if named.is_some_and(|k| {
+        !(k["use"].is_null() || k["use"] == "sig") || !(k["alg"].is_null() || k["alg"] == "RS256")
+    }) {
+        return Err("the key named is not for RS256 signatures".into());
+    }
     let claims = match (&header["kid"], rsa.as_slice()) {
         // Core §10.1: without a kid, the set's lone key for the algorithm is the one.
         (Value::Null, [only]) => {

@@ -34,6 +34,9 @@ pub struct Attempt {
     /// SHA-256 of the browser binding value: the value itself lives only in the cookie.
     browser: Vec<u8>,
     created: Instant,
+    /// A delivery of the authorization response already claimed it: kept (within the
+    /// store's bounds) so that a second delivery is named a replay.
+    claimed: bool,
 }
 
 impl Attempt {
@@ -55,6 +58,7 @@ impl Attempt {
                 .as_ref()
                 .to_vec(),
             created: Instant::now(),
+            claimed: false,
         }
     }
 
@@ -80,7 +84,8 @@ struct Pending {
     arrival: VecDeque<(Instant, String)>,
 }
 
-/// Sign-ins in progress; each `state` is single use.
+/// Sign-ins in progress; each `state` is single use, and a used one is remembered as such
+/// until it expires or the cap pushes it out.
 #[derive(Debug, Default)]
 pub struct Attempts(Mutex<Pending>);
 
@@ -101,7 +106,8 @@ impl Attempts {
 
     /// The attempt `state` names, if it was started by the browser holding
     /// `browser_binding`; it is then used up. An attempt delivered by another browser stays
-    /// for its own browser, so a forged delivery cannot cancel it either.
+    /// for its own browser, so a forged delivery cannot cancel it either; one delivered
+    /// again after it was used is refused as a replay.
     pub fn claim(
         &self,
         state: &str,
@@ -110,18 +116,19 @@ impl Attempts {
         let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let attempt = pending
             .by_state
-            .get(state)
+            .get_mut(state)
             .filter(|a| !a.expired())
             .ok_or(SignInError::StateMismatch)?;
+        if attempt.claimed {
+            return Err(SignInError::Replayed);
+        }
         if !attempt.started_in(browser_binding) {
             return Err(SignInError::BrowserMismatch {
                 provider: attempt.provider.clone(),
             });
         }
-        pending
-            .by_state
-            .remove(state)
-            .ok_or(SignInError::StateMismatch)
+        attempt.claimed = true;
+        Ok(attempt.clone())
     }
 
     /// How many attempts are kept (claimed and expired ones may still count until pruned).
@@ -165,8 +172,10 @@ mod tests {
             .claim("s1", Some("browser-a"))
             .expect("same browser");
         assert_eq!(claimed.provider, "Acme");
-        let again = attempts.claim("s1", Some("browser-a")).unwrap_err();
-        assert_eq!(again.code(), "response.state_mismatch");
+        for browser in [Some("browser-a"), Some("browser-b"), None] {
+            let again = attempts.claim("s1", browser).unwrap_err();
+            assert_eq!(again.code(), "response.replayed", "{browser:?}");
+        }
     }
 
     #[test]

@@ -31,6 +31,35 @@ pub enum IdTokenError {
         "expected a key with kid \"{0}\" in the provider's JWK Set, found none after re-fetching it"
     )]
     UnknownKey(String),
+    /// The `kid` names a key published for another use than signatures (RFC 7517 §4.2).
+    #[error(
+        "expected the key with kid \"{kid}\" to be for signatures (use \"sig\"), found use \"{found}\""
+    )]
+    KeyNotForSigning {
+        /// The token's kid.
+        kid: String,
+        /// The key's `use`.
+        found: String,
+    },
+    /// The `kid` names a key published for another algorithm or key type than the header's
+    /// `alg` (RFC 7517 §4.4).
+    #[error("expected the key with kid \"{kid}\" to be for {alg}, found it published for {found}")]
+    KeyAlgMismatch {
+        /// The token's kid.
+        kid: String,
+        /// The header's alg.
+        alg: String,
+        /// The key's `alg` (or its key type, when it names none).
+        found: String,
+    },
+    /// An RSA key shorter than 2048 bits (RFC 7518 §3.3).
+    #[error("expected an RSA key of at least 2048 bits, found {bits} bits (kid \"{kid}\")")]
+    WeakKey {
+        /// The key's kid.
+        kid: String,
+        /// Its modulus length.
+        bits: usize,
+    },
     /// No `kid` and several keys fit (Core §10.1: kid MUST be given then).
     #[error("expected a kid header: {0} keys in the JWK Set fit the algorithm")]
     AmbiguousKey(usize),
@@ -199,6 +228,9 @@ impl IdTokenError {
             Self::WrongType(_) => "id_token.wrong_type",
             Self::UnknownKey(_) => "id_token.unknown_key",
             Self::AmbiguousKey(_) => "id_token.ambiguous_key",
+            Self::KeyNotForSigning { .. } => "id_token.key_not_for_signing",
+            Self::KeyAlgMismatch { .. } => "id_token.key_alg_mismatch",
+            Self::WeakKey { .. } => "id_token.weak_key",
             Self::BadSignature(_) => "id_token.bad_signature",
             Self::Jwks(_) => "jwks.unavailable",
             Self::MissingClaim(c) => match *c {

@@ -188,20 +188,41 @@ async fn verify_signature(
         Some(Value::String(k)) => Some(k.clone()),
         Some(_) => return Err(IdTokenError::Malformed("a kid that is not a string".into())),
     };
-    let pick = |keys: &[Jwk]| -> Vec<Jwk> {
+    let named = |keys: &[Jwk]| -> Vec<Jwk> {
         keys.iter()
-            .filter(|k| k.fits(alg))
             .filter(|k| kid.as_ref().is_none_or(|want| k.kid.as_ref() == Some(want)))
             .cloned()
             .collect()
     };
-    let mut candidates = pick(&jwks.keys(expected.jwks_uri).await?);
-    if candidates.is_empty() {
-        // §10.1.1: the provider may have rotated its keys; fetch the set again, once.
-        if let Some(keys) = jwks.refetch(expected.jwks_uri).await? {
-            candidates = pick(&keys);
-        }
+    let mut keys = named(&jwks.keys(expected.jwks_uri).await?);
+    // §10.1.1: the provider may have rotated its keys; fetch the set again, once, when no
+    // key has the token's kid (or, without a kid, not exactly one fits its algorithm: a
+    // cached set may still hold a key the provider has retired since). A token's
+    // `jku`/`x5u` header is never followed: keys come from the issuer's jwks_uri only
+    // (RFC 8725 §3.10).
+    let fitting = |keys: &[Jwk]| keys.iter().filter(|k| k.fits(alg)).count();
+    if (keys.is_empty() || (kid.is_none() && fitting(&keys) != 1))
+        && let Some(again) = jwks.refetch(expected.jwks_uri).await?
+    {
+        keys = named(&again);
     }
+    // A kid naming a key published for something else: say what (RFC 7517 §4.2, §4.4).
+    if let (Some(k), Some(first)) = (&kid, keys.first())
+        && fitting(&keys) == 0
+    {
+        return Err(match first.use_.as_deref() {
+            Some(u) if u != "sig" => IdTokenError::KeyNotForSigning {
+                kid: k.clone(),
+                found: u.to_owned(),
+            },
+            _ => IdTokenError::KeyAlgMismatch {
+                kid: k.clone(),
+                alg: alg.to_owned(),
+                found: first.alg.clone().unwrap_or_else(|| first.kty.clone()),
+            },
+        });
+    }
+    let candidates: Vec<Jwk> = keys.into_iter().filter(|k| k.fits(alg)).collect();
     let key = match (candidates.as_slice(), &kid) {
         ([], Some(k)) => return Err(IdTokenError::UnknownKey(k.clone())),
         ([], None) => return Err(IdTokenError::UnknownKey(format!("(none; no {alg} key)"))),
@@ -210,6 +231,15 @@ async fn verify_signature(
         (many, None) => return Err(IdTokenError::AmbiguousKey(many.len())),
         (many, Some(_)) => &many[0],
     };
+    // RFC 7518 §3.3, §3.5: RSA keys of 2048 bits or larger.
+    if let Some(bits) = key.rsa_bits()
+        && bits < 2048
+    {
+        return Err(IdTokenError::WeakKey {
+            kid: key.kid.clone().unwrap_or_default(),
+            bits,
+        });
+    }
     if key.verify(alg, jws.input.as_bytes(), &jws.signature) {
         Ok(())
     } else {

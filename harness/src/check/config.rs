@@ -38,6 +38,11 @@ pub struct CheckConfig {
     /// How long one sign-in may take before the cell counts as not signed in.
     #[serde(default = "default_cell_timeout_secs")]
     pub cell_timeout_secs: u64,
+    /// How many times a minute the application re-fetches the JWK Set on an unknown `kid`
+    /// (its rate limit, if it has one): the run paces the cells that make it re-fetch so
+    /// that none meets the limit. Absent: no pacing.
+    #[serde(default)]
+    pub jwks_refetch_per_minute: Option<u32>,
     /// The flows the application offers.
     pub flows: Vec<FlowSection>,
 }
@@ -428,6 +433,13 @@ impl CheckConfig {
                 "cell_timeout_secs",
                 "expected a number of seconds above 0, found 0",
                 "leave it out for 30 seconds, or give the longest sign-in you expect",
+            ));
+        }
+        if self.jwks_refetch_per_minute == Some(0) {
+            return Err(e.err(
+                "jwks_refetch_per_minute",
+                "expected a number of re-fetches a minute above 0, found 0",
+                "leave it out when the application does not limit JWK Set re-fetches, or give its limit (the reference relying party allows 10)",
             ));
         }
         if self.flows.is_empty() {

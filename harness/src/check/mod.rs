@@ -9,6 +9,7 @@ pub mod browsing;
 pub mod config;
 pub mod html;
 pub mod idp;
+pub mod pacing;
 pub mod report;
 pub mod runner;
 
@@ -159,13 +160,14 @@ pub async fn execute_shard(
         let configured: Vec<FlowKind> = loaded.flows.iter().map(|f| f.kind).collect();
         part.cells = Some(shard.pick(cell_order(&configured, &entries, sel)));
     }
-    let cells = runner.run(&loaded.flows, &entries, &part).await?;
+    let (cells, pacing) = runner.run(&loaded.flows, &entries, &part).await?;
     Ok(Report::new(
         idp.url(),
         idp.tenant_name().to_owned(),
         loaded.raw.client.client_id.clone(),
         cells,
-    ))
+    )
+    .paced(pacing))
 }
 
 /// Runs the catalog, writes the table to `out` and the files asked for, and says whether

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::pacing::Pacing;
+
 // The cell and verdict types are the in-process sweep's (`mock_idp::sweep`), so the two
 // runners report in one shape.
 pub use mock_idp::sweep::{BASELINE, Calls, Cell, Observed, Status};
@@ -22,6 +24,8 @@ pub struct Summary {
     pub skipped: usize,
     /// Not meaningful.
     pub not_meaningful: usize,
+    /// Advisory: the specification lets the client decide; never a failure.
+    pub advisory: usize,
 }
 
 /// The whole run.
@@ -35,6 +39,8 @@ pub struct Report {
     pub client_id: String,
     /// Counts.
     pub summary: Summary,
+    /// How the cells that make the application re-fetch the JWK Set were paced.
+    pub pacing: Pacing,
     /// Every cell, baselines first per flow.
     pub cells: Vec<Cell>,
 }
@@ -52,6 +58,7 @@ impl Report {
                 Status::Fail => summary.failed += 1,
                 Status::Skipped => summary.skipped += 1,
                 Status::NotMeaningful => summary.not_meaningful += 1,
+                Status::Advisory => summary.advisory += 1,
             }
         }
         Self {
@@ -59,8 +66,14 @@ impl Report {
             tenant,
             client_id,
             summary,
+            pacing: Pacing::default(),
             cells,
         }
+    }
+
+    /// The report with what pacing did.
+    pub fn paced(self, pacing: Pacing) -> Self {
+        Self { pacing, ..self }
     }
 
     /// Whether every cell that ran passed.
@@ -84,7 +97,7 @@ impl Report {
             .iter()
             .map(|c| {
                 let detail = match (c.status, &c.app_error, &c.reason) {
-                    (Status::Pass, Some(e), _) => e.clone(),
+                    (Status::Pass | Status::Advisory, Some(e), _) => e.clone(),
                     (_, Some(e), Some(r)) => format!("{r} ({e})"),
                     (_, None, Some(r)) => r.clone(),
                     (_, Some(e), None) => e.clone(),
@@ -132,9 +145,28 @@ impl Report {
         let s = self.summary;
         let _ = writeln!(
             out,
-            "\n{} cells: {} passed, {} failed, {} skipped, {} not meaningful",
-            s.cells, s.passed, s.failed, s.skipped, s.not_meaningful
+            "\n{} cells: {} passed, {} failed, {} skipped, {} not meaningful, {} advisory",
+            s.cells, s.passed, s.failed, s.skipped, s.not_meaningful, s.advisory
         );
+        let advisory: Vec<String> = self
+            .cells
+            .iter()
+            .filter(|c| c.status == Status::Advisory)
+            .map(|c| {
+                let observed = c.observed.map_or("-", Observed::as_str);
+                format!("{} {observed}", c.name)
+            })
+            .collect();
+        if !advisory.is_empty() {
+            let _ = writeln!(
+                out,
+                "advisory (the specification lets the application decide; see docs/faults.md): {}",
+                advisory.join(", ")
+            );
+        }
+        if let Some(line) = self.pacing.line() {
+            let _ = writeln!(out, "{line}");
+        }
         if s.failed > 0 {
             let failed: Vec<&str> = self
                 .cells
@@ -180,6 +212,16 @@ impl Report {
             let reason = c.reason.clone().unwrap_or_default();
             match c.status {
                 Status::Pass => out.push_str("/>\n"),
+                Status::Advisory => {
+                    let _ = writeln!(
+                        out,
+                        ">\n      <system-out>{}</system-out>\n    </testcase>",
+                        xml(&format!(
+                            "advisory: the specification lets the application decide; observed {}",
+                            c.observed.map_or("nothing", Observed::as_str)
+                        ))
+                    );
+                }
                 Status::Skipped | Status::NotMeaningful => {
                     let _ = writeln!(
                         out,

@@ -13,6 +13,7 @@ use url::Url;
 use super::browsing::{BrowserChoice, Browsers};
 use super::config::{CheckConfig, FlowUnderTest, Hook, SuccessSection, fill};
 use super::idp::Idp;
+use super::pacing::{KeyFetchPacer, Pacing};
 use super::report::{BASELINE, Calls, Cell, Observed, Status};
 
 /// What the run covers besides the configuration.
@@ -67,6 +68,38 @@ struct Arrangement {
     reconfigure: Option<Hook>,
     /// After signing in, POST here to make the application refresh; only that is judged.
     refresh_url: Option<String>,
+    /// After signing in, deliver the same authorization response again; only that is
+    /// judged.
+    replay: bool,
+}
+
+impl Arrangement {
+    /// The judged step after a successful sign-in, if the arrangement has one.
+    fn second_step(&self) -> Option<SecondStep<'_>> {
+        match (&self.refresh_url, self.replay) {
+            (Some(url), _) => Some(SecondStep::Refresh(url)),
+            (None, true) => Some(SecondStep::Replay),
+            (None, false) => None,
+        }
+    }
+}
+
+/// What a cell judges after a successful sign-in, instead of the sign-in itself.
+#[derive(Debug, Clone, Copy)]
+enum SecondStep<'a> {
+    /// POST to the application's refresh URL.
+    Refresh(&'a str),
+    /// The browser delivers the same authorization response again.
+    Replay,
+}
+
+impl SecondStep<'_> {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Refresh(_) => "refresh",
+            Self::Replay => "replay",
+        }
+    }
 }
 
 /// What the mock IdP of the run allows a cell to arrange.
@@ -76,6 +109,8 @@ struct Reach {
     may_register: bool,
     /// The IdP serves https.
     https: bool,
+    /// The flow's sign-ins run in Chromium.
+    in_chromium: bool,
 }
 
 /// How to arrange a cell, or why a black-box run cannot: the runner drives the browser and
@@ -142,6 +177,14 @@ fn arrange(
                 ..plain
             })
             .ok_or_else(|| "needs the application configured again from the discovery document after the fault is injected; a black-box run cannot reconfigure it without `reconfigure` for this flow".to_owned()),
+        // The session of the first sign-in still holds its cookie and its JSON: only what the
+        // replay's own landing page shows can judge it.
+        Setup::Replay if flow.section.success.status.is_none() && flow.section.success.url.is_none() => Err("needs a success signal the landing page shows (success.status or success.url): after the first sign-in the session's cookie and JSON stay, whatever the replay does".to_owned()),
+        Setup::Replay if reach.in_chromium => Err("the replay re-sends the response the headless agent captured; this flow's sign-ins run in Chromium, which does not capture it".to_owned()),
+        Setup::Replay => Ok(Arrangement {
+            replay: true,
+            ..plain
+        }),
         Setup::Refresh => flow
             .section
             .refresh_url
@@ -170,8 +213,8 @@ struct Play {
     /// Authorization requests the journey made.
     authorize: usize,
     sent_max_age: bool,
-    /// With a refresh to judge: the sign-in before it did not succeed, so it never ran.
-    refresh_unreached: bool,
+    /// With a second step to judge: the sign-in before it did not succeed, so it never ran.
+    second_unreached: Option<&'static str>,
 }
 
 impl Play {
@@ -185,7 +228,7 @@ impl Play {
             calls: Calls::default(),
             authorize: 0,
             sent_max_age: false,
-            refresh_unreached: false,
+            second_unreached: None,
         }
     }
 }
@@ -202,13 +245,15 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    /// Runs every selected cell, flow by flow, baseline first.
+    /// Runs every selected cell, flow by flow, baseline first, pacing the cells that make
+    /// the application re-fetch the JWK Set; returns the cells and what pacing did.
     pub async fn run(
         &self,
         flows: &[FlowUnderTest],
         entries: &[CatalogEntry],
         sel: &Selection,
-    ) -> anyhow::Result<Vec<Cell>> {
+    ) -> anyhow::Result<(Vec<Cell>, Pacing)> {
+        let mut pacer = KeyFetchPacer::new(self.cfg.jwks_refetch_per_minute);
         let mut cells = Vec::new();
         for flow in flows.iter().filter(|f| sel.runs_flow(f.kind)) {
             let plain = arrange(Setup::None, None, flow, self.cfg, Reach::default())
@@ -234,6 +279,7 @@ impl Runner<'_> {
                     let reach = Reach {
                         may_register: self.idp.may_register(),
                         https: self.idp.serves_https(),
+                        in_chromium: self.browsers.for_flow(flow.kind).is_some(),
                     };
                     match arrange(entry.setup, Some(&entry.fault), flow, self.cfg, reach) {
                         Ok(arrangement) => {
@@ -246,7 +292,12 @@ impl Runner<'_> {
                                 }
                             };
                             match probe {
-                                Ok(()) => self.cell(flow, Some(entry), &arrangement).await?,
+                                Ok(()) => {
+                                    if entry.forces_key_fetch() {
+                                        pacer.admit().await;
+                                    }
+                                    self.cell(flow, Some(entry), &arrangement).await?
+                                }
                                 Err(why) => Cell::not_run(
                                     &entry.name,
                                     flow.kind,
@@ -275,7 +326,7 @@ impl Runner<'_> {
             }
         }
         self.idp.reset_faults().await?;
-        Ok(cells)
+        Ok((cells, pacer.pacing()))
     }
 
     /// The flow's fault-free sign-in. In `auto` mode a baseline the headless agent fails is
@@ -338,12 +389,12 @@ impl Runner<'_> {
         for fault in faults.chain(&arrangement.extra_faults) {
             self.idp.inject(rule(fault, &client.client_id)).await?;
         }
-        let refresh = arrangement.refresh_url.as_deref();
+        let second = arrangement.second_step();
         let play = match &arrangement.reconfigure {
-            None => self.play(flow, &arrangement.url, refresh).await?,
+            None => self.play(flow, &arrangement.url, second).await?,
             Some(hook) => match self.reconfigure(hook).await {
                 Err(why) => Play::refused_metadata(why),
-                Ok(()) => self.play(flow, &arrangement.url, refresh).await?,
+                Ok(()) => self.play(flow, &arrangement.url, second).await?,
             },
         };
         if let Some(hook) = &arrangement.reconfigure {
@@ -380,13 +431,13 @@ impl Runner<'_> {
             forbidden_calls.insert(0, "authorize".to_owned());
         }
         let mut reasons = Vec::new();
-        if play.refresh_unreached {
+        if let Some(step) = play.second_unreached {
             reasons.push(format!(
-                "the sign-in before the refresh did not succeed: {}",
+                "the sign-in before the {step} did not succeed: {}",
                 play.missing.join("; ")
             ));
         }
-        if !play.refresh_unreached && !play.observed.matches(expected) {
+        if play.second_unreached.is_none() && !play.observed.matches(expected) {
             match play.observed {
                 Observed::Accepted => reasons.push("the application signed the user in".into()),
                 Observed::Rejected => {
@@ -403,11 +454,7 @@ impl Runner<'_> {
         if entry.is_some_and(|e| e.setup == Setup::MaxAge) && !play.sent_max_age {
             reasons.push("the authorization request carried no max_age".into());
         }
-        let status = if reasons.is_empty() {
-            Status::Pass
-        } else {
-            Status::Fail
-        };
+        let status = Status::judged(expected, &reasons);
         Ok(Cell {
             name: format!("{fault}::{}", flow.kind),
             fault: fault.to_owned(),
@@ -452,8 +499,10 @@ impl Runner<'_> {
             )));
         }
         if let Some(target) = arrangement.refresh_url.as_deref() {
-            let play = self.play(flow, &arrangement.url, Some(target)).await?;
-            if play.refresh_unreached || !play.observed.matches(Expect::Accept) {
+            let play = self
+                .play(flow, &arrangement.url, Some(SecondStep::Refresh(target)))
+                .await?;
+            if play.second_unreached.is_some() || !play.observed.matches(Expect::Accept) {
                 return Ok(Err(format!(
                     "a refresh without a fault (POST {target}) did not keep the user signed in: {}",
                     play.missing.join("; ")
@@ -487,15 +536,15 @@ impl Runner<'_> {
         Err(format!("status {}: {body}", status.as_u16()))
     }
 
-    /// Plays a sign-in from `url` in a fresh browser; with `refresh`, then POSTs there and
-    /// judges what the refresh leaves.
+    /// Plays a sign-in from `url` in a fresh browser; with a `second` step, then takes it
+    /// (a refresh, a replay) and judges what it leaves, counting only its calls.
     async fn play(
         &self,
         flow: &FlowUnderTest,
         url: &str,
-        refresh: Option<&str>,
+        second: Option<SecondStep<'_>>,
     ) -> anyhow::Result<Play> {
-        let mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
+        let mut mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
         let limit = Duration::from_secs(self.cfg.cell_timeout_secs);
         let timed_out = || format!("no page within {}s (cell_timeout_secs)", limit.as_secs());
         let (agent, mut landing) = match self.browsers.for_flow(flow.kind) {
@@ -526,31 +575,37 @@ impl Runner<'_> {
                 (agent, landing)
             }
         };
-        let mut refresh_unreached = false;
-        if let (Some(target), Ok(signed_in)) = (refresh, &landing) {
+        let mut second_unreached = None;
+        if let (Some(step), Ok(signed_in)) = (second, &landing) {
             let missing = self
-                .missing_signals(&flow.section.success, &agent, signed_in, url)
+                .missing_signals(&flow.section.success, &agent, signed_in, url, None)
                 .await;
             if missing.is_empty() {
-                let form = Form {
-                    id: None,
-                    method: "post".into(),
-                    action: target.to_owned(),
-                    fields: Vec::new(),
+                mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
+                let taken = match step {
+                    SecondStep::Refresh(target) => {
+                        let form = Form {
+                            id: None,
+                            method: "post".into(),
+                            action: target.to_owned(),
+                            fields: Vec::new(),
+                        };
+                        tokio::time::timeout(limit, agent.submit(signed_in, &form, &[])).await
+                    }
+                    SecondStep::Replay => tokio::time::timeout(limit, agent.deliver_again()).await,
                 };
-                landing =
-                    match tokio::time::timeout(limit, agent.submit(signed_in, &form, &[])).await {
-                        Ok(l) => l.map_err(|e| e.to_string()),
-                        Err(_) => Err(timed_out()),
-                    };
+                landing = match taken {
+                    Ok(l) => l.map_err(|e| e.to_string()),
+                    Err(_) => Err(timed_out()),
+                };
             } else {
-                refresh_unreached = true;
+                second_unreached = Some(step.name());
             }
         }
         let (observed, missing, landing, app_error) = match landing {
             Ok(l) => {
                 let missing = self
-                    .missing_signals(&flow.section.success, &agent, &l, url)
+                    .missing_signals(&flow.section.success, &agent, &l, url, second)
                     .await;
                 let observed = if missing.is_empty() {
                     Observed::Accepted
@@ -597,18 +652,22 @@ impl Runner<'_> {
             },
             authorize: count(Endpoint::Authorize),
             sent_max_age,
-            refresh_unreached,
+            second_unreached,
         })
     }
 
     /// The success signals not seen, each saying what was expected and what was found.
+    /// After a replay only the landing page's own signals count: the cookie and the JSON
+    /// of the first sign-in's session are still there, whatever the replay did.
     async fn missing_signals(
         &self,
         s: &SuccessSection,
         agent: &UserAgent,
         landing: &Landing,
         signin_url: &str,
+        after: Option<SecondStep<'_>>,
     ) -> Vec<String> {
+        let landing_only = matches!(after, Some(SecondStep::Replay));
         let mut missing = Vec::new();
         if let Some(want) = s.status
             && landing.status != want
@@ -631,7 +690,7 @@ impl Runner<'_> {
                 ));
             }
         }
-        if let Some(name) = &s.cookie {
+        if let (Some(name), false) = (&s.cookie, landing_only) {
             let held = Url::parse(signin_url)
                 .map(|u| agent.cookie_names(&u))
                 .unwrap_or_default();
@@ -642,7 +701,7 @@ impl Runner<'_> {
                 ));
             }
         }
-        if let Some(probe) = &s.json
+        if let Some(probe) = s.json.as_ref().filter(|_| !landing_only)
             && let Err(why) = json_probe(agent, &probe.url, &probe.pointer).await
         {
             missing.push(why);

@@ -236,6 +236,8 @@ vocabulary! {
     [When] "{pronoun} signs in through \"{provider}\" again without naming {whom}"
         => steps::signin::signs_in_again_unnamed;
     [When] "{pronoun} refreshes the session" => steps::signin::refreshes;
+    [When] "{pronoun} delivers the same authorization response again"
+        => steps::signin::delivers_again;
     // Outcomes.
     [Then] "{pronoun} is signed in" => steps::outcome::signed_in;
     [Then] "{pronoun} is signed in as \"{username}\"" => steps::outcome::signed_in_as;

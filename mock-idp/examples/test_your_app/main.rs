@@ -238,6 +238,7 @@ async fn callback(
         .request_async(&send)
         .await?;
     let id_token = tokens.id_token().ok_or("no ID token")?;
+    let mut refetched = None;
     let claims: CoreIdTokenClaims =
         match id_token.claims(&client.id_token_verifier(), &pending.nonce) {
             Ok(c) => c.clone(),
@@ -250,9 +251,11 @@ async fn callback(
                     ClientId::new(CLIENT_ID.into()),
                     ClientSecret::new(CLIENT_SECRET.into()),
                     metadata.issuer().clone(),
-                    jwks,
+                    jwks.clone(),
                 );
-                id_token.claims(&verifier, &pending.nonce)?.clone()
+                let claims = id_token.claims(&verifier, &pending.nonce)?.clone();
+                refetched = Some(jwks);
+                claims
             }
             Err(e) => return Err(e.into()),
         };
@@ -264,6 +267,21 @@ async fn callback(
     let raw = mock_idp::decode_unverified(&id_token.to_string()).ok_or("malformed ID token")?;
     if raw.1["nbf"].as_i64().is_some_and(|nbf| nbf > now() + SKEW) {
         return Err(SignInError("the ID token is not valid yet".into()));
+    }
+    // RFC 7518 §3.3: RS256 keys are 2048 bits or larger; the crate verifies with shorter
+    // ones too (the catalog sweep found it: `weak_rsa_key` signed in).
+    let keys = refetched.as_ref().unwrap_or(metadata.jwks());
+    let kid = raw.0["kid"].as_str();
+    let short = keys
+        .keys()
+        .iter()
+        .filter_map(|k| serde_json::to_value(k).ok())
+        .filter(|k| k["kid"].as_str() == kid)
+        .any(|k| k["n"].as_str().is_some_and(|n| n.len() * 3 / 4 * 8 < 2048));
+    if short {
+        return Err(SignInError(
+            "the ID token's RSA key is shorter than 2048 bits".into(),
+        ));
     }
     let info: CoreUserInfoClaims = client
         .user_info(

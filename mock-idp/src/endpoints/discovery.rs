@@ -149,6 +149,10 @@ pub(crate) async fn jwks_random(
     req: TenantRequest,
     Path(suffix): Path<String>,
 ) -> Result<Response, EndpointError> {
+    let path = format!("/jwks/{suffix}");
+    if let Some(foreign) = crate::tokens::fault_keys::serve_foreign(&req.tenant, &path) {
+        return Ok(foreign);
+    }
     if req.tenant.random_jwks_path != format!("/jwks/{suffix}") {
         return Err(EndpointError::NotFound(
             "no JWK Set at this path; use the jwks_uri of the discovery document".into(),

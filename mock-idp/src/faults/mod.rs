@@ -5,5 +5,5 @@
 pub mod catalog;
 mod rules;
 
-pub use rules::{Endpoint, Fault, FaultRule, UnknownEndpoint};
+pub use rules::{Endpoint, Fault, FaultRule, KEY_ROTATION_GRACE_SECS, UnknownEndpoint};
 pub(crate) use rules::{FaultSet, MintAt};

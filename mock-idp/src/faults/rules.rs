@@ -100,6 +100,8 @@ pub enum Fault {
     ExtraAud,
     /// ID token with an extra untrusted audience and an `azp` naming it.
     ExtraAudWrongAzp,
+    /// ID token `aud` with an extra untrusted audience while `azp` names the client.
+    ExtraAudWithAzp,
     /// ID token without `sub`.
     SubMissing,
     /// ID token without `iat`.
@@ -177,11 +179,29 @@ pub enum Fault {
     /// a second key is published and signs the token.
     KidAbsentMultipleKeys,
     /// The signing key is rotated just before signing: the token names a `kid` the relying
-    /// party has not seen until it fetches the JWK Set again (the old key is withdrawn).
+    /// party has not seen until it fetches the JWK Set again. Once per sign-in (both ID tokens
+    /// of a hybrid flow name the same new key); the old key stays published for
+    /// [`KEY_ROTATION_GRACE_SECS`].
     KeyRotated,
     /// The ID token's claims segment is not a JSON object (its closing brace is cut off);
     /// the signature over it is valid.
     MalformedJwt,
+    /// The JOSE header's `jku` names another JWK Set the mock IdP serves
+    /// (`{issuer}/jwks/foreign`), and the token is signed by a key only that set holds.
+    JkuForeignKeys,
+    /// The JOSE header's `x5u` names a certificate the mock IdP serves
+    /// (`{issuer}/jwks/foreign.pem`), and the token is signed by that certificate's key,
+    /// which the tenant's JWK Set does not hold.
+    X5uForeignKeys,
+    /// Signed by a published key whose JWK says `"use": "enc"`.
+    KeyUseEnc,
+    /// Signed RS256 by a published key whose JWK says `"alg": "PS256"`.
+    KeyAlgMismatch,
+    /// Signed RS256 by a published 1024-bit RSA key.
+    WeakRsaKey,
+    /// Changes nothing at the provider: the runner delivers the authorization response of
+    /// a successful sign-in to the relying party a second time.
+    ResponseReplayed,
     /// The token-endpoint ID token of a hybrid flow has a `sub` with `"1"` appended, unlike
     /// the authorization-endpoint one.
     HybridSubDiffers,
@@ -223,6 +243,10 @@ pub enum Fault {
     DiscoveryPlainHttp,
 }
 
+/// How long the key a `key_rotated` fault replaces stays published, in seconds: long enough
+/// for a JWT access token signed just before the rotation (in the same response) to verify.
+pub const KEY_ROTATION_GRACE_SECS: i64 = 120;
+
 /// Where an ID token is being minted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MintAt {
@@ -251,6 +275,7 @@ impl Fault {
                     | Self::AudMissing
                     | Self::ExtraAud
                     | Self::ExtraAudWrongAzp
+                    | Self::ExtraAudWithAzp
                     | Self::SubMissing
                     | Self::IatMissing
                     | Self::IatFuture
@@ -273,6 +298,11 @@ impl Fault {
                     | Self::KidAbsentMultipleKeys
                     | Self::KeyRotated
                     | Self::MalformedJwt
+                    | Self::JkuForeignKeys
+                    | Self::X5uForeignKeys
+                    | Self::KeyUseEnc
+                    | Self::KeyAlgMismatch
+                    | Self::WeakRsaKey
                     | Self::EntraForeignTenant
                     | Self::GroupsOverage
                     | Self::HasGroups

@@ -368,11 +368,18 @@ impl TenantState {
             .collect()
     }
 
-    fn keys_mut(&self) -> std::sync::RwLockWriteGuard<'_, KeySet> {
+    /// The key set, read (for the keys signature faults publish beside the active ones).
+    pub(crate) fn keys(&self) -> std::sync::RwLockReadGuard<'_, KeySet> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The key set, to change.
+    pub(crate) fn keys_mut(&self) -> std::sync::RwLockWriteGuard<'_, KeySet> {
         self.keys.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn fresh_unpublished(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
+    /// A new key for `alg` whose `kid` no key of the tenant has.
+    pub(crate) fn fresh_unpublished(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
         let kids = self.published_kids();
         let avoid: Vec<&str> = kids.iter().map(String::as_str).collect();
         fresh_key(alg, &avoid)
@@ -399,33 +406,6 @@ impl TenantState {
         keys.install(key.clone(), now + grace);
         keys.prune(now);
         Ok(key)
-    }
-
-    /// A second published key for `alg` beside the active one (made on first use).
-    pub(crate) fn extra_key(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
-        let existing = self
-            .keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .extra(alg);
-        if let Some(k) = existing {
-            return Ok(k);
-        }
-        let key = self.fresh_unpublished(alg)?;
-        self.keys_mut().publish_extra(key.clone());
-        Ok(key)
-    }
-
-    /// Withdraws the extra keys, taking the write lock only when there are some.
-    pub(crate) fn withdraw_extra_keys(&self) {
-        let any = self
-            .keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .has_extra();
-        if any {
-            self.keys_mut().clear_extra();
-        }
     }
 
     /// The tenant as configuration (for the admin API and `MockIdp::tenant`).

@@ -20,11 +20,13 @@ pub enum Observed {
 }
 
 impl Observed {
-    /// Whether this is what `expect` asks for.
+    /// Whether this is what `expect` asks for (anything is, when the client may decide).
     pub fn matches(self, expect: Expect) -> bool {
         matches!(
             (self, expect),
-            (Self::Accepted, Expect::Accept) | (Self::Rejected, Expect::Reject)
+            (Self::Accepted, Expect::Accept)
+                | (Self::Rejected, Expect::Reject)
+                | (_, Expect::Either)
         )
     }
 
@@ -49,16 +51,29 @@ pub enum Status {
     Skipped,
     /// The flow's baseline failed, so this cell would prove nothing.
     NotMeaningful,
+    /// The specification lets the client decide ([`Expect::Either`]): what the application
+    /// did is reported, never judged.
+    Advisory,
 }
 
 impl Status {
-    /// `pass`, `FAIL`, `skipped` or `not meaningful`, as the tables show it.
+    /// `pass`, `FAIL`, `skipped`, `not meaningful` or `advisory`, as the tables show it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pass => "pass",
             Self::Fail => "FAIL",
             Self::Skipped => "skipped",
             Self::NotMeaningful => "not meaningful",
+            Self::Advisory => "advisory",
+        }
+    }
+
+    /// The verdict of a cell that ran: `reasons` are what went wrong with it.
+    pub fn judged(expected: Expect, reasons: &[String]) -> Self {
+        match (reasons.is_empty(), expected) {
+            (false, _) => Self::Fail,
+            (true, Expect::Either) => Self::Advisory,
+            (true, _) => Self::Pass,
         }
     }
 }

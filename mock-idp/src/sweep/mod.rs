@@ -479,11 +479,7 @@ impl Sweep {
             note: None,
             expected,
             observed: Some(observed),
-            status: if reasons.is_empty() {
-                Status::Pass
-            } else {
-                Status::Fail
-            },
+            status: Status::judged(expected, &reasons),
             calls,
             forbidden_calls,
             landing_status: None,

@@ -39,7 +39,7 @@ impl SweepReport {
     }
 
     /// Panics listing every failed cell — expected, observed, forbidden calls and why —
-    /// unless all cells that ran passed. Skipped cells do not fail it.
+    /// unless all cells that ran passed. Skipped and advisory cells do not fail it.
     #[track_caller]
     pub fn assert_passed(&self) {
         let failures = self.failures();
@@ -90,12 +90,13 @@ impl fmt::Display for SweepReport {
         let count = |s| self.with_status(s).len();
         write!(
             f,
-            "{} cells: {} passed, {} failed, {} skipped, {} not meaningful",
+            "{} cells: {} passed, {} failed, {} skipped, {} not meaningful, {} advisory",
             self.cells.len(),
             count(Status::Pass),
             count(Status::Fail),
             count(Status::Skipped),
-            count(Status::NotMeaningful)
+            count(Status::NotMeaningful),
+            count(Status::Advisory)
         )
     }
 }

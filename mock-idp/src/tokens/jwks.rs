@@ -1,5 +1,6 @@
 //! Signing keys and the JWK Set: RS256 (2048-bit), ES256 and EdDSA keys, each with a `kid`
-//! that is its RFC 7638 thumbprint, rotation with a grace period for retired keys.
+//! that is its RFC 7638 thumbprint, rotation with a grace period for retired keys, and the
+//! keys that signature faults publish beside them (or keep out of the set).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -78,6 +79,41 @@ enum Inner {
     Rsa(RsaKeyPair),
     Ec(EcdsaKeyPair),
     Ed(Ed25519KeyPair),
+    /// The 1024-bit test key of the `weak_rsa_key` fault: AWS-LC refuses RSA keys under
+    /// 2048 bits, so it signs by hand (RSASSA-PKCS1-v1_5, RFC 8017 §8.2.1).
+    WeakRsa(WeakRsa),
+}
+
+/// A short RSA private key as its modulus and private exponent.
+struct WeakRsa {
+    n: num_bigint::BigUint,
+    e: num_bigint::BigUint,
+    d: num_bigint::BigUint,
+}
+
+impl WeakRsa {
+    /// `EMSA-PKCS1-v1_5(SHA-256(message))^d mod n`, as many bytes as the modulus.
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
+        // RFC 8017 §9.2, note 1: the DER prefix of a SHA-256 DigestInfo.
+        const SHA256_INFO: [u8; 19] = [
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x01, 0x05, 0x00, 0x04, 0x20,
+        ];
+        let len = self.n.bits().div_ceil(8) as usize;
+        let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, message);
+        let fill = len.saturating_sub(3 + SHA256_INFO.len() + hash.as_ref().len());
+        let mut em = vec![0x00, 0x01];
+        em.extend(std::iter::repeat_n(0xff, fill));
+        em.push(0x00);
+        em.extend_from_slice(&SHA256_INFO);
+        em.extend_from_slice(hash.as_ref());
+        let s = num_bigint::BigUint::from_bytes_be(&em)
+            .modpow(&self.d, &self.n)
+            .to_bytes_be();
+        let mut out = vec![0; len.saturating_sub(s.len())];
+        out.extend(s);
+        out
+    }
 }
 
 /// A private signing key, parsed once and kept parsed: re-parsing per token halves throughput.
@@ -213,6 +249,11 @@ impl SigningKey {
                 ("kty", "OKP".into()),
                 ("x", b64::url(k.public_key().as_ref())),
             ],
+            Inner::WeakRsa(k) => vec![
+                ("e", b64::url(&k.e.to_bytes_be())),
+                ("kty", "RSA".into()),
+                ("n", b64::url(&k.n.to_bytes_be())),
+            ],
         };
         let pairs: Vec<(&str, &str)> = members.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let kid = thumbprint(&pairs);
@@ -293,6 +334,47 @@ impl SigningKey {
         Ok(Self::from_inner(alg, inner))
     }
 
+    /// The 1024-bit RS256 test key of the `weak_rsa_key` fault (`keys/rsa-1024-weak.json`),
+    /// parsed on first use so that start-up never pays for it.
+    pub(crate) fn weak_rsa() -> Result<Arc<Self>, KeyError> {
+        static WEAK: OnceLock<Arc<SigningKey>> = OnceLock::new();
+        if let Some(k) = WEAK.get() {
+            return Ok(k.clone());
+        }
+        let jwk: Value = serde_json::from_str(include_str!("../../keys/rsa-1024-weak.json"))
+            .map_err(|e| KeyError::NotPem {
+                found: format!("keys/rsa-1024-weak.json that is not JSON ({e})"),
+            })?;
+        let member = |name: &str| {
+            jwk[name]
+                .as_str()
+                .and_then(|v| b64::url_decode(v).ok())
+                .map(|b| num_bigint::BigUint::from_bytes_be(&b))
+                .ok_or_else(|| KeyError::NotPem {
+                    found: format!("keys/rsa-1024-weak.json without a base64url \"{name}\""),
+                })
+        };
+        let inner = Inner::WeakRsa(WeakRsa {
+            n: member("n")?,
+            e: member("e")?,
+            d: member("d")?,
+        });
+        Ok(WEAK
+            .get_or_init(|| Arc::new(Self::from_inner(Alg::RS256, inner)))
+            .clone())
+    }
+
+    /// The private key as PKCS#8 DER, for RSA keys AWS-LC holds: what a certificate for the
+    /// key is made from.
+    pub(crate) fn rsa_pkcs8_der(&self) -> Option<Vec<u8>> {
+        use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+        let Inner::Rsa(k) = &self.inner else {
+            return None;
+        };
+        let der: Pkcs8V1Der<'static> = k.as_der().ok()?;
+        Some(der.as_ref().to_vec())
+    }
+
     /// The JOSE algorithm.
     pub fn alg(&self) -> Alg {
         self.alg
@@ -342,6 +424,7 @@ impl SigningKey {
                 .map(|s| s.as_ref().to_vec())
                 .unwrap_or_default(),
             Inner::Ed(k) => k.sign(message).as_ref().to_vec(),
+            Inner::WeakRsa(k) => k.sign(message),
         }
     }
 }
@@ -393,15 +476,64 @@ struct Retired {
     until: i64,
 }
 
-/// One tenant's keys: one active key per algorithm, the retired ones still published, and
-/// extra keys published without signing anything by default (for the
-/// `kid_absent_multiple_keys` fault).
+/// Why a key is published beside the active key of its algorithm: each signature fault
+/// about the JWK Set publishes its own, with the JWK members that fault is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Extra {
+    /// A second signing key for the algorithm (`kid_absent_multiple_keys`).
+    Second,
+    /// A key whose JWK says `"use": "enc"` (`key_use_enc`).
+    UseEnc,
+    /// A key whose JWK's `alg` is not the one it signs with (`key_alg_mismatch`).
+    AlgMismatch,
+    /// A 1024-bit RSA key (`weak_rsa_key`).
+    Weak,
+}
+
+impl Extra {
+    /// The JWK Set entry for `key` published as this kind of extra key.
+    fn jwk(self, key: &SigningKey) -> Value {
+        let mut jwk = key.public_jwk().clone();
+        match self {
+            Self::Second | Self::Weak => {}
+            Self::UseEnc => jwk["use"] = json!("enc"),
+            // Same key type and size, another algorithm (RFC 7517 §4.4).
+            Self::AlgMismatch => jwk["alg"] = json!("PS256"),
+        }
+        jwk
+    }
+}
+
+#[derive(Debug)]
+struct Published {
+    kind: Extra,
+    key: Arc<SigningKey>,
+    jwk: Value,
+}
+
+/// The key a `key_rotated` fault installed for one sign-in, so that every ID token of that
+/// sign-in (both of a hybrid flow) names the same new key.
+#[derive(Debug)]
+struct FaultRotation {
+    sign_in: String,
+    key: Arc<SigningKey>,
+}
+
+/// One tenant's keys: one active key per algorithm, the retired ones still published, extra
+/// keys published without signing anything by default (for signature faults about the JWK
+/// Set), and a foreign key that is never published (for `jku` and `x5u` faults).
 #[derive(Debug)]
 pub struct KeySet {
     active: Vec<Arc<SigningKey>>,
     retired: Vec<Retired>,
-    extra: Vec<Arc<SigningKey>>,
+    extra: Vec<Published>,
+    foreign: Vec<Arc<SigningKey>>,
+    rotations: Vec<FaultRotation>,
 }
+
+/// Sign-ins whose `key_rotated` key is remembered: a hybrid flow's two ID tokens follow each
+/// other within one sign-in, so a few suffice, and the list cannot grow.
+const REMEMBERED_ROTATIONS: usize = 8;
 
 impl KeySet {
     /// A key set with the given active keys (at most one per algorithm; later ones win).
@@ -410,6 +542,8 @@ impl KeySet {
             active: Vec::new(),
             retired: Vec::new(),
             extra: Vec::new(),
+            foreign: Vec::new(),
+            rotations: Vec::new(),
         };
         for key in keys {
             set.active.retain(|k| k.alg() != key.alg());
@@ -423,26 +557,33 @@ impl KeySet {
         self.active.iter().find(|k| k.alg() == alg).cloned()
     }
 
-    /// Every published key id.
+    /// Every key id in use: published ones and the foreign key, so that no new key takes
+    /// the `kid` of one of them.
     pub fn kids(&self) -> Vec<&str> {
         self.active
             .iter()
-            .chain(self.extra.iter())
+            .chain(self.extra.iter().map(|p| &p.key))
+            .chain(self.foreign.iter())
             .map(|k| k.kid())
             .chain(self.retired.iter().map(|r| r.key.kid()))
             .collect()
     }
 
-    /// Publishes `key` beside the active key of its algorithm, replacing an earlier extra key
-    /// of that algorithm.
-    pub fn publish_extra(&mut self, key: Arc<SigningKey>) {
-        self.extra.retain(|k| k.alg() != key.alg());
-        self.extra.push(key);
+    /// Publishes `key` as `kind` beside the active key of its algorithm, replacing an
+    /// earlier extra key of that kind and algorithm.
+    pub(crate) fn publish_extra(&mut self, kind: Extra, key: Arc<SigningKey>) {
+        self.extra
+            .retain(|p| !(p.kind == kind && p.key.alg() == key.alg()));
+        let jwk = kind.jwk(&key);
+        self.extra.push(Published { kind, key, jwk });
     }
 
-    /// The extra key published for `alg`, if any.
-    pub fn extra(&self, alg: Alg) -> Option<Arc<SigningKey>> {
-        self.extra.iter().find(|k| k.alg() == alg).cloned()
+    /// The extra key published as `kind` for `alg`, if any.
+    pub(crate) fn extra(&self, kind: Extra, alg: Alg) -> Option<Arc<SigningKey>> {
+        self.extra
+            .iter()
+            .find(|p| p.kind == kind && p.key.alg() == alg)
+            .map(|p| p.key.clone())
     }
 
     /// Whether any extra key is published.
@@ -453,6 +594,41 @@ impl KeySet {
     /// Withdraws every extra key.
     pub fn clear_extra(&mut self) {
         self.extra.clear();
+    }
+
+    /// The key that signs `jku` and `x5u` faults for `alg`: in no JWK Set of the tenant.
+    pub(crate) fn foreign(&self, alg: Alg) -> Option<Arc<SigningKey>> {
+        self.foreign.iter().find(|k| k.alg() == alg).cloned()
+    }
+
+    /// Keeps `key` as the foreign key of its algorithm, unless there is one already; returns
+    /// the one kept.
+    pub(crate) fn set_foreign(&mut self, key: Arc<SigningKey>) -> Arc<SigningKey> {
+        if let Some(kept) = self.foreign(key.alg()) {
+            return kept;
+        }
+        self.foreign.push(key.clone());
+        key
+    }
+
+    /// The key a `key_rotated` fault installed for `sign_in` and `alg`, if it did.
+    pub(crate) fn rotated_for(&self, sign_in: &str, alg: Alg) -> Option<Arc<SigningKey>> {
+        self.rotations
+            .iter()
+            .find(|r| r.sign_in == sign_in && r.key.alg() == alg)
+            .map(|r| r.key.clone())
+    }
+
+    /// Installs `key` as [`KeySet::install`] does and remembers it for `sign_in`.
+    pub(crate) fn install_for(&mut self, sign_in: &str, key: Arc<SigningKey>, retire_until: i64) {
+        self.install(key.clone(), retire_until);
+        if self.rotations.len() >= REMEMBERED_ROTATIONS {
+            self.rotations.remove(0);
+        }
+        self.rotations.push(FaultRotation {
+            sign_in: sign_in.to_owned(),
+            key,
+        });
     }
 
     /// Makes `key` the active key for its algorithm; the previous one stays published until
@@ -468,6 +644,12 @@ impl KeySet {
         self.active.push(key);
     }
 
+    /// Withdraws the retired keys of `alg` now, grace or not: `kid_absent` promises a JWK
+    /// Set with a single key for the algorithm.
+    pub(crate) fn withdraw_retired(&mut self, alg: Alg) {
+        self.retired.retain(|r| r.key.alg() != alg);
+    }
+
     /// Drops retired keys whose grace period has passed.
     pub fn prune(&mut self, now: i64) {
         self.retired.retain(|r| r.until > now);
@@ -479,8 +661,8 @@ impl KeySet {
         let keys: Vec<Value> = self
             .active
             .iter()
-            .chain(self.extra.iter())
             .map(|k| k.public_jwk().clone())
+            .chain(self.extra.iter().map(|p| p.jwk.clone()))
             .chain(
                 self.retired
                     .iter()
@@ -489,6 +671,12 @@ impl KeySet {
             )
             .collect();
         json!({ "keys": keys })
+    }
+
+    /// The JWK Set a `jku` fault points at: the foreign keys alone, once there are any.
+    pub(crate) fn foreign_jwks(&self) -> Option<Value> {
+        let keys: Vec<&Value> = self.foreign.iter().map(|k| k.public_jwk()).collect();
+        (!keys.is_empty()).then(|| json!({ "keys": keys }))
     }
 }
 
@@ -565,9 +753,13 @@ mod tests {
     fn extra_keys_are_published_until_withdrawn() {
         let mut set = KeySet::new(vec![fresh_key(Alg::RS256, &[]).unwrap()]);
         let extra = fresh_key(Alg::RS256, &set.kids()).unwrap();
-        set.publish_extra(extra.clone());
+        set.publish_extra(Extra::Second, extra.clone());
         assert!(set.has_extra());
-        assert_eq!(set.extra(Alg::RS256).unwrap().kid(), extra.kid());
+        assert_eq!(
+            set.extra(Extra::Second, Alg::RS256).unwrap().kid(),
+            extra.kid()
+        );
+        assert!(set.extra(Extra::UseEnc, Alg::RS256).is_none());
         assert_eq!(set.jwks(0)["keys"].as_array().unwrap().len(), 2);
         assert!(set.kids().contains(&extra.kid()));
         set.clear_extra();

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::endpoints::error::OAuthError;
 use crate::endpoints::request::TenantRequest;
-use crate::faults::{Fault, MintAt};
+use crate::faults::{Fault, KEY_ROTATION_GRACE_SECS, MintAt};
 use crate::model::client::TokenFormat;
 use crate::model::tenant::Flavour;
 use crate::model::types::ClientId;
@@ -13,7 +13,8 @@ use crate::server::request_log::IssuedToken;
 use crate::server::state::{AuthContext, ClaimTarget};
 use crate::tokens::b64;
 use crate::tokens::claims;
-use crate::tokens::jwks::{Alg, fresh_key};
+use crate::tokens::fault_keys::{self, FOREIGN_CERT_PATH, FOREIGN_JWKS_PATH};
+use crate::tokens::jwks::{Alg, Extra, fresh_key};
 use crate::tokens::jwt;
 
 /// What the ID token must bind to besides the sign-in itself.
@@ -200,6 +201,16 @@ fn apply_claim_faults(
                 claims.insert("aud".into(), json!([client.as_str(), UNTRUSTED_AUDIENCE]));
                 claims.remove("azp");
             }
+            Fault::ExtraAudWithAzp => {
+                claims.insert("aud".into(), json!([client.as_str(), UNTRUSTED_AUDIENCE]));
+                claims.insert("azp".into(), json!(client.as_str()));
+            }
+            // An unsigned token must be refused for being unsigned, not for a hash a relying
+            // party cannot compute without an algorithm.
+            Fault::AlgNone => {
+                claims.remove("at_hash");
+                claims.remove("c_hash");
+            }
             Fault::ExtraAudWrongAzp => {
                 claims.insert("aud".into(), json!([client.as_str(), UNTRUSTED_AUDIENCE]));
                 claims.insert("azp".into(), json!(UNTRUSTED_AUDIENCE));
@@ -306,20 +317,43 @@ fn hs256_key(
         })
 }
 
+/// The extra key a signature fault publishes and signs with, if one of `faults` does.
+fn extra_kind(faults: &[Fault]) -> Option<Extra> {
+    faults.iter().find_map(|f| match f {
+        Fault::KidAbsentMultipleKeys => Some(Extra::Second),
+        Fault::KeyUseEnc => Some(Extra::UseEnc),
+        Fault::KeyAlgMismatch => Some(Extra::AlgMismatch),
+        Fault::WeakRsaKey => Some(Extra::Weak),
+        _ => None,
+    })
+}
+
+/// Names one sign-in: the ID tokens minted for it (both of a hybrid flow, and its refreshes)
+/// share its provider session, nonce and authentication time.
+fn sign_in_of(auth: &AuthContext) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        auth.client_id,
+        auth.sid,
+        auth.nonce.as_deref().unwrap_or_default(),
+        auth.auth_time
+    )
+}
+
 /// Signs `claims` as the tenant's `alg` key would, unless a signature fault says otherwise.
 fn sign(
     req: &TenantRequest,
     alg: Alg,
-    client: &ClientId,
+    auth: &AuthContext,
     claims: &Map<String, Value>,
     faults: &[Fault],
 ) -> Result<String, OAuthError> {
     let malformed = faults.contains(&Fault::MalformedJwt);
-    let multiple = faults.contains(&Fault::KidAbsentMultipleKeys);
-    if !multiple {
-        // The second key of `kid_absent_multiple_keys` lives only until the next ID token
-        // without that fault, so later sign-ins see a single key per algorithm again.
-        req.tenant.withdraw_extra_keys();
+    let extra = extra_kind(faults);
+    if extra.is_none() {
+        // Extra keys live only until the next ID token without their fault, so later
+        // sign-ins see a single key per algorithm again.
+        fault_keys::withdraw_extras(&req.tenant);
     }
     if faults.contains(&Fault::AlgNone) {
         let mut header = Map::new();
@@ -328,29 +362,54 @@ fn sign(
         return Ok(format!("{}.", input(&header, claims, malformed)));
     }
     if faults.iter().any(is_hs256) {
-        let key = hs256_key(req, client, faults)?;
+        let key = hs256_key(req, &auth.client_id, faults)?;
         let corrupt = faults.contains(&Fault::Hs256SignatureCorrupted);
         return Ok(sign_hs256(claims, &key, malformed, corrupt));
     }
+    let jku = faults.contains(&Fault::JkuForeignKeys);
+    let x5u = faults.contains(&Fault::X5uForeignKeys);
     let key_error = |e: crate::tokens::jwks::KeyError| server_error(e.to_string());
     let key = if faults.contains(&Fault::UnknownKey) {
         let kids = req.tenant.published_kids();
         let avoid: Vec<&str> = kids.iter().map(String::as_str).collect();
         fresh_key(alg, &avoid).map_err(key_error)?
-    } else if multiple {
-        req.tenant.extra_key(alg).map_err(key_error)?
+    } else if let Some(kind) = extra {
+        fault_keys::extra(&req.tenant, kind, alg).map_err(key_error)?
+    } else if jku || x5u {
+        fault_keys::foreign(&req.tenant, alg).map_err(key_error)?
     } else if faults.contains(&Fault::KeyRotated) {
-        req.tenant
-            .rotate_with_grace(alg, req.now(), 0)
-            .map_err(key_error)?
+        let sign_in = sign_in_of(auth);
+        fault_keys::rotated(
+            &req.tenant,
+            &sign_in,
+            alg,
+            req.now(),
+            KEY_ROTATION_GRACE_SECS,
+        )
+        .map_err(key_error)?
     } else {
         req.tenant
             .signing_key(alg)
             .ok_or_else(|| server_error(format!("no active {} key", alg.as_str())))?
     };
     let mut header = jwt::header(&key);
-    if faults.contains(&Fault::KidAbsent) || multiple {
+    if faults.contains(&Fault::KidAbsent) {
+        fault_keys::single_key(&req.tenant, alg);
+    }
+    if faults.contains(&Fault::KidAbsent) || extra == Some(Extra::Second) {
         header.remove("kid");
+    }
+    if jku {
+        header.insert(
+            "jku".into(),
+            json!(format!("{}{FOREIGN_JWKS_PATH}", req.issuer)),
+        );
+    }
+    if x5u {
+        header.insert(
+            "x5u".into(),
+            json!(format!("{}{FOREIGN_CERT_PATH}", req.issuer)),
+        );
     }
     let input = input(&header, claims, malformed);
     let mut sig = key.sign(input.as_bytes());
@@ -407,7 +466,7 @@ pub(crate) fn id_token(
         req.now(),
         &req.tenant.flavour,
     );
-    let token = sign(req, alg, &auth.client_id, &claims, &faults)?;
+    let token = sign(req, alg, auth, &claims, &faults)?;
     record(req, &auth.client_id, "id_token", bind.at, &token);
     Ok(token)
 }

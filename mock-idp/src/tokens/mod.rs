@@ -4,6 +4,7 @@
 
 pub(crate) mod b64;
 pub(crate) mod claims;
+pub(crate) mod fault_keys;
 pub(crate) mod jwks;
 pub(crate) mod jwt;
 pub(crate) mod mint;

@@ -7,6 +7,7 @@
 mod check;
 #[path = "../common/mod.rs"]
 mod common;
+mod keys;
 mod rig;
 
 use common::{CALLBACK, authorize, decode, http};

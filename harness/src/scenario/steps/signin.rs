@@ -88,3 +88,13 @@ pub async fn refreshes(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()>
     w.record_attempt(&person, landing, before);
     Ok(())
 }
+
+/// `she delivers the same authorization response again`: her browser repeats the delivery of
+/// the last authorization response (redirect, form post or fragment relay), as a replay.
+pub async fn delivers_again(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
+    let person = w.person()?;
+    let before = w.rp.rp.sign_ins().len();
+    let landing = w.browser(&person).await?.deliver_again().await?;
+    w.record_attempt(&person, landing, before);
+    Ok(())
+}

@@ -65,7 +65,7 @@ impl fmt::Display for FlowKind {
     }
 }
 
-/// What a correct relying party does when the fault is present.
+/// What a correct relying party does when the fault is present: the verdict kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Expect {
@@ -73,14 +73,18 @@ pub enum Expect {
     Reject,
     /// The sign-in succeeds: the specifications allow what the fault does.
     Accept,
+    /// The specifications let the client decide: refusing and signing in are both
+    /// conformant. Runs report what the application did as advisory, never as a failure.
+    Either,
 }
 
 impl Expect {
-    /// `reject` or `accept`.
+    /// `reject`, `accept` or `either`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Reject => "reject",
             Self::Accept => "accept",
+            Self::Either => "either",
         }
     }
 }
@@ -184,6 +188,12 @@ pub enum Setup {
     /// the relying party refresh its tokens. Only the refresh is judged; reject means the
     /// relying party refuses the refreshed ID token and leaves the stored user unchanged.
     Refresh,
+    /// Deliver the authorization response twice: sign in (the fault changes nothing at the
+    /// provider), then let the same browser deliver the same authorization response to the
+    /// relying party again (the same redirect, form post or fragment relay). Only the second
+    /// delivery is judged, by what its landing page shows: reject means it signs nobody in
+    /// anew and redeems nothing.
+    Replay,
     /// Use an Entra-flavoured tenant through Entra's multi-tenant `common` endpoint: configure
     /// the relying party with the issuer `{base}/{tenantid}/v2.0` (the literal template) and
     /// the tenant's id (only) on its allow-list, and take the metadata from
@@ -207,7 +217,7 @@ pub enum Setup {
 
 impl Setup {
     /// Every variant, in the order of the docs.
-    pub const ALL: [Setup; 12] = [
+    pub const ALL: [Setup; 13] = [
         Self::None,
         Self::MaxAge,
         Self::Es256,
@@ -217,6 +227,7 @@ impl Setup {
         Self::Discovery,
         Self::DiscoveryTls,
         Self::Refresh,
+        Self::Replay,
         Self::EntraCommon,
         Self::EntraGroups,
         Self::EntraEmailBinding,
@@ -234,6 +245,7 @@ impl Setup {
             Self::Discovery => "discovery",
             Self::DiscoveryTls => "discovery_tls",
             Self::Refresh => "refresh",
+            Self::Replay => "replay",
             Self::EntraCommon => "entra_common",
             Self::EntraGroups => "entra_groups",
             Self::EntraEmailBinding => "entra_email_binding",
@@ -270,6 +282,9 @@ impl Setup {
             Self::Refresh => {
                 "request `offline_access`, sign in (the fault spares it), then make the relying party refresh; only the refresh is judged, and a rejected refresh leaves the stored user unchanged"
             }
+            Self::Replay => {
+                "sign in (nothing changes at the provider), then let the same browser deliver the same authorization response again; only the second delivery is judged, by its landing page: reject = nobody is signed in anew and nothing is redeemed"
+            }
             Self::EntraCommon => {
                 "use an Entra-flavoured tenant through Entra's `common` endpoint: issuer `{base}/{tenantid}/v2.0` (the literal template), metadata from `{base}/common/v2.0/.well-known/openid-configuration`, the tenant's id alone on the allow-list; with the tenant's own discovery URL instead, inject `entra_common_issuer` as well"
             }
@@ -302,6 +317,8 @@ pub struct CatalogEntry {
     pub setup: Setup,
     /// The OpenID Foundation certification test it mirrors, when there is one.
     pub mirrors: Option<&'static str>,
+    /// Where our expectation is stricter than the mirrored test's, and why.
+    pub stricter: Option<&'static str>,
     /// What else a runner or reader should know (allowed alternatives, caveats).
     pub note: Option<&'static str>,
 }
@@ -317,6 +334,7 @@ impl CatalogEntry {
             expect: Expect::Reject,
             setup: Setup::None,
             mirrors: None,
+            stricter: None,
             note: None,
         }
     }
@@ -336,6 +354,17 @@ impl CatalogEntry {
         self
     }
 
+    /// The specification leaves the outcome to the client (see [`Expect::Either`]).
+    pub(super) fn either(mut self) -> Self {
+        self.expect = Expect::Either;
+        self
+    }
+
+    pub(super) fn stricter(mut self, why: &'static str) -> Self {
+        self.stricter = Some(why);
+        self
+    }
+
     pub(super) fn setup(mut self, setup: Setup) -> Self {
         self.setup = setup;
         self
@@ -349,6 +378,27 @@ impl CatalogEntry {
     pub(super) fn note(mut self, note: &'static str) -> Self {
         self.note = Some(note);
         self
+    }
+
+    /// Whether a relying party that caches the JWK Set must fetch it again to judge this
+    /// cell: the ID token names a key it cannot have cached (a rotated, unknown, extra or
+    /// foreign key), names none while the cached set may hold several, or the setup forces a
+    /// fetch. Relying parties rate-limit such re-fetches,
+    /// so long runs pace these cells.
+    pub fn forces_key_fetch(&self) -> bool {
+        matches!(self.setup, Setup::ForceKeyFetch)
+            || matches!(
+                self.fault,
+                Fault::KeyRotated
+                    | Fault::KidAbsent
+                    | Fault::KidAbsentMultipleKeys
+                    | Fault::UnknownKey
+                    | Fault::JkuForeignKeys
+                    | Fault::X5uForeignKeys
+                    | Fault::KeyUseEnc
+                    | Fault::KeyAlgMismatch
+                    | Fault::WeakRsaKey
+            )
     }
 
     /// Whether the fault applies to `flow`.

@@ -1,10 +1,32 @@
 //! Renders the catalog as the generated part of `docs/faults.md`.
 
 use super::entries::catalog;
-use super::entry::{CatalogEntry, FlowKind, Group, Setup};
+use super::entry::{CatalogEntry, Expect, FlowKind, Group, Setup};
+
+/// What the verdict column says a correct relying party does.
+fn verdict(e: &CatalogEntry) -> String {
+    let kind = match e.expect {
+        Expect::Reject => "rejects".to_owned(),
+        Expect::Accept => "accepts".to_owned(),
+        Expect::Either => "**either** (advisory)".to_owned(),
+    };
+    match e.note {
+        Some(n) => format!("{kind}; {n}"),
+        None => kind,
+    }
+}
+
+/// The mirrors column: the test, and where our expectation is stricter than it.
+fn mirrors(e: &CatalogEntry) -> String {
+    match (e.mirrors, e.stricter) {
+        (Some(m), Some(why)) => format!("`{m}` — **stricter**: {why}"),
+        (Some(m), None) => format!("`{m}`"),
+        (None, _) => "—".into(),
+    }
+}
 
 /// The catalog as the Markdown of `docs/faults.md`'s generated part: a table per group,
-/// then the setups. A test keeps the committed page equal to it.
+/// the advisory entries, then the setups. A test keeps the committed page equal to it.
 pub fn markdown() -> String {
     let all = catalog();
     let mut out = String::new();
@@ -26,10 +48,6 @@ pub fn markdown() -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let verdict = match (e.expect, e.note) {
-                (x, Some(n)) => format!("{}s; {n}", x.as_str()),
-                (x, None) => format!("{}s", x.as_str()),
-            };
             let json = serde_json::to_string(&e.fault).unwrap_or_default();
             let per_request = if e.fault.per_request() {
                 format!("`mock_fault={}`", e.name)
@@ -41,17 +59,25 @@ pub fn markdown() -> String {
                 e.name,
                 e.breaks.replace('|', "\\|"),
                 flows,
-                verdict,
+                verdict(e),
                 e.setup.as_str(),
-                e.mirrors
-                    .map(|m| format!("`{m}`"))
-                    .unwrap_or_else(|| "—".into()),
+                mirrors(e),
                 json,
                 per_request,
             ));
         }
         out.push('\n');
     }
+    out.push_str("### Advisory entries: the specification lets the client decide\n\n");
+    out.push_str("Runs report these cells in their own column (`advisory`, with what the application did), never as a failure.\n\n| fault | why either outcome is conformant |\n| --- | --- |\n");
+    for e in all.iter().filter(|e| e.expect == Expect::Either) {
+        out.push_str(&format!(
+            "| `{}` | {} |\n",
+            e.name,
+            e.note.unwrap_or_default().replace('|', "\\|")
+        ));
+    }
+    out.push('\n');
     out.push_str("### Setups\n\n| setup | what the runner arranges |\n| --- | --- |\n");
     for s in Setup::ALL {
         out.push_str(&format!("| `{}` | {} |\n", s.as_str(), s.describe()));

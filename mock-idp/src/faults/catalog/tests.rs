@@ -23,9 +23,10 @@ fn the_all_lists_hold_every_variant_once() {
         Setup::Discovery => 6,
         Setup::DiscoveryTls => 7,
         Setup::Refresh => 8,
-        Setup::EntraCommon => 9,
-        Setup::EntraGroups => 10,
-        Setup::EntraEmailBinding => 11,
+        Setup::Replay => 9,
+        Setup::EntraCommon => 10,
+        Setup::EntraGroups => 11,
+        Setup::EntraEmailBinding => 12,
     };
     let positions: Vec<usize> = Setup::ALL.iter().map(|s| setup(*s)).collect();
     assert_eq!(positions, (0..Setup::ALL.len()).collect::<Vec<_>>());
@@ -60,4 +61,25 @@ fn flow_names_round_trip() {
     for f in FlowKind::ALL {
         assert_eq!(FlowKind::parse(f.as_str()), Some(f));
     }
+}
+
+#[test]
+fn the_catalog_has_sixty_entries_and_says_why_the_client_may_decide() {
+    let all = catalog();
+    assert!(all.len() >= 60, "{} entries", all.len());
+    for e in all.iter().filter(|e| e.expect == Expect::Either) {
+        let note = e.note.unwrap_or_default();
+        assert!(
+            note.contains('§'),
+            "{}: an advisory entry names the spec section that leaves it to the client",
+            e.name
+        );
+    }
+}
+
+#[test]
+fn the_rotation_note_names_the_grace_period() {
+    let rotated = find("key_rotated").expect("key_rotated");
+    let grace = format!("{} s", crate::faults::KEY_ROTATION_GRACE_SECS);
+    assert!(rotated.note.unwrap_or_default().contains(&grace));
 }
