@@ -3,6 +3,7 @@
 //! and that text from the application cannot become markup in either.
 
 use harness::check::html;
+use harness::check::pacing::Pacing;
 use harness::check::report::{Calls, Cell, Observed, Report, Status};
 use harness::scenario::html_report::{self, FeatureRun, Outcome, RunReport, ScenarioRun, StepRun};
 use mock_idp::catalog::{Expect, FlowKind};
@@ -56,6 +57,11 @@ fn matrix() -> Report {
     let mut skipped = cell("exp_past", "id_token_claims", code, Status::Skipped);
     skipped.reason = Some("needs the application configured for it & more".into());
     cells.push(skipped);
+    let mut advisory = cell("iat_future", "id_token_claims", implicit, Status::Advisory);
+    advisory.expected = Expect::Either;
+    advisory.observed = Some(Observed::Accepted);
+    advisory.note = Some("the specification lets the client decide".into());
+    cells.push(advisory);
     let mut pointless = cell("key_rotated", "signature", implicit, Status::NotMeaningful);
     pointless.reason = Some("the implicit_fragment baseline failed".into());
     cells.push(pointless);
@@ -65,6 +71,11 @@ fn matrix() -> Report {
         "web & \"co\"".into(),
         cells,
     )
+    .paced(Pacing {
+        per_minute: Some(10),
+        key_fetch_cells: 4,
+        waited_ms: 61_000,
+    })
 }
 
 fn step(keyword: &str, text: &str, background: bool, outcome: Outcome) -> StepRun {
@@ -137,6 +148,8 @@ fn run() -> RunReport {
 fn the_check_matrix_page() {
     let page = html::page(&matrix());
     assert!(!page.contains(HOSTILE) && !page.contains("<script"));
+    assert!(page.contains("<td class=\"advisory\"><details><summary>advisory</summary>"));
+    assert!(page.contains("1 failed, 1 advisory"));
     assert!(page.contains("&lt;script&gt;"));
     assert!(
         !page.contains(" src=") && !page.contains("<link"),

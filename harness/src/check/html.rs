@@ -28,6 +28,7 @@ fn class(status: Status) -> &'static str {
         Status::Fail => "fail",
         Status::Skipped => "skipped",
         Status::NotMeaningful => "not-meaningful",
+        Status::Advisory => "advisory",
     }
 }
 
@@ -43,10 +44,11 @@ pub fn page(report: &Report) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>harness check: client {client}</title><style>{STYLE}</style></head>\n<body>\n\
          <h1>Conformance matrix: client {client}</h1>\n\
-         <p>Mock IdP {idp}, tenant {tenant}. {} cells: {} passed, {} failed, {} skipped, {} not meaningful.</p>\n",
+         <p>Mock IdP {idp}, tenant {tenant}. {} cells: {} passed, {} failed, {} advisory, {} skipped, {} not meaningful.</p>\n",
         s.cells,
         s.passed,
         s.failed,
+        s.advisory,
         s.skipped,
         s.not_meaningful,
         client = escape(&report.client_id),
@@ -56,8 +58,13 @@ pub fn page(report: &Report) -> String {
     out.push_str(
         "<p class=\"legend\"><span class=\"pass\">pass</span><span class=\"fail\">FAIL</span>\
          <span class=\"advisory\">advisory</span><span class=\"skipped\">skipped</span>\
-         <span class=\"not-meaningful\">not meaningful</span>— a blank cell: the fault does not apply to the flow.</p>\n",
+         <span class=\"not-meaningful\">not meaningful</span>— advisory: the specification lets the \
+         application decide, so what it did is shown, not judged; a blank cell: the fault does not \
+         apply to the flow.</p>\n",
     );
+    if let Some(line) = report.pacing.line() {
+        let _ = writeln!(out, "<p>{}</p>", escape(&line));
+    }
     out.push_str("<table>\n<caption>Faults by group down the side, flows across the top; open a cell for its details.</caption>\n<thead><tr><th scope=\"col\">Fault</th>");
     for f in &flows {
         let _ = write!(out, "<th scope=\"col\">{}</th>", escape(f.as_str()));
