@@ -42,31 +42,9 @@ pub(crate) const ENDPOINTS: [Endpoint; 7] = [
 const REQUEST_ROWS: usize = 100;
 const TOKEN_ROWS: usize = 30;
 
-/// `secs` since the Unix epoch as RFC 3339 in UTC, e.g. `2026-12-01T18:22:01Z` — the same
-/// text the script writes with `Date.toISOString()`.
-pub(crate) fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days: the proleptic Gregorian date of a day number.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
-}
-
+/// A `<time>` element showing `secs` as RFC 3339, as the script writes it.
 fn time(secs: i64) -> String {
-    let text = rfc3339(secs);
+    let text = server_guard::Utc::at(secs).rfc3339();
     format!("<time datetime=\"{text}\">{text}</time>")
 }
 
@@ -487,17 +465,4 @@ fn log_section(s: &Server, t: &TenantState) -> String {
             "No tokens issued."
         )
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rfc3339;
-
-    #[test]
-    fn rfc3339_matches_known_instants() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_796_141_021), "2026-12-01T16:03:41Z");
-        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
-    }
 }
