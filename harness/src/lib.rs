@@ -5,3 +5,4 @@
 pub mod check;
 pub mod chromium;
 pub mod scenario;
+pub mod shard;

@@ -69,6 +69,8 @@ async fn run(name: &str) -> Run {
         tags: None,
         junit: Some(dir.join("report.xml")),
         json: Some(dir.join("report.json")),
+        html: None,
+        shard: harness::shard::Shard::WHOLE,
         concurrency: 4,
         color: false,
     };
@@ -112,6 +114,8 @@ async fn a_tag_expression_selects_scenarios() {
         tags: Some("not @oidcc-client-test-invalid-aud".into()),
         junit: None,
         json: None,
+        html: None,
+        shard: harness::shard::Shard::WHOLE,
         concurrency: 4,
         color: false,
     };
@@ -128,6 +132,8 @@ async fn a_missing_path_is_an_error() {
         tags: None,
         junit: None,
         json: None,
+        html: None,
+        shard: harness::shard::Shard::WHOLE,
         concurrency: 1,
         color: false,
     };

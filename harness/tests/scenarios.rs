@@ -11,6 +11,8 @@ async fn main() -> std::process::ExitCode {
         tags: std::env::var("SCENARIO_TAGS").ok(),
         junit: std::env::var_os("SCENARIO_JUNIT").map(Into::into),
         json: std::env::var_os("SCENARIO_JSON").map(Into::into),
+        html: None,
+        shard: harness::shard::Shard::WHOLE,
         concurrency: 16,
         color: false,
     };

@@ -19,6 +19,8 @@ async fn every_step_given_bad_input_fails_with_what_it_expected() {
         tags: None,
         junit: None,
         json: Some(report.clone()),
+        html: None,
+        shard: harness::shard::Shard::WHOLE,
         concurrency: 8,
         color: false,
     };

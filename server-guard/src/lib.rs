@@ -21,7 +21,9 @@
 mod admin;
 mod limits;
 mod serve;
+mod utc;
 
 pub use admin::{AdminGuard, Refusal};
 pub use limits::{LimitError, ServerLimits};
 pub use serve::{TlsError, serve, serve_tls, tls_config_from_pem};
+pub use utc::Utc;

@@ -7,6 +7,7 @@
 
 pub mod browsing;
 pub mod config;
+pub mod html;
 pub mod idp;
 pub mod pacing;
 pub mod report;
@@ -17,7 +18,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mock_idp::catalog::{FlowKind, catalog};
+use mock_idp::catalog::{CatalogEntry, FlowKind, catalog};
+
+use crate::shard::Shard;
 
 pub use browsing::{BrowserChoice, Browsers};
 pub use config::{CheckConfig, ConfigError, Loaded};
@@ -42,6 +45,13 @@ pub struct CheckArgs {
     /// Write the JSON report here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write the matrix as one self-contained HTML page here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Run only part K of N (e.g. `2/4`) of the selected cells; every shard needs the same
+    /// configuration and selection. See docs/ci-sharding.md.
+    #[arg(long, default_value = "1/1")]
+    pub shard: Shard,
     /// Who plays the sign-ins: `auto` retries a flow whose baseline fails in the headless
     /// agent in Chromium (pages that need their script), `headless` never, `chromium` always.
     #[arg(long, value_enum, default_value_t)]
@@ -101,18 +111,56 @@ pub fn selection(args: &CheckArgs, loaded: &Loaded) -> Result<Selection, UsageEr
         only: args.only.clone(),
         flows,
         browser: args.browser,
+        cells: None,
     })
+}
+
+/// The selected cells as `(fault, flow)`, in the order every shard computes alike: flow by
+/// flow (in the configuration's order), its baseline, then the catalog's entries it runs.
+pub fn cell_order(
+    configured: &[FlowKind],
+    entries: &[CatalogEntry],
+    sel: &Selection,
+) -> Vec<(String, FlowKind)> {
+    let mut order = Vec::new();
+    for &flow in configured.iter().filter(|f| sel.runs_flow(**f)) {
+        order.push((report::BASELINE.to_owned(), flow));
+        order.extend(
+            entries
+                .iter()
+                .filter(|e| sel.runs(e, flow))
+                .map(|e| (e.name.clone(), flow)),
+        );
+    }
+    order
 }
 
 /// Runs the selected cells of a loaded configuration.
 pub async fn execute(loaded: &Loaded, sel: &Selection) -> anyhow::Result<Report> {
+    execute_shard(loaded, sel, Shard::WHOLE).await
+}
+
+/// Runs one shard of the selected cells. A flow's baseline also runs in every shard that has
+/// a cell of that flow, since a cell means nothing without it; so baselines may appear in
+/// several shards' reports, every other cell in exactly one.
+pub async fn execute_shard(
+    loaded: &Loaded,
+    sel: &Selection,
+    shard: Shard,
+) -> anyhow::Result<Report> {
     let idp = idp::Idp::connect(&loaded.idp, &loaded.raw.client).await?;
     let runner = runner::Runner {
         cfg: &loaded.raw,
         idp: &idp,
         browsers: Browsers::new(sel.browser),
     };
-    let (cells, pacing) = runner.run(&loaded.flows, &catalog(), sel).await?;
+    let entries = catalog();
+    let mut part = sel.clone();
+    if shard != Shard::WHOLE {
+        let configured: Vec<FlowKind> = loaded.flows.iter().map(|f| f.kind).collect();
+        part.cells = Some(shard.pick(cell_order(&configured, &entries, sel)));
+    }
+    let (cells, pacing) = runner.run(&loaded.flows, &entries, &part).await?;
     Ok(Report::new(
         idp.url(),
         idp.tenant_name().to_owned(),
@@ -127,7 +175,7 @@ pub async fn execute(loaded: &Loaded, sel: &Selection) -> anyhow::Result<Report>
 pub async fn run_to(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<bool> {
     let loaded = CheckConfig::load(&args.config)?;
     let sel = selection(args, &loaded)?;
-    let report = execute(&loaded, &sel).await?;
+    let report = execute_shard(&loaded, &sel, args.shard).await?;
     out.write_all(report.table().as_bytes())
         .context("writing the table")?;
     if let Some(path) = &args.junit {
@@ -137,6 +185,10 @@ pub async fn run_to(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<bo
     if let Some(path) = &args.json {
         std::fs::write(path, report.json())
             .with_context(|| format!("writing the JSON report to {}", path.display()))?;
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, html::page(&report))
+            .with_context(|| format!("writing the HTML report to {}", path.display()))?;
     }
     Ok(report.all_passed())
 }

@@ -25,6 +25,31 @@ pub struct Selection {
     pub flows: Vec<FlowKind>,
     /// Who plays the sign-ins.
     pub browser: BrowserChoice,
+    /// Only these cells, `(fault, flow)` with `baseline` for a flow's baseline (every
+    /// selected one when absent): a shard's part. A flow with any cell here runs its
+    /// baseline too.
+    pub cells: Option<Vec<(String, FlowKind)>>,
+}
+
+impl Selection {
+    /// Whether the run plays `flow` (its baseline, at least).
+    pub fn runs_flow(&self, flow: FlowKind) -> bool {
+        (self.flows.is_empty() || self.flows.contains(&flow))
+            && self
+                .cells
+                .as_ref()
+                .is_none_or(|cells| cells.iter().any(|(_, f)| *f == flow))
+    }
+
+    /// Whether the run plays `entry` in `flow`.
+    pub fn runs(&self, entry: &CatalogEntry, flow: FlowKind) -> bool {
+        entry.applies_to(flow)
+            && (self.only.is_empty() || self.only.contains(&entry.name))
+            && self
+                .cells
+                .as_ref()
+                .is_none_or(|cells| cells.iter().any(|(n, f)| *f == flow && *n == entry.name))
+    }
 }
 
 /// What a cell arranges besides injecting its fault.
@@ -230,10 +255,7 @@ impl Runner<'_> {
     ) -> anyhow::Result<(Vec<Cell>, Pacing)> {
         let mut pacer = KeyFetchPacer::new(self.cfg.jwks_refetch_per_minute);
         let mut cells = Vec::new();
-        for flow in flows
-            .iter()
-            .filter(|f| sel.flows.is_empty() || sel.flows.contains(&f.kind))
-        {
+        for flow in flows.iter().filter(|f| sel.runs_flow(f.kind)) {
             let plain = arrange(Setup::None, None, flow, self.cfg, Reach::default())
                 .map_err(|why| anyhow::anyhow!("baseline of {}: {why}", flow.kind))?;
             let baseline = self.baseline(flow, &plain).await?;
@@ -242,9 +264,7 @@ impl Runner<'_> {
             // Whether the application's hooks work without a fault, tried before the first
             // cell that needs them: a refusal with a broken hook would prove nothing.
             let mut probed: Vec<(Setup, Result<(), String>)> = Vec::new();
-            for entry in entries.iter().filter(|e| {
-                e.applies_to(flow.kind) && (sel.only.is_empty() || sel.only.contains(&e.name))
-            }) {
+            for entry in entries.iter().filter(|e| sel.runs(e, flow.kind)) {
                 let group = group_name(entry.group);
                 let cell = if !baseline_ok {
                     Cell::not_run(

@@ -2,14 +2,17 @@
 //! each scenario gets, the step vocabulary and the reports (terminal, JUnit XML, Cucumber
 //! JSON).
 
+pub mod html_report;
 pub mod steps;
 pub mod vocabulary;
 pub mod world;
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context as _, anyhow};
 use cucumber::gherkin::tagexpr::TagOperation;
@@ -17,6 +20,7 @@ use cucumber::tag::Ext as _;
 use cucumber::writer::{self, Coloring, Stats as _};
 use cucumber::{Cucumber, WriterExt as _, cli};
 
+use crate::shard::Shard;
 use world::ScenarioWorld;
 
 /// The tag of examples the relying party does not pass yet; left out unless a tag expression
@@ -42,6 +46,13 @@ pub struct RunArgs {
     /// Write a Cucumber JSON report here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write a one-page HTML summary here (failures expanded).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Run only part K of N (e.g. `2/4`) of the selected scenarios; every shard needs the
+    /// same paths and tags. See docs/ci-sharding.md.
+    #[arg(long, default_value = "1/1")]
+    pub shard: Shard,
     /// How many scenarios run at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
@@ -58,6 +69,10 @@ pub struct Options {
     pub junit: Option<PathBuf>,
     /// Cucumber JSON report file.
     pub json: Option<PathBuf>,
+    /// HTML summary file.
+    pub html: Option<PathBuf>,
+    /// The part of the selected scenarios to run.
+    pub shard: Shard,
     /// Scenarios at once.
     pub concurrency: usize,
     /// Colours in the terminal report.
@@ -99,6 +114,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         tags: args.tags,
         junit: args.junit,
         json: args.json,
+        html: args.html,
+        shard: args.shard,
         concurrency: args.concurrency.max(1),
         color: true,
     };
@@ -123,6 +140,79 @@ pub fn tag_filter(tags: Option<&str>) -> anyhow::Result<TagOperation> {
         .map_err(|e| anyhow!("expected a tag expression, found \"{expr}\": {e}"))
 }
 
+/// Where a scenario is: its feature file, line and column (an outline's examples each have
+/// their own line).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScenarioKey {
+    /// The feature file.
+    pub file: PathBuf,
+    /// The line.
+    pub line: usize,
+    /// The column.
+    pub column: usize,
+}
+
+impl ScenarioKey {
+    fn of(feature: &cucumber::gherkin::Feature, scenario: &cucumber::gherkin::Scenario) -> Self {
+        Self {
+            file: feature.path.clone().unwrap_or_default(),
+            line: scenario.position.line,
+            column: scenario.position.col,
+        }
+    }
+}
+
+/// The scenarios of `paths` that `tags` selects, in the order shards are dealt from: by
+/// file, then line. Files that do not parse are left out (the run reports them).
+pub fn scenario_order(paths: &[PathBuf], tags: Option<&str>) -> anyhow::Result<Vec<ScenarioKey>> {
+    use cucumber::parser::Parser as _;
+    use futures::StreamExt as _;
+
+    let filter = tag_filter(tags)?;
+    let features: Vec<_> = futures::executor::block_on(
+        parser::Paths
+            .parse(paths.to_vec(), cli::Empty)
+            .collect::<Vec<_>>(),
+    );
+    let mut keys = Vec::new();
+    for feature in features.into_iter().flatten() {
+        let in_rules = feature
+            .rules
+            .iter()
+            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
+        for (rule, scenario) in feature.scenarios.iter().map(|s| (None, s)).chain(in_rules) {
+            let tags = feature
+                .tags
+                .iter()
+                .chain(rule.iter().flat_map(|r| &r.tags))
+                .chain(scenario.tags.iter());
+            if filter.eval(tags) {
+                keys.push(ScenarioKey::of(&feature, scenario));
+            }
+        }
+    }
+    keys.sort();
+    Ok(keys)
+}
+
+/// Keeps what a writer is given, for reading back after the run.
+#[derive(Debug, Clone, Default)]
+struct Kept(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Kept {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 fn report_file(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {
         Some(p) => Box::new(File::create(p).with_context(|| format!("creating {}", p.display()))?),
@@ -144,6 +234,18 @@ pub async fn execute(
             );
         }
     }
+    let chosen: Option<HashSet<ScenarioKey>> = if options.shard == Shard::WHOLE {
+        None
+    } else {
+        let order = scenario_order(&options.paths, options.tags.as_deref())?;
+        Some(options.shard.pick(order).into_iter().collect())
+    };
+    let kept = Kept::default();
+    let html_json: Box<dyn Write> = if options.html.is_some() {
+        Box::new(kept.clone())
+    } else {
+        Box::new(io::sink())
+    };
     let color = if options.color {
         Coloring::Auto
     } else {
@@ -156,6 +258,7 @@ pub async fn execute(
             0,
         ))
         .tee::<ScenarioWorld, _>(writer::Json::for_tee(report_file(options.json.as_deref())?))
+        .tee::<ScenarioWorld, _>(writer::Json::for_tee(html_json))
         .normalized();
     let cucumber = Cucumber::<ScenarioWorld, _, PathBuf, _, _>::new()
         .with_parser(parser::Paths)
@@ -172,9 +275,24 @@ pub async fn execute(
                     .iter()
                     .chain(rule.iter().flat_map(|r| &r.tags))
                     .chain(scenario.tags.iter()),
-            )
+            ) && chosen
+                .as_ref()
+                .is_none_or(|c| c.contains(&ScenarioKey::of(feature, scenario)))
         })
         .await;
+    if let Some(path) = &options.html {
+        let json =
+            String::from_utf8_lossy(&kept.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+        let report = html_report::RunReport::from_cucumber_json(&json)
+            .context("reading the run back for the HTML report")?;
+        let title = if options.shard == Shard::WHOLE {
+            "harness run".to_owned()
+        } else {
+            format!("harness run, shard {}", options.shard)
+        };
+        std::fs::write(path, html_report::page(&report, &title))
+            .with_context(|| format!("writing the HTML report to {}", path.display()))?;
+    }
     Ok(ScenarioSummary {
         passed_steps: done.passed_steps(),
         failed_steps: done.failed_steps(),

@@ -1,21 +1,24 @@
 //! The admin API under `/_admin` (JSON) and the operations it shares with the Rust handle:
 //! tenants, users and claims, clients, key rotation, faults, claim overrides, the clock and
-//! the request log; plus a small HTML debug page. Loopback peers only, unless the server was
-//! started with `--admin-public`.
+//! the request log; plus the dashboard at `/_admin` ([`dashboard`]), which acts through the
+//! same JSON endpoints. Loopback peers only, unless the server was started with
+//! `--admin-public`.
+
+mod dashboard;
+mod log_query;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use server_guard::AdminGuard;
 
-use crate::endpoints::pages::{escape, guarded, page};
 use crate::faults::FaultRule;
 use crate::model::client::Client;
 use crate::model::config::ConfigError;
@@ -24,6 +27,8 @@ use crate::model::types::ClientId;
 use crate::model::user::User;
 use crate::server::state::{ClaimOverride, Server, TenantState};
 use crate::tokens::jwks::Alg;
+
+use log_query::LogQuery;
 
 /// Why an admin operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -502,8 +507,9 @@ async fn set_clock(State(s): Shared, axum::Json(a): axum::Json<ClockAction>) -> 
     axum::Json(s.clock.status()).into_response()
 }
 
-async fn requests(State(s): Shared) -> Response {
-    axum::Json(s.log.requests()).into_response()
+async fn requests(State(s): Shared, RawQuery(q): RawQuery) -> Result<Response, AdminError> {
+    let filter = LogQuery::requests(q.as_deref())?;
+    Ok(axum::Json(filter.select_requests(s.log.requests())).into_response())
 }
 
 async fn clear_log(State(s): Shared) -> Response {
@@ -511,42 +517,9 @@ async fn clear_log(State(s): Shared) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn tokens(State(s): Shared) -> Response {
-    axum::Json(s.log.tokens()).into_response()
-}
-
-async fn debug_page(State(s): Shared) -> Response {
-    let mut body = String::from(
-        "<h2>Recent requests</h2>\n<table><tr><th>#</th><th>at</th><th>method</th><th>path</th><th>client</th><th>status</th><th>params</th></tr>\n",
-    );
-    for r in s.log.requests().iter().rev().take(100) {
-        let params: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            r.id,
-            r.at,
-            escape(&r.method),
-            escape(&r.path),
-            escape(r.client_id.as_deref().unwrap_or("")),
-            r.status,
-            escape(&params.join(" "))
-        ));
-    }
-    body.push_str("</table>\n<h2>Tokens issued</h2>\n<table><tr><th>at</th><th>tenant</th><th>client</th><th>kind</th><th>header</th><th>claims</th></tr>\n");
-    for t in s.log.tokens().iter().rev().take(50) {
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>\n",
-            t.at,
-            escape(&t.tenant),
-            escape(&t.client_id),
-            escape(&t.kind),
-            escape(&t.endpoint),
-            escape(&serde_json::to_string_pretty(&t.header).unwrap_or_default()),
-            escape(&serde_json::to_string_pretty(&t.claims).unwrap_or_default())
-        ));
-    }
-    body.push_str("</table>\n");
-    guarded(Html(page("Mock IdP debug", &body)).into_response())
+async fn tokens(State(s): Shared, RawQuery(q): RawQuery) -> Result<Response, AdminError> {
+    let filter = LogQuery::tokens(q.as_deref())?;
+    Ok(axum::Json(filter.select_tokens(s.log.tokens())).into_response())
 }
 
 /// Who may reach the admin API: loopback peers under a loopback `Host` (or the host of
@@ -571,7 +544,9 @@ fn guard(server: &Server) -> AdminGuard {
 pub(crate) fn router(server: Arc<Server>) -> Router {
     let guard = guard(&server);
     let routes = Router::new()
-        .route("/_admin", get(debug_page))
+        .route("/_admin", get(dashboard::page))
+        .route("/_admin/dashboard.js", get(dashboard::script))
+        .route("/_admin/dashboard.css", get(dashboard::stylesheet))
         .route("/_admin/tenants", get(list_tenants).post(add_tenant))
         .route("/_admin/tenants/{t}", get(get_tenant).delete(delete_tenant))
         .route("/_admin/tenants/{t}/users", get(list_users).post(add_user))

@@ -11,28 +11,10 @@ use super::html::{admin_page, snake};
 use crate::app::pages::escape;
 use crate::app::state::{RECORDS_KEPT, Rp};
 
-/// Unix seconds as a UTC date `YYYY-MM-DD` and time `HH:MM:SS` (proleptic Gregorian).
+/// Unix seconds as a UTC date `YYYY-MM-DD` and time `HH:MM:SS`.
 fn utc(at: i64) -> (String, String) {
-    let (days, secs) = (at.div_euclid(86_400), at.rem_euclid(86_400));
-    // Days to a civil date, after Howard Hinnant's `civil_from_days`.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        format!("{year:04}-{month:02}-{day:02}"),
-        format!(
-            "{:02}:{:02}:{:02}",
-            secs / 3600,
-            secs % 3600 / 60,
-            secs % 60
-        ),
-    )
+    let server_guard::Utc { date, time } = server_guard::Utc::at(at);
+    (date, time)
 }
 
 /// `GET /admin/sign-ins`.
