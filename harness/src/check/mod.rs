@@ -5,6 +5,7 @@
 //! plays the browser from the application's sign-in URL and compares what the application
 //! did with what a correct one does. See `docs/conformance-run.md`.
 
+pub mod app_log;
 pub mod config;
 pub mod idp;
 pub mod pacing;
@@ -103,6 +104,7 @@ pub async fn execute(loaded: &Loaded, sel: &Selection) -> anyhow::Result<Report>
     let runner = runner::Runner {
         cfg: &loaded.raw,
         idp: &idp,
+        log_file: loaded.log_file.as_deref(),
     };
     let (cells, pacing) = runner.run(&loaded.flows, &catalog(), sel).await?;
     Ok(Report::new(
@@ -111,7 +113,8 @@ pub async fn execute(loaded: &Loaded, sel: &Selection) -> anyhow::Result<Report>
         loaded.raw.client.client_id.clone(),
         cells,
     )
-    .paced(pacing))
+    .paced(pacing)
+    .warned(loaded.warnings.clone()))
 }
 
 /// Runs the catalog, writes the table to `out` and the files asked for, and says whether

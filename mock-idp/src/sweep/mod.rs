@@ -32,7 +32,9 @@
 mod cell;
 mod report;
 
-pub use cell::{BASELINE, Calls, Cell, ForbiddenCalls, Observed, Status, group_name};
+pub use cell::{
+    BASELINE, Calls, Cell, ForbiddenCalls, Observed, Status, forbidden_call_reasons, group_name,
+};
 pub use report::SweepReport;
 
 use std::fmt::{self, Display};
@@ -458,12 +460,7 @@ impl Sweep {
                 (Observed::Rejected, None) => "the application did not sign the user in".into(),
             });
         }
-        if !forbidden_calls.is_empty() {
-            reasons.push(format!(
-                "called {} after a rejected response",
-                forbidden_calls.join(" and ")
-            ));
-        }
+        reasons.extend(forbidden_call_reasons(&forbidden_calls));
         let sent_max_age = after
             .iter()
             .any(|r| r.endpoint == Some(Endpoint::Authorize) && r.params.contains_key("max_age"));
@@ -486,6 +483,7 @@ impl Sweep {
             landing_url: None,
             app_error: outcome.error,
             reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+            app_log: None,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         }
     }
