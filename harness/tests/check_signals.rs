@@ -8,131 +8,130 @@ mod files;
 #[path = "check/lax.rs"]
 mod lax;
 
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use files::{scratch, write};
 use harness::check::{self, CheckConfig, Selection, Status};
-use lax::{free_port, lax_config, start_lax_app};
+use lax::{LaxApp, free_port, lax_config, start_lax_app};
 use mock_idp::catalog::FlowKind;
 
-fn code_flow_only(names: &[&str]) -> Selection {
-    Selection {
-        only: names.iter().map(|n| (*n).to_owned()).collect(),
-        flows: vec![FlowKind::AuthorizationCode],
+/// One run of the lax application's configuration, changed by `edit` (given the text and
+/// the application's URL), over `only` in the code flow.
+struct LaxRun {
+    app: LaxApp,
+    report: check::Report,
+    dir: PathBuf,
+}
+
+impl LaxRun {
+    async fn start(
+        name: &str,
+        only: &[&str],
+        log: Option<&str>,
+        edit: impl FnOnce(String, &str) -> String,
+    ) -> Self {
+        let idp_port = free_port().await;
+        let dir = scratch(name);
+        let app = start_lax_app(idp_port, log.map(|l| dir.join(l))).await;
+        let text = edit(lax_config(idp_port, &app.url), &app.url);
+        let loaded = CheckConfig::load(&write(&dir, "lax.toml", &text)).expect("config");
+        let sel = Selection {
+            only: only.iter().map(|n| (*n).to_owned()).collect(),
+            flows: vec![FlowKind::AuthorizationCode],
+        };
+        let report = check::execute(&loaded, &sel).await.expect("run");
+        Self { app, report, dir }
+    }
+
+    fn cell(&self, name: &str) -> &check::Cell {
+        let cells = &self.report.cells;
+        cells
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name} in {cells:#?}"))
     }
 }
 
-fn cell<'a>(report: &'a check::Report, name: &str) -> &'a check::Cell {
-    report
-        .cells
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("{name} in {:#?}", report.cells))
+impl Drop for LaxRun {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
 }
+
+/// The cell failed, for a reason that says `why`.
+#[track_caller]
+fn failed_because(cell: &check::Cell, why: &str) {
+    assert_eq!(cell.status, Status::Fail, "{cell:#?}");
+    assert!(
+        cell.reason.as_deref().is_some_and(|r| r.contains(why)),
+        "expected a reason with {why:?}: {cell:#?}"
+    );
+}
+
+const LAX_SUCCESS: &str = "success = { url = \"/me\", cookie = \"lax_session\" }";
 
 #[tokio::test]
 async fn a_status_signal_alone_is_warned_about() {
-    let idp_port = free_port().await;
-    let app = start_lax_app(idp_port, None).await;
-    let dir = scratch("signals-status");
-    let text = lax_config(idp_port, &app.url).replace(
-        "success = { url = \"/me\", cookie = \"lax_session\" }",
-        "success = { status = 200 }",
-    );
-    let loaded = CheckConfig::load(&write(&dir, "lax.toml", &text)).expect("config");
-    assert_eq!(
-        loaded.warnings.len(),
-        3,
-        "one per flow: {:?}",
-        loaded.warnings
-    );
-    let report = check::execute(&loaded, &code_flow_only(&["iss_changed"]))
-        .await
-        .expect("run");
-    let table = report.table();
+    let run = LaxRun::start("signals-status", &["iss_changed"], None, |text, _| {
+        text.replace(LAX_SUCCESS, "success = { status = 200 }")
+    })
+    .await;
+    assert_eq!(run.report.warnings.len(), 3, "one per flow");
+    let table = run.report.table();
     assert!(
         table.contains("warning: flow authorization_code: success has only `status`"),
         "{table}"
     );
-    std::fs::remove_dir_all(dir).ok();
 }
 
 #[tokio::test]
 async fn the_json_signal_never_follows_into_a_second_sign_in() {
-    let idp_port = free_port().await;
-    let app = start_lax_app(idp_port, None).await;
-    let dir = scratch("signals-json");
-    let text = lax_config(idp_port, &app.url).replace(
-        "success = { url = \"/me\", cookie = \"lax_session\" }",
-        &format!("success = {{ url = \"/me\", json = {{ url = \"{}/protected\", pointer = \"/user\" }} }}", app.url),
-    );
-    let loaded = CheckConfig::load(&write(&dir, "lax.toml", &text)).expect("config");
-    let report = check::execute(&loaded, &code_flow_only(&["iss_changed"]))
-        .await
-        .expect("run");
-    let baseline = cell(&report, "baseline::authorization_code");
-    assert_eq!(baseline.status, Status::Fail, "{baseline:#?}");
-    assert!(
-        baseline
-            .reason
-            .as_deref()
-            .is_some_and(|r| r.contains("found a redirect (303), not followed")),
-        "{baseline:#?}"
-    );
+    let run = LaxRun::start("signals-json", &["iss_changed"], None, |text, app| {
+        let json = format!(
+            "success = {{ url = \"/me\", json = {{ url = \"{app}/protected\", pointer = \"/user\" }} }}"
+        );
+        text.replace(LAX_SUCCESS, &json)
+    })
+    .await;
+    let baseline = run.cell("baseline::authorization_code");
+    failed_because(baseline, "found a redirect (303), not followed");
     assert_eq!(
-        app.signins.load(Ordering::Relaxed),
+        run.app.signins.load(Ordering::Relaxed),
         1,
         "the protected page's redirect to /signin was not followed"
     );
-    std::fs::remove_dir_all(dir).ok();
 }
 
 #[tokio::test]
 async fn a_refresh_is_judged_without_the_sign_in_s_landing_url() {
-    let idp_port = free_port().await;
-    let app = start_lax_app(idp_port, None).await;
-    let dir = scratch("signals-refresh");
-    let text = lax_config(idp_port, &app.url).replace("/refresh\"", "/refresh-elsewhere\"");
-    let loaded = CheckConfig::load(&write(&dir, "lax.toml", &text)).expect("config");
-    let report = check::execute(&loaded, &code_flow_only(&["refresh_sub_changed"]))
-        .await
-        .expect("run");
+    let only = ["refresh_sub_changed"];
+    let run = LaxRun::start("signals-refresh", &only, None, |text, _| {
+        text.replace("/refresh\"", "/refresh-elsewhere\"")
+    })
+    .await;
     // The lax application takes the changed subject: the refresh landed on /account, not
     // /me, and is judged (and failed) all the same instead of "not meaningful".
-    let refresh = cell(&report, "refresh_sub_changed::authorization_code");
-    assert_eq!(refresh.status, Status::Fail, "{refresh:#?}");
-    assert!(
-        refresh
-            .reason
-            .as_deref()
-            .is_some_and(|r| r.contains("signed the user in")),
-        "{refresh:#?}"
-    );
+    let refresh = run.cell("refresh_sub_changed::authorization_code");
+    failed_because(refresh, "signed the user in");
+    let account = format!("{}/account", run.app.url);
+    assert_eq!(refresh.landing_url.as_deref(), Some(account.as_str()));
     assert_eq!(
-        refresh.landing_url.as_deref(),
-        Some(format!("{}/account", app.url).as_str())
-    );
-    assert_eq!(
-        app.reconfigured.load(Ordering::Relaxed),
+        run.app.reconfigured.load(Ordering::Relaxed),
         0,
         "a refresh cell never asks the application to read the metadata again"
     );
-    std::fs::remove_dir_all(dir).ok();
 }
 
 #[tokio::test]
 async fn each_cell_carries_its_slice_of_the_application_log() {
-    let idp_port = free_port().await;
-    let dir = scratch("signals-log");
-    let log = dir.join("app.log");
-    let app = start_lax_app(idp_port, Some(log.clone())).await;
-    let text = format!("log_file = \"app.log\"\n{}", lax_config(idp_port, &app.url));
-    let loaded = CheckConfig::load(&write(&dir, "lax.toml", &text)).expect("config");
-    let report = check::execute(&loaded, &code_flow_only(&["iss_changed", "state_changed"]))
-        .await
-        .expect("run");
-    assert_eq!(report.cells.len(), 3);
-    for c in &report.cells {
+    let only = ["iss_changed", "state_changed"];
+    let run = LaxRun::start("signals-log", &only, Some("app.log"), |text, _| {
+        format!("log_file = \"app.log\"\n{text}")
+    })
+    .await;
+    assert_eq!(run.report.cells.len(), 3);
+    for c in &run.report.cells {
         let slice = c.app_log.as_deref().unwrap_or_default();
         assert_eq!(
             slice.matches("lax callback").count(),
@@ -141,41 +140,28 @@ async fn each_cell_carries_its_slice_of_the_application_log() {
             c.name
         );
     }
-    let json = report.json();
+    let json = run.report.json();
     assert!(json.contains("\"app_log\": \"lax callback"), "{json}");
-    std::fs::remove_dir_all(dir).ok();
 }
 
 #[tokio::test]
 async fn a_failed_baseline_says_how_many_cells_it_hides() {
-    let idp_port = free_port().await;
-    let app = start_lax_app(idp_port, None).await;
-    let dir = scratch("signals-baseline");
-    let text = lax_config(idp_port, &app.url).replace("url = \"/me\"", "url = \"/nowhere\"");
-    let loaded = CheckConfig::load(&write(&dir, "lax.toml", &text)).expect("config");
-    let report = check::execute(
-        &loaded,
-        &code_flow_only(&["iss_changed", "aud_changed", "kid_absent"]),
-    )
-    .await
-    .expect("run");
+    let only = ["iss_changed", "aud_changed", "kid_absent"];
+    let run = LaxRun::start("signals-baseline", &only, None, |text, _| {
+        text.replace("url = \"/me\"", "url = \"/nowhere\"")
+    })
+    .await;
     assert_eq!(
-        report.failed_baselines(),
+        run.report.failed_baselines(),
         [("baseline::authorization_code", 3)]
     );
-    let table = report.table();
+    let table = run.report.table();
     assert!(
         table.contains("BASELINE FAILED: baseline::authorization_code — the 3 cells that rely on it are not meaningful"),
         "{table}"
     );
     // The reason is written once, under the table, and the rows point at it.
-    assert_eq!(
-        table
-            .matches("its baseline baseline::authorization_code failed")
-            .count(),
-        1,
-        "{table}"
-    );
+    let reason = "its baseline baseline::authorization_code failed";
+    assert_eq!(table.matches(reason).count(), 1, "{table}");
     assert_eq!(table.matches("[1]").count(), 4, "{table}");
-    std::fs::remove_dir_all(dir).ok();
 }
