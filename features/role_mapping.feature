@@ -122,6 +122,44 @@ Feature: Role mapping rules and role assignment strategies
     Then the user "Acme:alice" has the roles "viewer" in "de"
     And the user "Acme:alice" has the roles "billing" in "fr"
 
+  Scenario: Roles from nested claims are named by their path, as Keycloak nests them
+    Given the identity provider sets the claim "realm_access" of "alice" to {"roles": ["billing-admin"]}
+    And the identity provider sets the claim "resource_access" of "alice" to {"erp": {"roles": ["app-viewer"]}, "wiki": {"roles": ["app-admin"]}}
+    And roles from the provider are on with the strategy "OneRoleForAllLegalEntities"
+    And role mapping rule rows:
+      | active | claim type                | scope | claim value   | role name |
+      | yes    | realm_access.roles        | roles | billing-admin | billing   |
+      | yes    | resource_access.erp.roles | roles | app-viewer    | viewer    |
+      | yes    | resource_access.erp.roles | roles | app-admin     | admin     |
+    When "alice" signs in through "Acme"
+    Then the user "Acme:alice" has the roles "billing, viewer" in "de"
+
+  Scenario: A claim named by a URL is one claim, dots and all, as Auth0 namespaces them
+    Given the identity provider sets the claim "https://erp.example/roles" of "alice" to ["billing-admin"]
+    And roles from the provider are on with the strategy "OneRoleForAllLegalEntities"
+    And role mapping rule rows:
+      | active | claim type                | scope | claim value   | role name |
+      | yes    | https://erp.example/roles | roles | billing-admin | billing   |
+    When "alice" signs in through "Acme"
+    Then the user "Acme:alice" has the roles "billing" in "de"
+
+  Scenario: A segment in quotes may hold dots
+    Given the identity provider sets the claim "resource_access" of "alice" to {"erp.eu": {"roles": ["app-viewer"]}}
+    And roles from the provider are on with the strategy "OneRoleForAllLegalEntities"
+    And role mapping rule rows:
+      | active | claim type                     | scope | claim value | role name |
+      | yes    | resource_access."erp.eu".roles | roles | app-viewer  | viewer    |
+    When "alice" signs in through "Acme"
+    Then the user "Acme:alice" has the roles "viewer" in "de"
+
+  Scenario: A claim path with an empty segment is refused when the settings are saved
+    Given roles from the provider are on with the strategy "OneRoleForAllLegalEntities"
+    And role mapping rule rows:
+      | active | claim type          | scope | claim value   | role name |
+      | yes    | realm_access..roles | roles | billing-admin | billing   |
+    When the administrator saves provider "Acme"
+    Then the settings are refused because "role mapping row 1: claim_type: expected a claim path like realm_access.roles, found an empty segment at character 14"
+
   Scenario: A role per legal entity needs the legal entity
     Given roles from the provider are on with the strategy "RolePerLegalEntity"
     And role mapping rule rows:

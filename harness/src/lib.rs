@@ -3,4 +3,5 @@
 //! ([`check`]).
 
 pub mod check;
+pub mod chromium;
 pub mod scenario;

@@ -199,6 +199,7 @@ async fn over_https_the_discovery_tls_entries_run_against_the_reference_relying_
             .map(String::from)
             .to_vec(),
         flows: Vec::new(),
+        ..Selection::default()
     };
     let report = check::execute(&loaded, &sel).await.expect("run");
     assert!(report.all_passed(), "{}", report.table());
@@ -236,6 +237,7 @@ async fn a_small_selection_against_the_reference_relying_party_reads_well() {
         .map(String::from)
         .to_vec(),
         flows: Vec::new(),
+        ..Selection::default()
     };
     let report = check::execute(&loaded, &sel).await.expect("run");
     assert!(report.all_passed(), "{}", report.table());
@@ -351,6 +353,7 @@ async fn hooks_let_a_black_box_run_judge_discovery_and_refresh() {
         .map(String::from)
         .to_vec(),
         flows: vec![FlowKind::AuthorizationCode],
+        ..Selection::default()
     };
     let report = check::execute(&loaded, &sel).await.expect("run");
     let cell = |name: &str| {
@@ -439,6 +442,7 @@ async fn a_failed_baseline_makes_the_flow_not_meaningful() {
     let sel = Selection {
         only: vec!["aud_changed".into()],
         flows: vec![FlowKind::AuthorizationCode],
+        ..Selection::default()
     };
     let report = check::execute(&loaded, &sel).await.expect("run");
     let statuses: Vec<(&str, Status)> = report

@@ -39,6 +39,7 @@ impl LaxRun {
         let sel = Selection {
             only: only.iter().map(|n| (*n).to_owned()).collect(),
             flows: vec![FlowKind::AuthorizationCode],
+            ..Selection::default()
         };
         let report = check::execute(&loaded, &sel).await.expect("run");
         Self { app, report, dir }

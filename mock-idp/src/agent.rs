@@ -292,6 +292,12 @@ impl UserAgent {
             .collect()
     }
 
+    /// Adds a cookie as if `url` had set it (`Set-Cookie` syntax), e.g. to continue in this
+    /// agent a session a real browser started.
+    pub fn add_cookie(&self, url: &Url, set_cookie: &str) {
+        self.jar.add_cookie_str(set_cookie, url);
+    }
+
     fn log(&self, method: &str, url: &Url, status: u16) {
         let mut bare = url.clone();
         bare.set_query(None);

@@ -313,10 +313,11 @@ impl MockIdpBuilder {
             tenants,
         };
         config.validate("builder")?;
-        let mut states = Vec::new();
-        for t in &config.tenants {
-            states.push(Arc::new(TenantState::from_config(t, self.limits)?));
-        }
+        let states: Vec<Arc<TenantState>> = config
+            .tenants
+            .iter()
+            .map(|t| Arc::new(TenantState::from_config(t, self.limits)))
+            .collect();
         let tls = match &self.tls {
             Some(pem) => Some(
                 server_guard::tls_config_from_pem(&pem.cert, &pem.key)
@@ -364,6 +365,16 @@ impl MockIdpBuilder {
                 Some(tls) => server_guard::serve_tls(listener, app, limits, tls).await,
             }
         });
+        // Discovery needs no key: the server answers while the keys load, and a request
+        // that needs one waits for it. A key that does not load still fails the start.
+        let tenants = server.tenants();
+        let loaded =
+            tokio::task::spawn_blocking(move || tenants.iter().try_for_each(|t| t.load_keys()))
+                .await;
+        if let Ok(Err(e)) = loaded {
+            task.abort();
+            return Err(e.into());
+        }
         tokens::jwks::warm_rng();
         Ok(MockIdp {
             server,

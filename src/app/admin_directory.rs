@@ -11,19 +11,10 @@ use serde_json::json;
 
 use super::api_error::ApiError;
 use super::state::Rp;
-use crate::users::{
-    Invitation, LegalEntity, NewInternalUser, RolePolicy, User, UserId, UserPatch, UserType,
-};
+use crate::users::{Invitation, LegalEntity, NewInternalUser, User, UserId, UserPatch, UserType};
 
 type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
 type Found<T> = Result<Json<T>, ApiError>;
-
-/// The role policy of a provider's users, from its stored settings.
-fn policy(rp: &Rp, provider: &str) -> RolePolicy {
-    rp.provider(provider)
-        .map(|p| p.role_mapping.policy())
-        .unwrap_or(RolePolicy::ManagedInApplication)
-}
 
 fn created<T>(value: T) -> (StatusCode, Json<T>) {
     (StatusCode::CREATED, Json(value))
@@ -88,19 +79,7 @@ async fn edit_user(
     Path(id): Path<UserId>,
     Json(p): Json<UserPatch>,
 ) -> Found<User> {
-    // The store holds its connection while it asks for the policy, so the policy is looked
-    // up first: asking the store from inside the callback would deadlock.
-    let provider = rp
-        .store
-        .user(id)
-        .ok()
-        .flatten()
-        .and_then(|u| u.identity)
-        .map(|i| i.provider);
-    let known = provider
-        .as_deref()
-        .map_or(RolePolicy::ManagedInApplication, |name| policy(&rp, name));
-    Ok(Json(rp.store.edit_user(id, &p, |_| known)?))
+    Ok(Json(rp.edit_user(id, &p)?))
 }
 
 async fn delete_user(
@@ -112,8 +91,7 @@ async fn delete_user(
 }
 
 async fn invite(State(rp): State<Arc<Rp>>, Json(i): Json<Invitation>) -> Created<User> {
-    let p = policy(&rp, &i.provider);
-    Ok(created(rp.store.invite(&i, p)?))
+    Ok(created(rp.invite(&i)?))
 }
 
 /// The routes, under `/api/admin`.

@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::admin_actions::{RenameError, StoreProviderError};
 use super::api_error::ApiError;
 use super::state::{Rp, SignInRecord};
 use crate::discovery;
@@ -39,23 +40,19 @@ fn autoconfiguration_failed(findings: Vec<discovery::Finding>) -> ApiError {
     }
 }
 
-/// Stores settings; a request without `client_secret` keeps the stored one, so settings
-/// read from this API (which never shows the secret) can be sent back changed. Settings
-/// without endpoints are autoconfigured first, so issuer, client credentials and flow are
-/// enough to create a provider.
+/// Stores settings ([`Rp::store_provider`]: a request without `client_secret` keeps the
+/// stored one, settings without endpoints are autoconfigured first).
 async fn put_provider(
     State(rp): State<Arc<Rp>>,
-    Json(mut p): Json<ProviderSettings>,
+    Json(p): Json<ProviderSettings>,
 ) -> Result<Response, ApiError> {
-    if p.client_secret.is_none() {
-        p.client_secret = rp.provider(&p.name).and_then(|old| old.client_secret);
-    }
-    let p = rp
-        .with_discovered_endpoints(p)
-        .await
-        .map_err(autoconfiguration_failed)?;
-    rp.save_provider(&p)
-        .map_err(|problems| ApiError::invalid("settings.invalid", problems))?;
+    let p = rp.store_provider(p).await.map_err(|e| match e {
+        StoreProviderError::Autoconfiguration(findings) => autoconfiguration_failed(findings),
+        StoreProviderError::Invalid(problems) => ApiError::invalid(
+            "settings.invalid",
+            problems.into_iter().map(|p| p.message).collect::<Vec<_>>(),
+        ),
+    })?;
     Ok((StatusCode::CREATED, Json(shown(p))).into_response())
 }
 
@@ -85,35 +82,23 @@ async fn rename_provider(
     Path(name): Path<String>,
     Json(r): Json<Rename>,
 ) -> Result<Json<ProviderSettings>, ApiError> {
-    let mut p = stored(&rp, &name)?;
-    if r.name.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "settings.invalid",
-            "name: expected a display name, found an empty one",
-        ));
-    }
-    if rp.provider(&r.name).is_some() {
-        return Err(ApiError::Conflict {
+    let renamed = rp.rename_provider(&name, &r.name).map_err(|e| match e {
+        RenameError::EmptyName => ApiError::invalid("settings.invalid", e.to_string()),
+        RenameError::Taken(_) => ApiError::Conflict {
             code: "provider.exists",
-            details: json!(format!("a provider named \"{}\" exists", r.name)),
-        });
-    }
-    p.name = r.name.clone();
-    let json = serde_json::to_string(&p).map_err(|e| ApiError::Internal {
-        code: "store.failed",
-        details: json!(e.to_string()),
+            details: json!(e.to_string().trim_start_matches("name: ")),
+        },
+        RenameError::Store(e) => e.into(),
     })?;
-    rp.store.rename_provider(&name, &r.name)?;
-    rp.store.put_provider(&r.name, &json)?;
-    Ok(Json(shown(p)))
+    Ok(Json(shown(renamed)))
 }
 
 async fn metadata(
     State(rp): State<Arc<Rp>>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = stored(&rp, &name)?;
-    let document = discovery::fetch_document(&rp.http, &p.metadata_location())
+    let document = rp
+        .provider_metadata(&stored(&rp, &name)?)
         .await
         .map_err(|f| ApiError::Upstream {
             code: f.code,
@@ -126,15 +111,9 @@ async fn validate(
     State(rp): State<Arc<Rp>>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = stored(&rp, &name)?;
+    let findings = rp.validate_provider(&stored(&rp, &name)?).await;
     Ok(Json(
-        match discovery::fetch_document(&rp.http, &p.metadata_location()).await {
-            Ok(m) => {
-                let findings = discovery::validate(&m, &p);
-                json!({ "valid": findings.is_empty(), "findings": findings })
-            }
-            Err(f) => json!({ "valid": false, "findings": [f] }),
-        },
+        json!({ "valid": findings.is_empty(), "findings": findings }),
     ))
 }
 

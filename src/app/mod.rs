@@ -9,12 +9,16 @@
 //!   the sessions of `session_store`;
 //! - `admin_providers` and `admin_directory`: the admin API (loopback peers only), whose
 //!   handlers return `Result<_, ApiError>` (`api_error`);
-//! - `pages`: the HTML.
+//! - `admin_pages`: the same administration as HTML forms, behind the same guard;
+//! - `admin_actions`: the changes and checks both admin surfaces make, written once;
+//! - `pages`: the sign-in HTML.
 //!
 //! `router` puts them together and serves them; `running` runs one on an ephemeral port
 //! for tests.
 
+mod admin_actions;
 mod admin_directory;
+mod admin_pages;
 mod admin_providers;
 mod api_error;
 mod pages;
@@ -25,6 +29,8 @@ mod session_store;
 mod signin_routes;
 mod state;
 
+pub use admin_actions::{RenameError, RuleSet, SettingsField, SettingsProblem, StoreProviderError};
+pub use admin_pages::{FORM_LIMIT, FORM_TOKEN_FIELD, MAX_ROWS};
 pub use router::{router, serve};
 pub use running::RunningRp;
 pub use state::{Rp, SignInRecord, SignedInUser};

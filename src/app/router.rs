@@ -9,15 +9,20 @@ use serde_json::json;
 use server_guard::{AdminGuard, ServerLimits};
 
 use super::state::Rp;
-use super::{admin_directory, admin_providers, session_routes, signin_routes};
+use super::{admin_directory, admin_pages, admin_providers, session_routes, signin_routes};
 
 /// The whole application.
 pub fn router(rp: Arc<Rp>) -> Router {
     // Loopback peers only (`::ffff:127.0.0.1` too), a loopback `Host` or the public URL's
-    // (DNS rebinding), and no state change a browser marks as cross-site.
+    // (DNS rebinding), and no state change a browser marks as cross-site: the admin pages'
+    // forms included.
     let admin = AdminGuard::loopback_only()
         .allow_host(rp.public_host())
-        .protect(admin_providers::routes().merge(admin_directory::routes()));
+        .protect(
+            admin_providers::routes()
+                .merge(admin_directory::routes())
+                .merge(admin_pages::routes(rp.clone())),
+        );
     Router::new()
         .route(
             "/healthz",

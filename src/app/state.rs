@@ -17,7 +17,7 @@ use crate::store::Store;
 use crate::users::{DroppedRole, SignInHow, User};
 
 /// How many sign-in outcomes the admin API keeps.
-const RECORDS_KEPT: usize = 200;
+pub(super) const RECORDS_KEPT: usize = 200;
 
 /// The user a sign-in opened a session for, as the user rules left it.
 #[derive(Debug, Clone, Serialize)]
@@ -61,6 +61,7 @@ pub struct Rp {
     public_url: String,
     dev_mode: bool,
     clock_offset: AtomicI64,
+    form_token: String,
 }
 
 /// The client for every call to a provider: redirects are not followed (a provider that
@@ -91,6 +92,7 @@ impl Rp {
             public_url: public_url.trim_end_matches('/').to_owned(),
             dev_mode,
             clock_offset: AtomicI64::new(0),
+            form_token: super::session_store::random_token(),
         }
     }
 
@@ -203,30 +205,28 @@ impl Rp {
         }
     }
 
-    /// Checks and stores provider settings; returns every problem when they break a rule.
+    /// Checks and stores provider settings; returns every problem when they break a rule
+    /// (with where each lies: [`Rp::provider_problems`]).
     pub fn save_provider(&self, settings: &ProviderSettings) -> Result<(), Vec<String>> {
-        let mut problems: Vec<String> = settings
-            .check(self.dev_mode)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        if let Err(e) = self.store.validate_user_rules(
-            &settings.binding,
-            &settings.creation,
-            &settings.role_mapping,
-        ) {
-            let line = e.to_string();
-            if !problems.iter().any(|p| p.contains(&line)) {
-                problems.push(line);
-            }
-        }
+        let problems = self.provider_problems(settings);
         if !problems.is_empty() {
-            return Err(problems);
+            return Err(problems.into_iter().map(|p| p.message).collect());
         }
         let json = serde_json::to_string(settings).map_err(|e| vec![e.to_string()])?;
         self.store
             .put_provider(&settings.name, &json)
             .map_err(|e| vec![e.to_string()])
+    }
+
+    /// The token every admin page form carries (one random value per process), which a page
+    /// of another site cannot read; for clients that post the admin forms themselves.
+    pub fn form_token(&self) -> &str {
+        &self.form_token
+    }
+
+    /// Whether plain-http loopback providers are accepted.
+    pub(super) fn dev_mode(&self) -> bool {
+        self.dev_mode
     }
 
     pub(super) fn record(&self, r: SignInRecord) {

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::claim_path::{ClaimPath, ClaimPathError};
 use super::model::UserField;
 
 /// The claims of a validated ID token.
@@ -13,6 +14,9 @@ pub enum ClaimRowError {
     /// `claim_type` is empty.
     #[error("claim_type: expected a claim name, found an empty string")]
     EmptyClaimType,
+    /// `claim_type` is not a claim path (see [`super::claim_path`]).
+    #[error("claim_type: {0}")]
+    BadClaimPath(#[from] ClaimPathError),
     /// `scope` is empty.
     #[error("scope: expected a scope name, found an empty string")]
     EmptyScope,
@@ -33,6 +37,7 @@ pub(crate) fn check_claim_row(
     if claim_type.trim().is_empty() {
         return Err(ClaimRowError::EmptyClaimType);
     }
+    ClaimPath::parse(claim_type)?;
     if scope.trim().is_empty() {
         return Err(ClaimRowError::EmptyScope);
     }
@@ -60,8 +65,9 @@ pub(crate) fn is_verified(claims: &Claims, claim_type: &str) -> bool {
         .is_some_and(|companion| claims.get(companion) == Some(&Value::Bool(true)))
 }
 
-/// The claim a row reads, if the row may use it: the claim is present and not null, the
-/// row's scope was granted, and — when the row requires it — the claim is verified.
+/// The claim a row reads, if the row may use it: the claim (a path, see
+/// [`super::claim_path`]) is present and not null, the row's scope was granted, and — when
+/// the row requires it — the claim is verified.
 pub(crate) fn usable_claim<'c>(
     claims: &'c Claims,
     scopes: &[String],
@@ -69,7 +75,11 @@ pub(crate) fn usable_claim<'c>(
     scope: &str,
     verified: bool,
 ) -> Option<&'c Value> {
-    let value = claims.get(claim_type).filter(|value| !value.is_null())?;
+    // Saved rows were checked; a path that does not parse names no claim.
+    let value = ClaimPath::parse(claim_type)
+        .ok()?
+        .resolve(claims)
+        .filter(|value| !value.is_null())?;
     if !scopes.iter().any(|granted| granted == scope) {
         return None;
     }
@@ -158,6 +168,11 @@ mod tests {
         assert!(usable_claim(&c, &granted, "email", "profile", false).is_none());
         assert!(usable_claim(&c, &granted, "nick", "email", false).is_none());
         assert!(usable_claim(&c, &granted, "absent", "email", false).is_none());
+        let nested = claims(json!({"realm_access": {"roles": ["admin"]}}));
+        assert_eq!(
+            usable_claim(&nested, &granted, "realm_access.roles", "email", false),
+            Some(&json!(["admin"]))
+        );
     }
 
     #[test]
@@ -221,6 +236,22 @@ mod tests {
         assert_eq!(
             check_claim_row("email", "", false),
             Err(ClaimRowError::EmptyScope)
+        );
+        assert_eq!(
+            check_claim_row("realm_access.roles", "roles", false),
+            Ok(())
+        );
+        assert!(matches!(
+            check_claim_row("realm_access..roles", "roles", false),
+            Err(ClaimRowError::BadClaimPath(
+                ClaimPathError::EmptySegment { .. }
+            ))
+        ));
+        assert_eq!(
+            check_claim_row("realm_access.email", "email", true),
+            Err(ClaimRowError::VerifiedNotSupported {
+                claim_type: "realm_access.email".into()
+            })
         );
         assert_eq!(
             check_claim_row("name", "profile", true),

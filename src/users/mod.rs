@@ -187,6 +187,7 @@
 //! them).
 
 mod binding;
+mod claim_path;
 mod claims;
 mod creation;
 mod db;
@@ -199,6 +200,7 @@ mod rules;
 mod sign_in;
 
 pub use binding::{BindingExpr, BindingRow, BindingRuleError, BindingRules, BracketSide, Op};
+pub use claim_path::{ClaimPath, ClaimPathError};
 pub use claims::{ClaimRowError, Claims};
 pub use creation::{CreationRow, CreationRuleError, CreationRules};
 pub use directory::DirectoryError;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::binding::active_by_default;
+use super::claim_path::{ClaimPath, ClaimPathError};
 use super::claims::{self, Claims};
 use super::model::{RolesByEntity, everywhere};
 
@@ -151,6 +152,15 @@ pub enum RoleMappingError {
         /// The column: `claim_type`, `scope`, `claim_value` or `role_name`.
         field: &'static str,
     },
+    /// A row's `claim_type` is not a claim path (see [`super::claim_path`]).
+    #[error("role mapping row {row}: claim_type: {source}")]
+    BadClaimPath {
+        /// The row.
+        row: usize,
+        /// What is wrong with the path.
+        #[source]
+        source: ClaimPathError,
+    },
     /// A `role_per_legal_entity` row without a legal entity.
     #[error(
         "role mapping row {row}: legal_entity: expected a legal entity for strategy role_per_legal_entity, found none"
@@ -178,6 +188,7 @@ impl RoleMappingError {
             Self::ManagedStrategyWithProviderRoles => "role_mapping.managed_strategy",
             Self::NoActiveRows => "role_mapping.no_active_rows",
             Self::EmptyField { .. } => "role_mapping.empty_field",
+            Self::BadClaimPath { .. } => "role_mapping.bad_claim_path",
             Self::MissingLegalEntity { .. } => "role_mapping.missing_legal_entity",
             Self::UnexpectedLegalEntity { .. } => "role_mapping.unexpected_legal_entity",
         }
@@ -219,6 +230,10 @@ impl RoleMapping {
                     return Err(RoleMappingError::EmptyField { row: number, field });
                 }
             }
+            ClaimPath::parse(&row.claim_type).map_err(|source| RoleMappingError::BadClaimPath {
+                row: number,
+                source,
+            })?;
             match (self.strategy, &row.legal_entity) {
                 (RoleStrategy::RolePerLegalEntity, None) => {
                     return Err(RoleMappingError::MissingLegalEntity { row: number });

@@ -6,6 +6,7 @@
 //! did with what a correct one does. See `docs/conformance-run.md`.
 
 pub mod app_log;
+pub mod browsing;
 pub mod config;
 pub mod idp;
 pub mod pacing;
@@ -19,6 +20,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use mock_idp::catalog::{FlowKind, catalog};
 
+pub use browsing::{BrowserChoice, Browsers};
 pub use config::{CheckConfig, ConfigError, Loaded};
 pub use report::{Cell, Observed, Report, Status};
 pub use runner::Selection;
@@ -41,6 +43,10 @@ pub struct CheckArgs {
     /// Write the JSON report here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Who plays the sign-ins: `auto` retries a flow whose baseline fails in the headless
+    /// agent in Chromium (pages that need their script), `headless` never, `chromium` always.
+    #[arg(long, value_enum, default_value_t)]
+    pub browser: BrowserChoice,
 }
 
 /// Why the command line cannot be followed (exit code 2, like configuration errors).
@@ -95,6 +101,7 @@ pub fn selection(args: &CheckArgs, loaded: &Loaded) -> Result<Selection, UsageEr
     Ok(Selection {
         only: args.only.clone(),
         flows,
+        browser: args.browser,
     })
 }
 
@@ -105,6 +112,7 @@ pub async fn execute(loaded: &Loaded, sel: &Selection) -> anyhow::Result<Report>
         cfg: &loaded.raw,
         idp: &idp,
         log_file: loaded.log_file.as_deref(),
+        browsers: Browsers::new(sel.browser),
     };
     let (cells, pacing) = runner.run(&loaded.flows, &catalog(), sel).await?;
     Ok(Report::new(

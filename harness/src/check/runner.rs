@@ -10,6 +10,7 @@ use mock_idp::sweep::{ForbiddenCalls, forbidden_call_reasons, group_name};
 use mock_idp::{Alg, Endpoint, Fault, FaultRule};
 use url::Url;
 
+use super::browsing::{BrowserChoice, Browsers};
 use super::config::{CheckConfig, FlowUnderTest, Hook, SuccessSection, fill};
 use super::idp::Idp;
 use super::pacing::{KeyFetchPacer, Pacing};
@@ -22,6 +23,8 @@ pub struct Selection {
     pub only: Vec<String>,
     /// Only these flows (every configured one when empty).
     pub flows: Vec<FlowKind>,
+    /// Who plays the sign-ins.
+    pub browser: BrowserChoice,
 }
 
 /// What a cell arranges besides injecting its fault.
@@ -81,6 +84,8 @@ struct Reach {
     may_register: bool,
     /// The IdP serves https.
     https: bool,
+    /// The flow's sign-ins run in Chromium.
+    in_chromium: bool,
 }
 
 /// What a flow's run has learnt so far, so that each thing is tried once per flow.
@@ -173,6 +178,7 @@ fn arrange(
         // The session of the first sign-in still holds its cookie and its JSON: only what the
         // replay's own landing page shows can judge it.
         Setup::Replay if flow.section.success.status.is_none() && flow.section.success.url.is_none() => Err("needs a success signal the landing page shows (success.status or success.url): after the first sign-in the session's cookie and JSON stay, whatever the replay does".to_owned()),
+        Setup::Replay if reach.in_chromium => Err("the replay re-sends the response the headless agent captured; this flow's sign-ins run in Chromium, which does not capture it".to_owned()),
         Setup::Replay => Ok(Arrangement {
             replay: true,
             ..plain
@@ -234,6 +240,8 @@ pub struct Runner<'a> {
     pub idp: &'a Idp,
     /// The application's log file, sliced per cell.
     pub log_file: Option<&'a std::path::Path>,
+    /// The browsers that play the sign-ins, and which flows need Chromium.
+    pub browsers: Browsers,
 }
 
 impl Runner<'_> {
@@ -253,7 +261,7 @@ impl Runner<'_> {
         {
             let plain = arrange(Setup::None, None, flow, self.cfg, Reach::default())
                 .map_err(|why| anyhow::anyhow!("baseline of {}: {why}", flow.kind))?;
-            let baseline = self.cell(flow, None, &plain).await?;
+            let baseline = self.baseline(flow, &plain).await?;
             let flow_baseline = match baseline.status {
                 Status::Pass => Ok(()),
                 _ => Err(baseline.name.clone()),
@@ -298,6 +306,7 @@ impl Runner<'_> {
         let reach = Reach {
             may_register: self.idp.may_register(),
             https: self.idp.serves_https(),
+            in_chromium: self.browsers.for_flow(flow.kind).is_some(),
         };
         let arrangement = match arrange(entry.setup, Some(&entry.fault), flow, self.cfg, reach) {
             Ok(a) => a,
@@ -364,6 +373,45 @@ impl Runner<'_> {
             pacer.admit().await;
         }
         self.cell(flow, Some(entry), &arrangement).await
+    }
+
+    /// The flow's fault-free sign-in. In `auto` mode a baseline the headless agent fails is
+    /// tried again in Chromium (a page that needs its script, like most fragment pages), and
+    /// the flow's cells run there when that passes.
+    async fn baseline(&self, flow: &FlowUnderTest, plain: &Arrangement) -> anyhow::Result<Cell> {
+        let headless = self.cell(flow, None, plain).await?;
+        if headless.status == Status::Pass || !self.browsers.may_retry(flow.kind) {
+            return Ok(headless);
+        }
+        let headless_why = headless.reason.clone().unwrap_or_default();
+        if let Err(why) = self.browsers.chromium() {
+            return Ok(Cell {
+                reason: Some(format!(
+                    "{headless_why}; not tried in Chromium, which would run the page's \
+                     script: {why}"
+                )),
+                ..headless
+            });
+        }
+        self.browsers.use_chromium(flow.kind);
+        let chromium = self.cell(flow, None, plain).await?;
+        if chromium.status == Status::Pass {
+            return Ok(Cell {
+                reason: Some(format!(
+                    "in Chromium (the headless agent could not: {headless_why}); the flow's \
+                     cells run in Chromium"
+                )),
+                ..chromium
+            });
+        }
+        self.browsers.use_headless(flow.kind);
+        Ok(Cell {
+            reason: Some(format!(
+                "{headless_why}; in Chromium too: {}",
+                chromium.reason.unwrap_or_default()
+            )),
+            ..headless
+        })
     }
 
     async fn cell(
@@ -543,24 +591,35 @@ impl Runner<'_> {
         second: Option<SecondStep<'_>>,
     ) -> anyhow::Result<Play> {
         let mut mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
-        let agent = match self.idp.trusted_pem() {
-            None => UserAgent::new(),
-            Some(pem) => UserAgent::trusting(pem)?,
-        };
         let limit = Duration::from_secs(self.cfg.cell_timeout_secs);
-        let journey = async {
-            let landing = agent.navigate(url).await?;
-            // An application that does not pass login_hint on gets the IdP's login page.
-            if landing.is_login_page() {
-                agent.log_in(&landing, &self.cfg.login_hint, None).await
-            } else {
-                Ok(landing)
-            }
-        };
         let timed_out = || format!("no page within {}s (cell_timeout_secs)", limit.as_secs());
-        let mut landing = match tokio::time::timeout(limit, journey).await {
-            Ok(l) => l.map_err(|e| e.to_string()),
-            Err(_) => Err(timed_out()),
+        let (agent, mut landing) = match self.browsers.for_flow(flow.kind) {
+            Some(Ok(chromium)) => match chromium.sign_in(url, &self.cfg.login_hint, limit).await {
+                Ok((agent, landing)) => (agent, Ok(landing)),
+                Err(why) => (UserAgent::new(), Err(why)),
+            },
+            Some(Err(why)) => (UserAgent::new(), Err(format!("Chromium: {why}"))),
+            None => {
+                let agent = match self.idp.trusted_pem() {
+                    None => UserAgent::new(),
+                    Some(pem) => UserAgent::trusting(pem)?,
+                };
+                let journey = async {
+                    let landing = agent.navigate(url).await?;
+                    // An application that does not pass login_hint on gets the IdP's login
+                    // page.
+                    if landing.is_login_page() {
+                        agent.log_in(&landing, &self.cfg.login_hint, None).await
+                    } else {
+                        Ok(landing)
+                    }
+                };
+                let landing = match tokio::time::timeout(limit, journey).await {
+                    Ok(l) => l.map_err(|e| e.to_string()),
+                    Err(_) => Err(timed_out()),
+                };
+                (agent, landing)
+            }
         };
         let mut second_unreached = None;
         if let (Some(step), Ok(signed_in)) = (second, &landing) {

@@ -1,7 +1,9 @@
 //! The discovery document (OpenID Connect Discovery 1.0 §3) and the JWK Set, both matching
 //! exactly what this server does, except where a discovery fault says otherwise.
 
+use axum::body::Bytes;
 use axum::extract::Path;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -70,7 +72,7 @@ fn document(req: &TenantRequest, faults: &[Fault]) -> Value {
         match f {
             Fault::DiscoveryIssuerMismatch => issuer.push('1'),
             Fault::DiscoveryIssuerTrailingSlash => issuer.push('/'),
-            Fault::JwksUriRandom => jwks_uri = endpoint(&req.tenant.random_jwks_path),
+            Fault::JwksUriRandom => jwks_uri = endpoint(req.tenant.random_jwks_path()),
             Fault::EntraCommonIssuer => {
                 if let Flavour::Entra { tenant_id } = &req.tenant.flavour {
                     issuer = issuer.replace(tenant_id.as_str(), "{tenantid}");
@@ -110,27 +112,42 @@ fn document(req: &TenantRequest, faults: &[Fault]) -> Value {
     })
 }
 
-/// `GET {issuer}/.well-known/openid-configuration`.
+/// `GET {issuer}/.well-known/openid-configuration`: prepared bytes, unless a discovery fault
+/// bends this one answer.
 pub(crate) async fn discovery(req: TenantRequest) -> Response {
-    let mut faults = req
+    let spent = req
         .tenant
         .data()
         .faults
         .spend_unscoped(Fault::touches_discovery);
-    if req.via_common() {
-        // What Entra's common document really says: a template, not an issuer.
-        faults.push(Fault::EntraCommonIssuer);
-    }
-    axum::Json(document(&req, &faults)).into_response()
+    // What Entra's common document really says: a template, not an issuer.
+    let inherent = req.via_common().then_some(Fault::EntraCommonIssuer);
+    let body = if spent.is_empty() {
+        let faults: Vec<Fault> = inherent.into_iter().collect();
+        req.tenant
+            .discovery
+            .get_or_build(&req.endpoint(""), || to_bytes(&document(&req, &faults)))
+    } else {
+        let faults: Vec<Fault> = spent.into_iter().chain(inherent).collect();
+        to_bytes(&document(&req, &faults))
+    };
+    json_bytes(body, "application/json")
+}
+
+fn to_bytes(document: &Value) -> Bytes {
+    Bytes::from(document.to_string())
+}
+
+fn json_bytes(body: Bytes, content_type: &'static str) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
 }
 
 fn jwk_set(req: &TenantRequest) -> Response {
-    let mut res = axum::Json(req.tenant.jwks(req.now())).into_response();
-    res.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/jwk-set+json"),
-    );
-    res
+    json_bytes(req.tenant.jwks_bytes(req.now()), "application/jwk-set+json")
 }
 
 /// `GET {issuer}/jwks`; 404 while `jwks_uri_random` moves the JWK Set elsewhere.
@@ -153,7 +170,8 @@ pub(crate) async fn jwks_random(
     if let Some(foreign) = crate::tokens::fault_keys::serve_foreign(&req.tenant, &path) {
         return Ok(foreign);
     }
-    if req.tenant.random_jwks_path != format!("/jwks/{suffix}") {
+    let wanted = req.tenant.random_jwks_path().strip_prefix("/jwks/");
+    if wanted != Some(suffix.as_str()) {
         return Err(EndpointError::NotFound(
             "no JWK Set at this path; use the jwks_uri of the discovery document".into(),
         ));

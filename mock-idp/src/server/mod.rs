@@ -3,8 +3,10 @@
 
 pub(crate) mod admin;
 pub(crate) mod clock;
+pub(crate) mod prepared;
 pub(crate) mod request_log;
 pub(crate) mod routing;
 pub(crate) mod state;
 pub(crate) mod store;
+pub(crate) mod tenant_keys;
 pub(crate) mod transport;

@@ -70,20 +70,26 @@ pub struct IssuedToken {
     pub claims: Value,
 }
 
+/// The logged requests and the number the next one gets, under one lock: recording takes
+/// it once.
+#[derive(Debug, Default)]
+struct Requests {
+    entries: VecDeque<LoggedRequest>,
+    next: u64,
+}
+
 /// Bounded in-memory logs: a count of entries each, and a size per entry.
 #[derive(Debug)]
 pub struct RequestLog {
-    requests: Mutex<VecDeque<LoggedRequest>>,
+    requests: Mutex<Requests>,
     tokens: Mutex<VecDeque<IssuedToken>>,
-    next: Mutex<u64>,
     request_entries: usize,
     token_entries: usize,
     value_bytes: usize,
     claims_bytes: usize,
 }
 
-fn push<T>(q: &Mutex<VecDeque<T>>, item: T, capacity: usize) {
-    let mut q = q.lock().unwrap_or_else(|e| e.into_inner());
+fn push<T>(q: &mut VecDeque<T>, item: T, capacity: usize) {
     while q.len() >= capacity {
         q.pop_front();
     }
@@ -112,7 +118,6 @@ impl RequestLog {
         Self {
             requests: Mutex::default(),
             tokens: Mutex::default(),
-            next: Mutex::default(),
             request_entries: limits.request_log_entries,
             token_entries: limits.token_log_entries,
             value_bytes: limits.log_value_bytes,
@@ -143,11 +148,10 @@ impl RequestLog {
     }
 
     pub(crate) fn record(&self, mut entry: LoggedRequest) {
-        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-        *next += 1;
-        entry.id = *next;
-        drop(next);
-        push(&self.requests, entry, self.request_entries);
+        let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        requests.next += 1;
+        entry.id = requests.next;
+        push(&mut requests.entries, entry, self.request_entries);
     }
 
     /// Records a token; claims larger than the entry size are replaced by a note of their
@@ -157,7 +161,8 @@ impl RequestLog {
         if size > self.claims_bytes {
             token.claims = serde_json::json!({ "_omitted": format!("{size} bytes of claims") });
         }
-        push(&self.tokens, token, self.token_entries);
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        push(&mut tokens, token, self.token_entries);
     }
 
     /// Every logged request, oldest first.
@@ -165,6 +170,7 @@ impl RequestLog {
         self.requests
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .entries
             .iter()
             .cloned()
             .collect()
@@ -185,6 +191,7 @@ impl RequestLog {
         self.requests
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .entries
             .clear();
         self.tokens
             .lock()

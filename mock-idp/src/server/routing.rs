@@ -95,18 +95,23 @@ fn no_tenant(server: &Server, path: &str) -> EndpointError {
 
 /// The tenant layer: everything between the socket and a tenant endpoint's handler.
 async fn tenant_layer(State(server): State<Arc<Server>>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
-    let Some((tenant, prefix, rest)) = server.route(&path) else {
-        return no_tenant(&server, &path).into_response();
+    let Some((tenant, prefix, rest)) = server.route(req.uri().path()) else {
+        return no_tenant(&server, req.uri().path()).into_response();
     };
-    let rest = rest.to_owned();
+    let endpoint = endpoint_of(rest);
+    // The tenant's endpoints are routed relative to its issuer.
+    let inner_uri = match req.uri().query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_owned(),
+    };
     let (mut parts, body) = req.into_parts();
-    let method = parts.method.to_string();
     let params = match read_params(&parts.method, &parts.uri, body).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let endpoint = endpoint_of(&rest);
+    // What the log keeps of the request, taken now so the parameters move to the handler.
+    let logged_params = server.log.redact(params.all_pairs());
+    let named_client = params.endpoint().get("client_id").map(str::to_owned);
     let interception = match endpoint {
         Some(at) => {
             let max_delay = server.limits.max_injected_delay();
@@ -114,6 +119,8 @@ async fn tenant_layer(State(server): State<Arc<Server>>, req: Request, next: Nex
         }
         None => Interception::PassOn,
     };
+    let path = parts.uri.path().to_owned();
+    let method = parts.method.as_str().to_owned();
     let (res, hung_up) = match interception {
         Interception::Answer(res) => (res, false),
         Interception::HangUp(res) => (res, true),
@@ -126,15 +133,9 @@ async fn tenant_layer(State(server): State<Arc<Server>>, req: Request, next: Nex
                 base,
                 prefix,
             };
-            let query = parts
-                .uri
-                .query()
-                .map(|q| format!("?{q}"))
-                .unwrap_or_default();
-            // The tenant's endpoints are routed relative to its issuer.
-            parts.uri = format!("{rest}{query}").parse::<Uri>().unwrap_or_default();
+            parts.uri = inner_uri.parse::<Uri>().unwrap_or_default();
             parts.extensions.insert(tenant_request);
-            parts.extensions.insert(params.clone());
+            parts.extensions.insert(params);
             let res = next
                 .run(Request::from_parts(parts, axum::body::Body::empty()))
                 .await;
@@ -153,8 +154,8 @@ async fn tenant_layer(State(server): State<Arc<Server>>, req: Request, next: Nex
             .extensions()
             .get::<RequestClient>()
             .map(|c| c.0.as_str().to_owned())
-            .or_else(|| params.endpoint().get("client_id").map(str::to_owned)),
-        params: server.log.redact(params.all_pairs()),
+            .or(named_client),
+        params: logged_params,
         // 0: the connection was closed without an answer.
         status: if hung_up { 0 } else { res.status().as_u16() },
     });

@@ -2,7 +2,7 @@
 //! overrides, and the grants in flight (codes, tokens, sessions, pending logins).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -16,8 +16,10 @@ use crate::model::tenant::{Flavour, Lifetimes, Tenant};
 use crate::model::types::{ClientId, Prompt, ResponseMode, ResponseType};
 use crate::model::user::User;
 use crate::server::clock::Clock;
+use crate::server::prepared::PreparedDiscovery;
 use crate::server::request_log::RequestLog;
 use crate::server::store::BoundedMap;
+use crate::server::tenant_keys::TenantKeys;
 use crate::tokens::b64;
 use crate::tokens::jwks::{Alg, KeyError, KeySet, SigningKey, fresh_key};
 
@@ -310,32 +312,40 @@ pub(crate) struct TenantState {
     pub name: String,
     pub path: String,
     pub flavour: Flavour,
-    /// Where the JWK Set is also served, below the issuer: random per tenant and run, and
-    /// advertised while the `jwks_uri_random` fault is active.
-    pub random_jwks_path: String,
+    /// Made on first use: the random generator is not seeded before the first answer.
+    random_jwks_path: OnceLock<String>,
     data: Mutex<TenantData>,
-    keys: RwLock<KeySet>,
+    /// Loaded after the server listens ([`TenantState::load_keys`]).
+    keys: TenantKeys,
+    /// The discovery documents as served without a discovery fault.
+    pub discovery: PreparedDiscovery,
 }
 
 impl TenantState {
-    pub(crate) fn from_config(tenant: &Tenant, limits: Limits) -> Result<Self, KeyError> {
-        let mut keys = Vec::new();
-        for kf in &tenant.keys {
-            keys.push(Arc::new(SigningKey::from_pem_file(kf.alg, &kf.file)?));
-        }
-        for alg in Alg::ALL {
-            if !keys.iter().any(|k| k.alg() == alg) {
-                keys.push(fresh_key(alg, &[])?);
-            }
-        }
-        Ok(Self {
+    /// The tenant, its keys not loaded yet: call [`TenantState::load_keys`] to learn
+    /// whether they load.
+    pub(crate) fn from_config(tenant: &Tenant, limits: Limits) -> Self {
+        Self {
             name: tenant.name.clone(),
             path: tenant.path(),
             flavour: tenant.flavour.clone(),
-            random_jwks_path: format!("/jwks/{}", b64::random_token(12)),
+            random_jwks_path: OnceLock::new(),
             data: Mutex::new(TenantData::new(tenant, limits)),
-            keys: RwLock::new(KeySet::new(keys)),
-        })
+            keys: TenantKeys::of(tenant),
+            discovery: PreparedDiscovery::default(),
+        }
+    }
+
+    /// Loads the key files and makes the other keys, unless a request already did.
+    pub(crate) fn load_keys(&self) -> Result<(), KeyError> {
+        self.keys.load()
+    }
+
+    /// Where the JWK Set is also served, below the issuer: random per tenant and run, and
+    /// advertised while the `jwks_uri_random` fault is active.
+    pub(crate) fn random_jwks_path(&self) -> &str {
+        self.random_jwks_path
+            .get_or_init(|| format!("/jwks/{}", b64::random_token(12)))
     }
 
     /// Locks the tenant's data; a poisoned lock is recovered since every write leaves the
@@ -345,23 +355,21 @@ impl TenantState {
     }
 
     pub(crate) fn signing_key(&self, alg: Alg) -> Option<Arc<SigningKey>> {
-        self.keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .active(alg)
+        self.keys.read().active(alg)
     }
 
     pub(crate) fn jwks(&self, now: i64) -> Value {
-        self.keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .jwks(now)
+        self.keys.read().jwks(now)
+    }
+
+    /// The JWK Set document at `now` as served, prepared once per key set.
+    pub(crate) fn jwks_bytes(&self, now: i64) -> axum::body::Bytes {
+        self.keys.jwks_bytes(now)
     }
 
     pub(crate) fn published_kids(&self) -> Vec<String> {
         self.keys
             .read()
-            .unwrap_or_else(|e| e.into_inner())
             .kids()
             .into_iter()
             .map(str::to_owned)
@@ -370,12 +378,12 @@ impl TenantState {
 
     /// The key set, read (for the keys signature faults publish beside the active ones).
     pub(crate) fn keys(&self) -> std::sync::RwLockReadGuard<'_, KeySet> {
-        self.keys.read().unwrap_or_else(|e| e.into_inner())
+        self.keys.read()
     }
 
-    /// The key set, to change.
+    /// The key set, to change; the prepared JWK Set is dropped with it.
     pub(crate) fn keys_mut(&self) -> std::sync::RwLockWriteGuard<'_, KeySet> {
-        self.keys.write().unwrap_or_else(|e| e.into_inner())
+        self.keys.write()
     }
 
     /// A new key for `alg` whose `kid` no key of the tenant has.
@@ -401,7 +409,7 @@ impl TenantState {
         grace: i64,
     ) -> Result<Arc<SigningKey>, KeyError> {
         let key = self.fresh_unpublished(alg)?;
-        let mut keys = self.keys_mut();
+        let mut keys = self.keys.write();
         keys.prune(now);
         keys.install(key.clone(), now + grace);
         keys.prune(now);
@@ -487,7 +495,8 @@ impl Server {
                 rest
             })
         };
-        let tenants = self.tenants();
+        // Read in place: cloning the tenant list on every request costs more than matching.
+        let tenants = self.tenants.read().unwrap_or_else(|e| e.into_inner());
         let own = tenants
             .iter()
             .filter_map(|t| below(&t.path).map(|rest| (t, rest)))
@@ -496,9 +505,9 @@ impl Server {
         own.or_else(|| {
             let rest = below(ENTRA_COMMON)?;
             let entra = tenants
-                .into_iter()
+                .iter()
                 .find(|t| matches!(t.flavour, Flavour::Entra { .. }))?;
-            Some((entra, ENTRA_COMMON.to_owned(), rest))
+            Some((entra.clone(), ENTRA_COMMON.to_owned(), rest))
         })
     }
 
@@ -519,7 +528,8 @@ impl Server {
                 "choose another name (or another Entra tenant_id)",
             ));
         }
-        let state = TenantState::from_config(tenant, self.limits).map_err(|e| {
+        let state = TenantState::from_config(tenant, self.limits);
+        state.load_keys().map_err(|e| {
             ConfigError::new(origin, "tenant.keys", e.to_string(), "fix the key file")
         })?;
         tenants.push(Arc::new(state));

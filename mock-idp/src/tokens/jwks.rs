@@ -655,6 +655,17 @@ impl KeySet {
         self.retired.retain(|r| r.until > now);
     }
 
+    /// When [`Self::jwks`] next changes by the clock alone: the first end of a grace period
+    /// after `now`, `i64::MAX` when none is pending.
+    pub fn next_expiry(&self, now: i64) -> i64 {
+        self.retired
+            .iter()
+            .map(|r| r.until)
+            .filter(|&until| until > now)
+            .min()
+            .unwrap_or(i64::MAX)
+    }
+
     /// The JWK Set document: active keys first, then extra keys, then retired keys still in
     /// their grace period.
     pub fn jwks(&self, now: i64) -> Value {
@@ -746,7 +757,9 @@ mod tests {
         assert_ne!(new.kid(), old);
         set.install(new, 100);
         assert_eq!(set.jwks(99)["keys"].as_array().unwrap().len(), 2);
+        assert_eq!(set.next_expiry(99), 100);
         assert_eq!(set.jwks(100)["keys"].as_array().unwrap().len(), 1);
+        assert_eq!(set.next_expiry(100), i64::MAX);
     }
 
     #[test]
