@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use files::{scratch, write};
-use harness::check::{self, CheckConfig, Selection, Status};
+use harness::check::{self, BrowserChoice, CheckConfig, Selection, Status};
 use lax::{LaxApp, free_port, lax_config, start_lax_app};
 use mock_idp::catalog::FlowKind;
 
@@ -39,7 +39,9 @@ impl LaxRun {
         let sel = Selection {
             only: only.iter().map(|n| (*n).to_owned()).collect(),
             flows: vec![FlowKind::AuthorizationCode],
-            ..Selection::default()
+            // The lax application's pages need no script; a failed baseline must stay
+            // failed rather than be tried again in Chromium.
+            browser: BrowserChoice::Headless,
         };
         let report = check::execute(&loaded, &sel).await.expect("run");
         Self { app, report, dir }
