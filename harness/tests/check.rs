@@ -15,7 +15,7 @@ use std::sync::atomic::Ordering;
 
 use files::{scratch, write};
 use harness::check::{self, CheckConfig, Observed, Selection, Status};
-use lax::{free_port, lax_config, start_lax};
+use lax::{free_port, lax_config, start_lax_app};
 use mock_idp::TlsPem;
 use mock_idp::catalog::{Expect, FlowKind, catalog};
 use reference::Reference;
@@ -96,8 +96,9 @@ async fn the_reference_relying_party_passes_every_cell() {
     let iat = named("iat_future::hybrid_fragment");
     assert_eq!(iat.status, Status::Advisory, "{iat:#?}");
     assert_eq!(iat.observed, Some(Observed::Rejected), "{iat:#?}");
+    // A baseline per flow, and an ES256 baseline per flow before its ES256 entries.
     let expected_cells =
-        FlowKind::ALL.len() + catalog().iter().map(|e| e.flows.len()).sum::<usize>();
+        2 * FlowKind::ALL.len() + catalog().iter().map(|e| e.flows.len()).sum::<usize>();
     assert_eq!(report.summary.cells, expected_cells);
     let mut failed = Vec::new();
     for cell in &report.cells {
@@ -166,6 +167,10 @@ async fn the_reference_relying_party_passes_every_cell() {
         .filter(|c| c.fault == "baseline" && c.status == Status::Pass)
         .count();
     assert_eq!(baselines, FlowKind::ALL.len());
+    for flow in FlowKind::ALL {
+        let es256 = named(&format!("baseline_es256::{flow}"));
+        assert_eq!(es256.status, Status::Pass, "{es256:#?}");
+    }
     // The run really went through the reference RP: it refused with its own codes.
     let refused = named("iss_changed::hybrid_form_post");
     assert!(refused.app_error.is_some(), "{refused:#?}");
@@ -245,7 +250,7 @@ async fn a_small_selection_against_the_reference_relying_party_reads_well() {
 #[tokio::test]
 async fn a_relying_party_that_validates_nothing_is_caught() {
     let idp_port = free_port().await;
-    let (app, _) = start_lax(idp_port).await;
+    let app = start_lax_app(idp_port, None).await.url;
     let dir = scratch("lax");
     let config = write(&dir, "lax.toml", &lax_config(idp_port, &app));
     let json_path = dir.join("report.json");
@@ -334,7 +339,8 @@ async fn a_relying_party_that_validates_nothing_is_caught() {
 #[tokio::test]
 async fn hooks_let_a_black_box_run_judge_discovery_and_refresh() {
     let idp_port = free_port().await;
-    let (app, reconfigured) = start_lax(idp_port).await;
+    let lax = start_lax_app(idp_port, None).await;
+    let (app, reconfigured, signins) = (lax.url, lax.reconfigured, lax.signins);
     let dir = scratch("lax-hooks");
     let config = write(&dir, "lax.toml", &lax_config(idp_port, &app));
     let loaded = CheckConfig::load(&config).expect("config");
@@ -380,11 +386,14 @@ async fn hooks_let_a_black_box_run_judge_discovery_and_refresh() {
     // One fault-free try of the hook, then each discovery cell twice: with the fault, and
     // without it to put the application back.
     assert_eq!(reconfigured.load(Ordering::Relaxed), 5);
+    // One sign-in per cell (the baseline, three entries) and one for the fault-free try of
+    // the refresh: none signs in twice.
+    assert_eq!(signins.load(Ordering::Relaxed), 5);
 
     // Hooks that do not work make their cells not meaningful instead of vacuous passes.
     // (A second IdP port: the first run's server may still hold its own.)
     let idp_port = free_port().await;
-    let (app, _) = start_lax(idp_port).await;
+    let app = start_lax_app(idp_port, None).await.url;
     let broken = lax_config(idp_port, &app)
         .replace("/reconfigure\"", "/no-such-hook\"")
         .replace("/refresh\"", "/no-such-refresh\"");
@@ -424,7 +433,7 @@ async fn hooks_let_a_black_box_run_judge_discovery_and_refresh() {
 #[tokio::test]
 async fn a_failed_baseline_makes_the_flow_not_meaningful() {
     let idp_port = free_port().await;
-    let (app, _) = start_lax(idp_port).await;
+    let app = start_lax_app(idp_port, None).await.url;
     let dir = scratch("baseline");
     // The lax app never reaches /nowhere, so even a clean sign-in does not count.
     let text = lax_config(idp_port, &app).replace("url = \"/me\"", "url = \"/nowhere\"");

@@ -6,11 +6,15 @@
 #[path = "check/files.rs"]
 mod files;
 #[path = "check/lax.rs"]
+#[allow(
+    dead_code,
+    reason = "the lax application is shared by several test crates, each reading part of it"
+)]
 mod lax;
 
 use files::{scratch, write};
 use harness::check::{self, CheckConfig, Selection, Status};
-use lax::{free_port, lax_config, start_lax};
+use lax::{free_port, lax_config, start_lax_app};
 use mock_idp::catalog::FlowKind;
 
 /// The lax application's configuration with its flows' HTTP hook replaced by `command`.
@@ -34,7 +38,8 @@ async fn a_command_hook_runs_for_each_discovery_cell_and_its_exit_status_decides
     let dir = scratch("hook-command");
     let log = dir.join("hook.log");
     let idp_port = free_port().await;
-    let (app, reconfigured) = start_lax(idp_port).await;
+    let lax = start_lax_app(idp_port, None).await;
+    let (app, reconfigured) = (lax.url, lax.reconfigured);
     let config = with_command(
         &lax_config(idp_port, &app),
         &app,
@@ -63,7 +68,7 @@ async fn a_command_hook_runs_for_each_discovery_cell_and_its_exit_status_decides
 async fn a_failing_command_hook_makes_the_discovery_cells_not_meaningful() {
     let dir = scratch("hook-command-fails");
     let idp_port = free_port().await;
-    let (app, _) = start_lax(idp_port).await;
+    let app = start_lax_app(idp_port, None).await.url;
     let config = with_command(
         &lax_config(idp_port, &app),
         &app,

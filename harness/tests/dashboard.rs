@@ -11,6 +11,10 @@ mod driver;
 #[path = "check/files.rs"]
 mod files;
 #[path = "check/lax.rs"]
+#[allow(
+    dead_code,
+    reason = "the lax application is shared by several test crates, each reading part of it"
+)]
 mod lax;
 #[allow(dead_code)]
 #[path = "browser/rig.rs"]
@@ -295,7 +299,7 @@ async fn screenshots_of_the_dashboard_and_the_reports() {
 
     let dir = files::scratch("screenshots");
     let idp_port = lax::free_port().await;
-    let (app, _) = lax::start_lax(idp_port).await;
+    let app = lax::start_lax_app(idp_port, None).await.url;
     let config = files::write(&dir, "lax.toml", &lax::lax_config(idp_port, &app));
     let loaded = CheckConfig::load(&config).expect("config");
     let sel = Selection {

@@ -6,6 +6,10 @@
 #[path = "check/files.rs"]
 mod files;
 #[path = "check/lax.rs"]
+#[allow(
+    dead_code,
+    reason = "the lax application is shared by several test crates, each reading part of it"
+)]
 mod lax;
 #[path = "check/reference.rs"]
 mod reference;
@@ -163,7 +167,7 @@ async fn three_shards_of_a_check_run_each_cell_once_with_their_baselines() {
 #[tokio::test]
 async fn the_check_command_writes_a_shard_s_matrix() {
     let idp_port = lax::free_port().await;
-    let (app, _) = lax::start_lax(idp_port).await;
+    let app = lax::start_lax_app(idp_port, None).await.url;
     let dir = files::scratch("shard-html");
     let config = files::write(&dir, "lax.toml", &lax::lax_config(idp_port, &app));
     let page = dir.join("matrix.html");

@@ -80,12 +80,50 @@ pub struct Form {
     pub fields: Vec<(String, String)>,
 }
 
+/// Decodes HTML character references: the named ones simple pages use (`&amp;`, `&lt;`,
+/// `&gt;`, `&quot;`, `&apos;`, `&nbsp;`) and numeric ones (`&#39;`, `&#x27;`); anything else
+/// is left as written.
 fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let decoded = rest[1..]
+            .find(';')
+            .filter(|&end| end <= 10)
+            .and_then(|end| {
+                let name = &rest[1..=end];
+                let ch = match name {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    "nbsp" => Some('\u{a0}'),
+                    _ => name
+                        .strip_prefix("#x")
+                        .or_else(|| name.strip_prefix("#X"))
+                        .map(|hex| u32::from_str_radix(hex, 16))
+                        .or_else(|| name.strip_prefix('#').map(str::parse::<u32>))
+                        .and_then(Result::ok)
+                        .and_then(char::from_u32),
+                };
+                ch.map(|c| (c, end + 2))
+            });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn attr(tag: &str, name: &str) -> Option<String> {
@@ -336,6 +374,24 @@ impl UserAgent {
         }
     }
 
+    /// One GET of `url` with the cookies held, following nothing (no redirect, no form): how
+    /// a test reads a page of the session without starting a new sign-in when the session
+    /// is gone.
+    pub async fn fetch(&self, url: &str) -> Result<Landing, AgentError> {
+        let url = Url::parse(url).map_err(|_| AgentError::BadTarget(url.into()))?;
+        let (at, res) = self.send("GET", url, None).await?;
+        let status = res.status().as_u16();
+        let body = res.text().await.map_err(|source| AgentError::Http {
+            url: at.to_string(),
+            source,
+        })?;
+        Ok(Landing {
+            url: at,
+            status,
+            body,
+        })
+    }
+
     /// Delivers the last authorization response again, exactly as it was delivered (the same
     /// redirect, form post or fragment relay, with the cookies held now), then keeps
     /// following: how a test replays a response.
@@ -449,6 +505,18 @@ impl UserAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn character_references_are_decoded_once() {
+        assert_eq!(
+            unescape("it&apos;s &lt;b&gt; &#39;a&#x27; &amp;lt; &quot;q&quot; &unknown; & x"),
+            "it's <b> 'a' &lt; \"q\" &unknown; & x"
+        );
+        assert_eq!(
+            unescape("&#x110000; &#99999999999;"),
+            "&#x110000; &#99999999999;"
+        );
+    }
 
     #[test]
     fn parses_hidden_inputs_radios_and_textareas() {

@@ -317,3 +317,28 @@ async fn discovery_faults_run_through_the_reconfigure_hook() {
         "{broken}"
     );
 }
+
+#[tokio::test]
+async fn an_algorithm_the_application_refuses_makes_its_cells_not_meaningful() {
+    let idp = idp().await;
+    let issuer = idp.issuer();
+    // Said to accept ES256, the careful application takes RS256 only: the ES256 positive
+    // control fails, so refusing a corrupted ES256 signature proves nothing.
+    let report = Sweep::new(&idp, "app")
+        .accepts_es256()
+        .only(["signature_corrupted_es256"])
+        .run(|attempt| careful(issuer.clone(), attempt))
+        .await;
+    let control = report
+        .cell("baseline_es256::authorization_code")
+        .expect("the ES256 baseline");
+    assert_eq!(control.status, Status::Fail, "{report}");
+    let hidden = report
+        .cell("signature_corrupted_es256::authorization_code")
+        .expect("cell");
+    assert_eq!(hidden.status, Status::NotMeaningful, "{report}");
+    assert_eq!(
+        hidden.reason.as_deref(),
+        Some("its baseline baseline_es256::authorization_code failed")
+    );
+}

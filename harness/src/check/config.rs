@@ -43,6 +43,10 @@ pub struct CheckConfig {
     /// that none meets the limit. Absent: no pacing.
     #[serde(default)]
     pub jwks_refetch_per_minute: Option<u32>,
+    /// The application's log file (relative to this file): each cell carries the lines the
+    /// application wrote while it ran.
+    #[serde(default)]
+    pub log_file: Option<PathBuf>,
     /// The flows the application offers.
     pub flows: Vec<FlowSection>,
 }
@@ -228,6 +232,14 @@ pub struct SuccessSection {
     pub json: Option<JsonProbe>,
 }
 
+impl SuccessSection {
+    /// Whether `status` is the only signal: it cannot tell an error page answered with the
+    /// same status from the signed-in page.
+    pub fn alone_is_status(&self) -> bool {
+        self.status.is_some() && self.url.is_none() && self.cookie.is_none() && self.json.is_none()
+    }
+}
+
 /// A JSON endpoint and the pointer that must be present (and not null) in its answer.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -283,6 +295,10 @@ pub struct Loaded {
     pub idp: IdpChoice,
     /// The flows, parsed.
     pub flows: Vec<FlowUnderTest>,
+    /// What is allowed but doubtful, for the report.
+    pub warnings: Vec<String>,
+    /// The application's log file, resolved against the configuration's folder.
+    pub log_file: Option<PathBuf>,
 }
 
 struct Errors<'a> {
@@ -573,10 +589,27 @@ impl CheckConfig {
                 section: f.clone(),
             });
         }
+        let warnings = flows
+            .iter()
+            .filter(|f| f.section.success.alone_is_status())
+            .map(|f| {
+                format!(
+                    "flow {}: success has only `status`, and many applications answer their error pages with {} too; add `url`, `cookie` or `json` so that a refused sign-in cannot pass for a successful one",
+                    f.kind,
+                    f.section.success.status.unwrap_or(200)
+                )
+            })
+            .collect();
+        let log_file = self
+            .log_file
+            .as_ref()
+            .map(|f| path.parent().unwrap_or(Path::new(".")).join(f));
         Ok(Loaded {
             raw: self,
             idp,
             flows,
+            warnings,
+            log_file,
         })
     }
 

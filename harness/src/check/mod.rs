@@ -5,6 +5,7 @@
 //! plays the browser from the application's sign-in URL and compares what the application
 //! did with what a correct one does. See `docs/conformance-run.md`.
 
+pub mod app_log;
 pub mod browsing;
 pub mod config;
 pub mod html;
@@ -152,6 +153,7 @@ pub async fn execute_shard(
     let runner = runner::Runner {
         cfg: &loaded.raw,
         idp: &idp,
+        log_file: loaded.log_file.as_deref(),
         browsers: Browsers::new(sel.browser),
     };
     let entries = catalog();
@@ -167,7 +169,8 @@ pub async fn execute_shard(
         loaded.raw.client.client_id.clone(),
         cells,
     )
-    .paced(pacing))
+    .paced(pacing)
+    .warned(loaded.warnings.clone()))
 }
 
 /// Runs the catalog, writes the table to `out` and the files asked for, and says whether

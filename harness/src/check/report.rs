@@ -41,6 +41,9 @@ pub struct Report {
     pub summary: Summary,
     /// How the cells that make the application re-fetch the JWK Set were paced.
     pub pacing: Pacing,
+    /// What the configuration makes doubtful (e.g. a success signal that cannot tell an
+    /// error page from a signed-in one).
+    pub warnings: Vec<String>,
     /// Every cell, baselines first per flow.
     pub cells: Vec<Cell>,
 }
@@ -67,8 +70,31 @@ impl Report {
             client_id,
             summary,
             pacing: Pacing::default(),
+            warnings: Vec::new(),
             cells,
         }
+    }
+
+    /// The report with the configuration's warnings.
+    pub fn warned(self, warnings: Vec<String>) -> Self {
+        Self { warnings, ..self }
+    }
+
+    /// Each failed baseline cell with the number of cells it made not meaningful.
+    pub fn failed_baselines(&self) -> Vec<(&str, usize)> {
+        self.cells
+            .iter()
+            .filter(|c| c.group == BASELINE && c.status == Status::Fail)
+            .map(|b| {
+                let why = format!("its baseline {} failed", b.name);
+                let hidden = self
+                    .cells
+                    .iter()
+                    .filter(|c| c.reason.as_deref() == Some(why.as_str()))
+                    .count();
+                (b.name.as_str(), hidden)
+            })
+            .collect()
     }
 
     /// The report with what pacing did.
@@ -92,11 +118,25 @@ impl Report {
             "result",
             "app error / reason",
         ];
+        // Reasons a cell did not run repeat for whole groups of cells: each is written once,
+        // under the table, and the rows point at it.
+        let mut notes: Vec<&str> = Vec::new();
         let rows: Vec<[String; 7]> = self
             .cells
             .iter()
             .map(|c| {
+                let unrun = matches!(c.status, Status::Skipped | Status::NotMeaningful);
                 let detail = match (c.status, &c.app_error, &c.reason) {
+                    (_, _, Some(r)) if unrun => {
+                        let n = match notes.iter().position(|n| *n == r.as_str()) {
+                            Some(i) => i + 1,
+                            None => {
+                                notes.push(r);
+                                notes.len()
+                            }
+                        };
+                        format!("[{n}]")
+                    }
                     (Status::Pass | Status::Advisory, Some(e), _) => e.clone(),
                     (_, Some(e), Some(r)) => format!("{r} ({e})"),
                     (_, None, Some(r)) => r.clone(),
@@ -166,6 +206,21 @@ impl Report {
         }
         if let Some(line) = self.pacing.line() {
             let _ = writeln!(out, "{line}");
+        }
+        for (name, hidden) in self.failed_baselines() {
+            let _ = writeln!(
+                out,
+                "BASELINE FAILED: {name} — the {hidden} cells that rely on it are not meaningful; fix it first"
+            );
+        }
+        for warning in &self.warnings {
+            let _ = writeln!(out, "warning: {warning}");
+        }
+        if !notes.is_empty() {
+            out.push_str("\nwhy cells did not run:\n");
+            for (i, note) in notes.iter().enumerate() {
+                let _ = writeln!(out, "[{}] {note}", i + 1);
+            }
         }
         if s.failed > 0 {
             let failed: Vec<&str> = self
@@ -241,11 +296,12 @@ impl Report {
                         }
                     );
                     let detail = format!(
-                        "{reason}\nlanding: {} {}\napp error: {}\nmirrors: {}",
+                        "{reason}\nlanding: {} {}\napp error: {}\nmirrors: {}\napp log:\n{}",
                         c.landing_status.map_or("-".into(), |s| s.to_string()),
                         c.landing_url.as_deref().unwrap_or("-"),
                         c.app_error.as_deref().unwrap_or("-"),
                         c.mirrors.as_deref().unwrap_or("-"),
+                        c.app_log.as_deref().unwrap_or("-"),
                     );
                     let _ = writeln!(
                         out,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use mock_idp::agent::{Form, Landing, UserAgent};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Setup};
-use mock_idp::sweep::{ForbiddenCalls, group_name};
+use mock_idp::sweep::{ForbiddenCalls, forbidden_call_reasons, group_name};
 use mock_idp::{Alg, Endpoint, Fault, FaultRule};
 use url::Url;
 
@@ -111,6 +111,29 @@ struct Reach {
     https: bool,
     /// The flow's sign-ins run in Chromium.
     in_chromium: bool,
+}
+
+/// What a flow's run has learnt so far, so that each thing is tried once per flow.
+#[derive(Debug, Default)]
+struct FlowState {
+    /// Whether the application's hooks work without a fault, tried before the first cell
+    /// that needs them: a refusal through a broken hook would prove nothing.
+    probed: Vec<(Setup, Result<(), String>)>,
+    /// Per signing algorithm other than the flow's: `Err` names its failed baseline cell.
+    alg_baselines: Vec<(Alg, Result<(), String>)>,
+}
+
+/// A cell that did not run because something it relies on does not work.
+fn not_meaningful(entry: &CatalogEntry, flow: FlowKind, why: String) -> Cell {
+    let group = group_name(entry.group);
+    Cell::not_run(
+        &entry.name,
+        flow,
+        group,
+        entry.expect,
+        Status::NotMeaningful,
+        why,
+    )
 }
 
 /// How to arrange a cell, or why a black-box run cannot: the runner drives the browser and
@@ -240,6 +263,8 @@ pub struct Runner<'a> {
     pub cfg: &'a CheckConfig,
     /// The IdP.
     pub idp: &'a Idp,
+    /// The application's log file, sliced per cell.
+    pub log_file: Option<&'a std::path::Path>,
     /// The browsers that play the sign-ins, and which flows need Chromium.
     pub browsers: Browsers,
 }
@@ -259,63 +284,20 @@ impl Runner<'_> {
             let plain = arrange(Setup::None, None, flow, self.cfg, Reach::default())
                 .map_err(|why| anyhow::anyhow!("baseline of {}: {why}", flow.kind))?;
             let baseline = self.baseline(flow, &plain).await?;
-            let baseline_ok = baseline.status == Status::Pass;
+            let flow_baseline = match baseline.status {
+                Status::Pass => Ok(()),
+                _ => Err(baseline.name.clone()),
+            };
             cells.push(baseline);
-            // Whether the application's hooks work without a fault, tried before the first
-            // cell that needs them: a refusal with a broken hook would prove nothing.
-            let mut probed: Vec<(Setup, Result<(), String>)> = Vec::new();
+            let mut state = FlowState::default();
             for entry in entries.iter().filter(|e| sel.runs(e, flow.kind)) {
-                let group = group_name(entry.group);
-                let cell = if !baseline_ok {
-                    Cell::not_run(
-                        &entry.name,
-                        flow.kind,
-                        group,
-                        entry.expect,
-                        Status::NotMeaningful,
-                        format!("the {} baseline failed", flow.kind),
-                    )
-                } else {
-                    let reach = Reach {
-                        may_register: self.idp.may_register(),
-                        https: self.idp.serves_https(),
-                        in_chromium: self.browsers.for_flow(flow.kind).is_some(),
-                    };
-                    match arrange(entry.setup, Some(&entry.fault), flow, self.cfg, reach) {
-                        Ok(arrangement) => {
-                            let probe = match probed.iter().find(|(s, _)| *s == entry.setup) {
-                                Some((_, result)) => result.clone(),
-                                None => {
-                                    let result = self.probe(flow, &arrangement).await?;
-                                    probed.push((entry.setup, result.clone()));
-                                    result
-                                }
-                            };
-                            match probe {
-                                Ok(()) => {
-                                    if entry.forces_key_fetch() {
-                                        pacer.admit().await;
-                                    }
-                                    self.cell(flow, Some(entry), &arrangement).await?
-                                }
-                                Err(why) => Cell::not_run(
-                                    &entry.name,
-                                    flow.kind,
-                                    group,
-                                    entry.expect,
-                                    Status::NotMeaningful,
-                                    why,
-                                ),
-                            }
-                        }
-                        Err(reason) => Cell::not_run(
-                            &entry.name,
-                            flow.kind,
-                            group,
-                            entry.expect,
-                            Status::Skipped,
-                            reason,
-                        ),
+                let cell = match &flow_baseline {
+                    Err(name) => {
+                        not_meaningful(entry, flow.kind, format!("its baseline {name} failed"))
+                    }
+                    Ok(()) => {
+                        self.entry_cell(flow, entry, &mut state, &mut pacer, &mut cells)
+                            .await?
                     }
                 };
                 cells.push(Cell {
@@ -327,6 +309,90 @@ impl Runner<'_> {
         }
         self.idp.reset_faults().await?;
         Ok((cells, pacer.pacing()))
+    }
+
+    /// The cell of one entry in a flow whose baseline passed: arranged, its hooks and its
+    /// signing algorithm tried without a fault first (a baseline cell per algorithm other
+    /// than the flow's, pushed to `cells`), paced when it makes the application re-fetch
+    /// keys.
+    async fn entry_cell(
+        &self,
+        flow: &FlowUnderTest,
+        entry: &CatalogEntry,
+        state: &mut FlowState,
+        pacer: &mut KeyFetchPacer,
+        cells: &mut Vec<Cell>,
+    ) -> anyhow::Result<Cell> {
+        let reach = Reach {
+            may_register: self.idp.may_register(),
+            https: self.idp.serves_https(),
+            in_chromium: self.browsers.for_flow(flow.kind).is_some(),
+        };
+        let arrangement = match arrange(entry.setup, Some(&entry.fault), flow, self.cfg, reach) {
+            Ok(a) => a,
+            Err(reason) => {
+                let group = group_name(entry.group);
+                let status = Status::Skipped;
+                return Ok(Cell::not_run(
+                    &entry.name,
+                    flow.kind,
+                    group,
+                    entry.expect,
+                    status,
+                    reason,
+                ));
+            }
+        };
+        if let Some(alg) = arrangement.client_alg {
+            let known = state.alg_baselines.iter().find(|(a, _)| *a == alg);
+            let result = match known {
+                Some((_, result)) => result.clone(),
+                None => {
+                    // A positive control: without it, refusing a bad ES256 signature could
+                    // mean the application refuses ES256 altogether.
+                    let control = Arrangement {
+                        url: arrangement.url.clone(),
+                        client_alg: Some(alg),
+                        ..Arrangement::default()
+                    };
+                    let run = self.cell(flow, None, &control).await?;
+                    let name = format!("{BASELINE}_{}", alg.as_str().to_ascii_lowercase());
+                    let run = Cell {
+                        name: format!("{name}::{}", flow.kind),
+                        fault: name,
+                        ..run
+                    };
+                    let result = (run.status == Status::Pass)
+                        .then_some(())
+                        .ok_or(run.name.clone());
+                    cells.push(run);
+                    state.alg_baselines.push((alg, result.clone()));
+                    result
+                }
+            };
+            if let Err(name) = result {
+                return Ok(not_meaningful(
+                    entry,
+                    flow.kind,
+                    format!("its baseline {name} failed"),
+                ));
+            }
+        }
+        let probe = match state.probed.iter().find(|(s, _)| *s == entry.setup) {
+            Some((_, result)) => result.clone(),
+            None => {
+                let result = self.probe(flow, &arrangement).await?;
+                state.probed.push((entry.setup, result.clone()));
+                result
+            }
+        };
+        if let Err(why) = probe {
+            return Ok(not_meaningful(entry, flow.kind, why));
+        }
+        if entry.forces_key_fetch() {
+            pacer.admit().await;
+        }
+        self.cell(flow, Some(entry), &arrangement).await
     }
 
     /// The flow's fault-free sign-in. In `auto` mode a baseline the headless agent fails is
@@ -375,6 +441,7 @@ impl Runner<'_> {
         arrangement: &Arrangement,
     ) -> anyhow::Result<Cell> {
         let started = Instant::now();
+        let log_mark = self.log_file.map(super::app_log::mark);
         let fault = entry.map_or(BASELINE, |e| e.name.as_str());
         tracing::debug!(fault, flow = %flow.kind, "cell");
         let client = &self.cfg.client;
@@ -443,12 +510,7 @@ impl Runner<'_> {
                 }
             }
         }
-        if !forbidden_calls.is_empty() {
-            reasons.push(format!(
-                "called {} after a rejected response",
-                forbidden_calls.join(" and ")
-            ));
-        }
+        reasons.extend(forbidden_call_reasons(&forbidden_calls));
         if entry.is_some_and(|e| e.setup == Setup::MaxAge) && !play.sent_max_age {
             reasons.push("the authorization request carried no max_age".into());
         }
@@ -473,6 +535,10 @@ impl Runner<'_> {
             }),
             app_error: play.app_error,
             reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+            app_log: self
+                .log_file
+                .zip(log_mark)
+                .and_then(|(path, from)| super::app_log::slice(path, from)),
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         })
     }
@@ -671,6 +737,9 @@ impl Runner<'_> {
         after: Option<SecondStep<'_>>,
     ) -> Vec<String> {
         let landing_only = matches!(after, Some(SecondStep::Replay));
+        // A refresh lands wherever the application sends it after refreshing; where the
+        // sign-in landed says nothing about it. The other signals still judge it.
+        let refreshed = matches!(after, Some(SecondStep::Refresh(_)));
         let mut missing = Vec::new();
         if let Some(want) = s.status
             && landing.status != want
@@ -680,7 +749,14 @@ impl Runner<'_> {
                 landing.status
             ));
         }
-        if let Some(want) = &s.url {
+        // Without the URL, an HTTP error is what tells a failed refresh from a kept session.
+        if refreshed && s.status.is_none() && landing.status >= 400 {
+            missing.push(format!(
+                "expected the refresh to land on a page, found status {}",
+                landing.status
+            ));
+        }
+        if let (Some(want), false) = (&s.url, refreshed) {
             let reached = if want.starts_with('/') {
                 landing.url.path().starts_with(want.as_str())
             } else {
@@ -767,11 +843,19 @@ fn rule(fault: &Fault, client_id: &str) -> FaultRule {
     FaultRule::new(fault.clone()).for_client(client_id)
 }
 
+/// Reads the JSON signal with the session's cookies, in one request: a redirect is not
+/// followed, since on a protected page it would start a second sign-in.
 async fn json_probe(agent: &UserAgent, url: &str, pointer: &str) -> Result<(), String> {
     let page = agent
-        .navigate(url)
+        .fetch(url)
         .await
         .map_err(|e| format!("expected JSON from {url}, found an error: {e}"))?;
+    if (300..400).contains(&page.status) {
+        return Err(format!(
+            "expected 2xx JSON from {url}, found a redirect ({}), not followed: the session does not reach it",
+            page.status
+        ));
+    }
     if !(200..300).contains(&page.status) {
         return Err(format!(
             "expected 2xx JSON from {url}, found status {}",

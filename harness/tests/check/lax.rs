@@ -16,6 +16,18 @@ struct Lax {
     http: reqwest::Client,
     /// Reconfiguration requests received (it takes any metadata, and reads none).
     reconfigured: Arc<AtomicUsize>,
+    signins: Arc<AtomicUsize>,
+    log: Option<std::path::PathBuf>,
+}
+
+/// A running lax application and what it counted.
+pub struct LaxApp {
+    /// Its base URL.
+    pub url: String,
+    /// Calls of its `/reconfigure` hook.
+    pub reconfigured: Arc<AtomicUsize>,
+    /// Sign-ins it started (`/signin/{flow}`).
+    pub signins: Arc<AtomicUsize>,
 }
 
 fn response_of(flow: &str) -> (&'static str, &'static str) {
@@ -33,6 +45,7 @@ async fn lax_signin(
     axum::extract::Path(flow): axum::extract::Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Redirect {
+    app.signins.fetch_add(1, Ordering::Relaxed);
     let (response_type, mode) = response_of(&flow);
     let hint = q
         .iter()
@@ -58,6 +71,15 @@ async fn lax_finish(app: &Lax, params: &[(String, String)]) -> Response {
         // A fragment response: the page's script posts the fragment back.
         return Html(r#"<form id="fragment-relay" method="post" action="/cb"></form>"#)
             .into_response();
+    }
+    if let Some(path) = &app.log {
+        use std::io::Write;
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .expect("log");
+        writeln!(log, "lax callback with {} parameters", params.len()).expect("log line");
     }
     let code = params.iter().find(|(k, _)| k == "code").map(|(_, v)| v);
     if let Some(code) = code {
@@ -107,9 +129,8 @@ pub async fn free_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-/// Starts the lax application for an embedded IdP on `idp_port`; returns its base URL and
-/// its count of reconfiguration requests.
-pub async fn start_lax(idp_port: u16) -> (String, Arc<AtomicUsize>) {
+/// The lax application, writing a line per callback to `log` when given.
+pub async fn start_lax_app(idp_port: u16, log: Option<std::path::PathBuf>) -> LaxApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -119,8 +140,10 @@ pub async fn start_lax(idp_port: u16) -> (String, Arc<AtomicUsize>) {
         me: me.clone(),
         http: reqwest::Client::new(),
         reconfigured: Arc::default(),
+        signins: Arc::default(),
+        log,
     };
-    let reconfigured = app.reconfigured.clone();
+    let (reconfigured, signins) = (app.reconfigured.clone(), app.signins.clone());
     let router = axum::Router::new()
         .route("/signin/{flow}", get(lax_signin))
         .route("/cb", get(lax_get).post(lax_post))
@@ -137,9 +160,24 @@ pub async fn start_lax(idp_port: u16) -> (String, Arc<AtomicUsize>) {
             "/refresh",
             axum::routing::post(|| async { Redirect::to("/me") }),
         )
+        // A refresh that lands elsewhere than the sign-in did.
+        .route(
+            "/refresh-elsewhere",
+            axum::routing::post(|| async { Redirect::to("/account") }),
+        )
+        .route("/account", get(|| async { "account" }))
+        // A protected page that sends every visitor to sign in.
+        .route(
+            "/protected",
+            get(|| async { Redirect::to("/signin/authorization_code?login_hint=alice") }),
+        )
         .with_state(app);
     tokio::spawn(async move { axum::serve(listener, router).await });
-    (me, reconfigured)
+    LaxApp {
+        url: me,
+        reconfigured,
+        signins,
+    }
 }
 
 pub fn lax_config(idp_port: u16, app: &str) -> String {

@@ -124,6 +124,28 @@ impl ForbiddenCalls {
     }
 }
 
+/// What the forbidden calls of a cell say, in words: an authorization request with metadata
+/// the application should have refused, and the calls after a rejected response.
+pub fn forbidden_call_reasons(forbidden: &[String]) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if forbidden.iter().any(|c| c == "authorize") {
+        reasons
+            .push("started a sign-in (an authorization request) with the refused metadata".into());
+    }
+    let after: Vec<&str> = forbidden
+        .iter()
+        .map(String::as_str)
+        .filter(|c| *c != "authorize")
+        .collect();
+    if !after.is_empty() {
+        reasons.push(format!(
+            "called {} after a rejected response",
+            after.join(" and ")
+        ));
+    }
+    reasons
+}
+
 /// The group's snake_case name, as the catalog serialises it.
 pub fn group_name(group: Group) -> String {
     match serde_json::to_value(group) {
@@ -165,6 +187,10 @@ pub struct Cell {
     pub app_error: Option<String>,
     /// Why the cell failed or was skipped.
     pub reason: Option<String>,
+    /// What the application wrote to its log while the cell ran (`harness check` with
+    /// `log_file`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_log: Option<String>,
     /// Wall time of the cell.
     pub duration_ms: u64,
 }
@@ -195,13 +221,19 @@ impl Cell {
             landing_url: None,
             app_error: None,
             reason: Some(reason),
+            app_log: None,
             duration_ms: 0,
         }
     }
 
-    /// The calls made, `!` marking forbidden ones: `token,userinfo!`, or `-`.
+    /// The calls made, `!` marking forbidden ones: `token,userinfo!`, or `-`. An
+    /// authorization request shows only when it was forbidden (`authorize!`: a sign-in
+    /// started with metadata the application should have refused).
     pub fn calls_text(&self) -> String {
         let mut parts = Vec::new();
+        if self.forbidden_calls.iter().any(|f| f == "authorize") {
+            parts.push("authorize!".to_owned());
+        }
         for (name, n) in [
             ("token", self.calls.token),
             ("userinfo", self.calls.userinfo),
@@ -220,5 +252,35 @@ impl Cell {
         } else {
             parts.join(",")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forbidden_authorization_request_shows_in_the_calls_and_the_reason() {
+        let mut cell = Cell::not_run(
+            "discovery_issuer_mismatch",
+            FlowKind::AuthorizationCode,
+            "discovery".into(),
+            Expect::Reject,
+            Status::Fail,
+            String::new(),
+        );
+        cell.forbidden_calls = vec!["authorize".into()];
+        assert_eq!(cell.calls_text(), "authorize!");
+        assert_eq!(
+            forbidden_call_reasons(&cell.forbidden_calls),
+            ["started a sign-in (an authorization request) with the refused metadata"]
+        );
+        cell.calls.userinfo = 1;
+        cell.forbidden_calls.push("userinfo".into());
+        assert_eq!(cell.calls_text(), "authorize!,userinfo!");
+        assert_eq!(
+            forbidden_call_reasons(&cell.forbidden_calls)[1],
+            "called userinfo after a rejected response"
+        );
     }
 }

@@ -32,7 +32,9 @@
 mod cell;
 mod report;
 
-pub use cell::{BASELINE, Calls, Cell, ForbiddenCalls, Observed, Status, group_name};
+pub use cell::{
+    BASELINE, Calls, Cell, ForbiddenCalls, Observed, Status, forbidden_call_reasons, group_name,
+};
 pub use report::SweepReport;
 
 use std::fmt::{self, Display};
@@ -306,7 +308,11 @@ impl Sweep {
                 .cell(flow, None, &Arrangement::default(), &client, &mut sign_in)
                 .await;
             let baseline_ok = baseline.status == Status::Pass;
+            let baseline_name = baseline.name.clone();
             cells.push(baseline);
+            // A positive control per signing algorithm other than the flow's, run before its
+            // first entry: `Err` names the failed baseline cell.
+            let mut alg_baselines: Vec<(Alg, Result<(), String>)> = Vec::new();
             for entry in entries.iter().filter(|e| {
                 e.applies_to(flow) && (self.only.is_empty() || self.only.contains(&e.name))
             }) {
@@ -315,7 +321,10 @@ impl Sweep {
                     Cell::not_run(&entry.name, flow, group, entry.expect, status, reason)
                 };
                 let cell = if !baseline_ok {
-                    not_run(Status::NotMeaningful, format!("the {flow} baseline failed"))
+                    not_run(
+                        Status::NotMeaningful,
+                        format!("its baseline {baseline_name} failed"),
+                    )
                 } else {
                     match self.arrange(entry.setup, &entry.fault, &client) {
                         Ok(a) if a.reconfigure => {
@@ -337,8 +346,31 @@ impl Sweep {
                             }
                         }
                         Ok(a) => {
-                            self.cell(flow, Some(entry), &a, &client, &mut sign_in)
-                                .await
+                            let control = match a.client_alg {
+                                None => Ok(()),
+                                Some(alg) => {
+                                    let known = &mut alg_baselines;
+                                    self.control(
+                                        flow,
+                                        alg,
+                                        &client,
+                                        &mut sign_in,
+                                        known,
+                                        &mut cells,
+                                    )
+                                    .await
+                                }
+                            };
+                            match control {
+                                Ok(()) => {
+                                    self.cell(flow, Some(entry), &a, &client, &mut sign_in)
+                                        .await
+                                }
+                                Err(name) => not_run(
+                                    Status::NotMeaningful,
+                                    format!("its baseline {name} failed"),
+                                ),
+                            }
                         }
                         Err(reason) => not_run(Status::Skipped, reason),
                     }
@@ -356,6 +388,47 @@ impl Sweep {
             client_id: self.client_id.clone(),
             cells,
         }
+    }
+
+    /// The positive control for signing with `alg` in `flow`: a fault-free sign-in, run and
+    /// pushed to `cells` the first time (as `baseline_<alg>::<flow>`), remembered in `known`
+    /// after. `Err` names the failed control: without it, refusing a bad signature of that
+    /// algorithm could mean the application refuses the algorithm altogether.
+    async fn control<F, Fut, O>(
+        &self,
+        flow: FlowKind,
+        alg: Alg,
+        client: &Client,
+        sign_in: &mut F,
+        known: &mut Vec<(Alg, Result<(), String>)>,
+        cells: &mut Vec<Cell>,
+    ) -> Result<(), String>
+    where
+        F: FnMut(Attempt) -> Fut,
+        Fut: Future<Output = O>,
+        O: Into<Outcome>,
+    {
+        if let Some((_, result)) = known.iter().find(|(a, _)| *a == alg) {
+            return result.clone();
+        }
+        let arrangement = Arrangement {
+            client_alg: Some(alg),
+            ..Arrangement::default()
+        };
+        let run = self.cell(flow, None, &arrangement, client, sign_in).await;
+        let name = format!("{BASELINE}_{}", alg.as_str().to_ascii_lowercase());
+        let run = Cell {
+            name: format!("{name}::{flow}"),
+            fault: name,
+            ..run
+        };
+        let result = match run.status {
+            Status::Pass => Ok(()),
+            _ => Err(run.name.clone()),
+        };
+        cells.push(run);
+        known.push((alg, result.clone()));
+        result
     }
 
     /// A fresh arrangement: no fault rules, no claim overrides.
@@ -458,12 +531,7 @@ impl Sweep {
                 (Observed::Rejected, None) => "the application did not sign the user in".into(),
             });
         }
-        if !forbidden_calls.is_empty() {
-            reasons.push(format!(
-                "called {} after a rejected response",
-                forbidden_calls.join(" and ")
-            ));
-        }
+        reasons.extend(forbidden_call_reasons(&forbidden_calls));
         let sent_max_age = after
             .iter()
             .any(|r| r.endpoint == Some(Endpoint::Authorize) && r.params.contains_key("max_age"));
@@ -486,6 +554,7 @@ impl Sweep {
             landing_url: None,
             app_error: outcome.error,
             reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+            app_log: None,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         }
     }

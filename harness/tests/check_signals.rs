@@ -1,0 +1,171 @@
+//! How `harness check` reads what an application did, against applications nobody tuned for
+//! it: a `status` signal alone is warned about, the `json` signal never starts a second
+//! sign-in, a refresh is judged without the sign-in's landing URL, each cell carries its
+//! slice of the application's log, and a failed baseline says how many cells it hides.
+
+#[path = "check/files.rs"]
+mod files;
+#[path = "check/lax.rs"]
+mod lax;
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use files::{scratch, write};
+use harness::check::{self, BrowserChoice, CheckConfig, Selection, Status};
+use lax::{LaxApp, free_port, lax_config, start_lax_app};
+use mock_idp::catalog::FlowKind;
+
+/// One run of the lax application's configuration, changed by `edit` (given the text and
+/// the application's URL), over `only` in the code flow.
+struct LaxRun {
+    app: LaxApp,
+    report: check::Report,
+    dir: PathBuf,
+}
+
+impl LaxRun {
+    async fn start(
+        name: &str,
+        only: &[&str],
+        log: Option<&str>,
+        edit: impl FnOnce(String, &str) -> String,
+    ) -> Self {
+        let idp_port = free_port().await;
+        let dir = scratch(name);
+        let app = start_lax_app(idp_port, log.map(|l| dir.join(l))).await;
+        let text = edit(lax_config(idp_port, &app.url), &app.url);
+        let loaded = CheckConfig::load(&write(&dir, "lax.toml", &text)).expect("config");
+        let sel = Selection {
+            only: only.iter().map(|n| (*n).to_owned()).collect(),
+            flows: vec![FlowKind::AuthorizationCode],
+            // The lax application's pages need no script; a failed baseline must stay
+            // failed rather than be tried again in Chromium.
+            browser: BrowserChoice::Headless,
+            ..Selection::default()
+        };
+        let report = check::execute(&loaded, &sel).await.expect("run");
+        Self { app, report, dir }
+    }
+
+    fn cell(&self, name: &str) -> &check::Cell {
+        let cells = &self.report.cells;
+        cells
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name} in {cells:#?}"))
+    }
+}
+
+impl Drop for LaxRun {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+/// The cell failed, for a reason that says `why`.
+#[track_caller]
+fn failed_because(cell: &check::Cell, why: &str) {
+    assert_eq!(cell.status, Status::Fail, "{cell:#?}");
+    assert!(
+        cell.reason.as_deref().is_some_and(|r| r.contains(why)),
+        "expected a reason with {why:?}: {cell:#?}"
+    );
+}
+
+const LAX_SUCCESS: &str = "success = { url = \"/me\", cookie = \"lax_session\" }";
+
+#[tokio::test]
+async fn a_status_signal_alone_is_warned_about() {
+    let run = LaxRun::start("signals-status", &["iss_changed"], None, |text, _| {
+        text.replace(LAX_SUCCESS, "success = { status = 200 }")
+    })
+    .await;
+    assert_eq!(run.report.warnings.len(), 3, "one per flow");
+    let table = run.report.table();
+    assert!(
+        table.contains("warning: flow authorization_code: success has only `status`"),
+        "{table}"
+    );
+}
+
+#[tokio::test]
+async fn the_json_signal_never_follows_into_a_second_sign_in() {
+    let run = LaxRun::start("signals-json", &["iss_changed"], None, |text, app| {
+        let json = format!(
+            "success = {{ url = \"/me\", json = {{ url = \"{app}/protected\", pointer = \"/user\" }} }}"
+        );
+        text.replace(LAX_SUCCESS, &json)
+    })
+    .await;
+    let baseline = run.cell("baseline::authorization_code");
+    failed_because(baseline, "found a redirect (303), not followed");
+    assert_eq!(
+        run.app.signins.load(Ordering::Relaxed),
+        1,
+        "the protected page's redirect to /signin was not followed"
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_is_judged_without_the_sign_in_s_landing_url() {
+    let only = ["refresh_sub_changed"];
+    let run = LaxRun::start("signals-refresh", &only, None, |text, _| {
+        text.replace("/refresh\"", "/refresh-elsewhere\"")
+    })
+    .await;
+    // The lax application takes the changed subject: the refresh landed on /account, not
+    // /me, and is judged (and failed) all the same instead of "not meaningful".
+    let refresh = run.cell("refresh_sub_changed::authorization_code");
+    failed_because(refresh, "signed the user in");
+    let account = format!("{}/account", run.app.url);
+    assert_eq!(refresh.landing_url.as_deref(), Some(account.as_str()));
+    assert_eq!(
+        run.app.reconfigured.load(Ordering::Relaxed),
+        0,
+        "a refresh cell never asks the application to read the metadata again"
+    );
+}
+
+#[tokio::test]
+async fn each_cell_carries_its_slice_of_the_application_log() {
+    let only = ["iss_changed", "state_changed"];
+    let run = LaxRun::start("signals-log", &only, Some("app.log"), |text, _| {
+        format!("log_file = \"app.log\"\n{text}")
+    })
+    .await;
+    assert_eq!(run.report.cells.len(), 3);
+    for c in &run.report.cells {
+        let slice = c.app_log.as_deref().unwrap_or_default();
+        assert_eq!(
+            slice.matches("lax callback").count(),
+            1,
+            "{}: {slice:?}",
+            c.name
+        );
+    }
+    let json = run.report.json();
+    assert!(json.contains("\"app_log\": \"lax callback"), "{json}");
+}
+
+#[tokio::test]
+async fn a_failed_baseline_says_how_many_cells_it_hides() {
+    let only = ["iss_changed", "aud_changed", "kid_absent"];
+    let run = LaxRun::start("signals-baseline", &only, None, |text, _| {
+        text.replace("url = \"/me\"", "url = \"/nowhere\"")
+    })
+    .await;
+    assert_eq!(
+        run.report.failed_baselines(),
+        [("baseline::authorization_code", 3)]
+    );
+    let table = run.report.table();
+    assert!(
+        table.contains("BASELINE FAILED: baseline::authorization_code — the 3 cells that rely on it are not meaningful"),
+        "{table}"
+    );
+    // The reason is written once, under the table, and the rows point at it.
+    let reason = "its baseline baseline::authorization_code failed";
+    assert_eq!(table.matches(reason).count(), 1, "{table}");
+    assert_eq!(table.matches("[1]").count(), 4, "{table}");
+}
