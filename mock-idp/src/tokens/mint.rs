@@ -105,6 +105,7 @@ fn id_token_claims(
         )),
     );
     out.insert("aud".into(), json!(auth.client_id.as_str()));
+    claims::shape_id_token(&req.tenant.flavour, &mut out, &auth.client_id);
     out.insert("exp".into(), json!(now + d.lifetimes.id_token));
     out.insert("iat".into(), json!(now));
     out.insert("auth_time".into(), json!(auth.auth_time));
@@ -402,13 +403,19 @@ fn sign(
     if jku {
         header.insert(
             "jku".into(),
-            json!(format!("{}{FOREIGN_JWKS_PATH}", req.issuer)),
+            json!(format!(
+                "{}{FOREIGN_JWKS_PATH}",
+                req.issuer.trim_end_matches('/')
+            )),
         );
     }
     if x5u {
         header.insert(
             "x5u".into(),
-            json!(format!("{}{FOREIGN_CERT_PATH}", req.issuer)),
+            json!(format!(
+                "{}{FOREIGN_CERT_PATH}",
+                req.issuer.trim_end_matches('/')
+            )),
         );
     }
     let input = input(&header, claims, malformed);
