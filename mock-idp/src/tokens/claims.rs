@@ -150,6 +150,17 @@ pub(crate) fn unverify_email(claims: &mut Map<String, Value>, flavour: &Flavour)
     claims.insert(marker.into(), json!(false));
 }
 
+/// Takes the scheme off `iss`: `https://accounts.google.com` becomes `accounts.google.com`.
+pub(crate) fn drop_iss_scheme(claims: &mut Map<String, Value>) {
+    if let Some(iss) = claims.get("iss").and_then(Value::as_str) {
+        let bare = iss
+            .split_once("://")
+            .map_or(iss, |(_, rest)| rest)
+            .to_owned();
+        claims.insert("iss".into(), json!(bare));
+    }
+}
+
 /// The ID token's flavour-specific shape, given its `iss` and `aud` already.
 pub(crate) fn shape_id_token(
     flavour: &Flavour,
@@ -161,13 +172,7 @@ pub(crate) fn shape_id_token(
             // Google's ID token validation guide: "The value of iss in the ID token is equal
             // to accounts.google.com or https://accounts.google.com" — the mock sends the
             // scheme-less form, the one a strict relying party trips over.
-            if let Some(iss) = id_token.get("iss").and_then(Value::as_str) {
-                let bare = iss
-                    .split_once("://")
-                    .map_or(iss, |(_, rest)| rest)
-                    .to_owned();
-                id_token.insert("iss".into(), json!(bare));
-            }
+            drop_iss_scheme(id_token);
             id_token.insert("azp".into(), json!(client.as_str()));
         }
         Flavour::Keycloak { .. } => {
