@@ -32,6 +32,24 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
       | iss_changed | hybrid flow with form_post   | id_token.wrong_issuer |
       | iss_changed | hybrid flow with fragment    | id_token.wrong_issuer |
 
+    @flavour @id-token-claims
+    Examples: iss_without_scheme
+      | fault              | flow                         | code                  |
+      | iss_without_scheme | authorization code flow      | id_token.wrong_issuer |
+      | iss_without_scheme | implicit flow with form_post | id_token.wrong_issuer |
+      | iss_without_scheme | implicit flow with fragment  | id_token.wrong_issuer |
+      | iss_without_scheme | hybrid flow with form_post   | id_token.wrong_issuer |
+      | iss_without_scheme | hybrid flow with fragment    | id_token.wrong_issuer |
+
+    @flavour @id-token-claims
+    Examples: azp_other_client
+      | fault            | flow                         | code               |
+      | azp_other_client | authorization code flow      | id_token.wrong_azp |
+      | azp_other_client | implicit flow with form_post | id_token.wrong_azp |
+      | azp_other_client | implicit flow with fragment  | id_token.wrong_azp |
+      | azp_other_client | hybrid flow with form_post   | id_token.wrong_azp |
+      | azp_other_client | hybrid flow with fragment    | id_token.wrong_azp |
+
     @oidcc-client-test-invalid-aud @id-token-claims
     Examples: aud_changed
       | fault       | flow                         | code                    |

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::flavour::ProviderFlavour;
 pub use crate::settings::metadata_url;
 use crate::settings::{ProviderSettings, TokenAuthMethod};
 
@@ -229,6 +230,9 @@ pub fn autoconfigure(meta: &Value, settings: &mut ProviderSettings) -> Result<()
     settings.token_endpoint = get("token_endpoint");
     settings.userinfo_endpoint = get("userinfo_endpoint");
     settings.jwks_uri = get("jwks_uri").unwrap_or_default();
+    if settings.flavour.is_none() {
+        settings.flavour = ProviderFlavour::recognise(meta);
+    }
     Ok(())
 }
 
@@ -290,6 +294,36 @@ mod tests {
 
     fn codes(findings: &[Finding]) -> Vec<&'static str> {
         findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn autoconfiguration_proposes_the_flavour_but_keeps_a_chosen_one() {
+        let mut m = meta();
+        let issuer = "https://sso.test/realms/acme";
+        for field in [
+            "authorization_endpoint",
+            "token_endpoint",
+            "userinfo_endpoint",
+            "jwks_uri",
+        ] {
+            let url = m[field]
+                .as_str()
+                .unwrap()
+                .replace("https://idp.test/t", issuer);
+            m[field] = json!(url);
+        }
+        m["issuer"] = json!(issuer);
+        let mut s = settings("authorization_code");
+        s.issuer = issuer.into();
+        autoconfigure(&m, &mut s).expect("passes");
+        assert_eq!(s.flavour, Some(ProviderFlavour::Keycloak));
+        s.flavour = Some(ProviderFlavour::Okta);
+        autoconfigure(&m, &mut s).expect("passes");
+        assert_eq!(
+            s.flavour,
+            Some(ProviderFlavour::Okta),
+            "a chosen flavour stays"
+        );
     }
 
     #[test]

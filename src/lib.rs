@@ -20,6 +20,7 @@ pub mod app;
 pub mod config;
 pub mod discovery;
 pub mod error;
+pub mod flavour;
 pub mod jwks;
 pub mod response_type;
 pub mod settings;

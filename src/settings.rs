@@ -200,6 +200,10 @@ pub struct ProviderSettings {
     /// Signing algorithms accepted for ID tokens. `none` is never accepted.
     #[serde(default = "default_algs")]
     pub allowed_algs: Vec<String>,
+    /// The provider's flavour, where one of its documented quirks needs accepting (Google's
+    /// scheme-less `iss`); autoconfiguration proposes it from the discovery document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flavour: Option<crate::flavour::ProviderFlavour>,
     /// Entra ID specifics, when the provider is Entra ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entra: Option<EntraSettings>,

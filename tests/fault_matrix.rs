@@ -34,6 +34,8 @@ use serde_json::Value;
 /// missing here fails its trials, so a new fault cannot slip through unexamined.
 const CODES: &[(&str, &str)] = &[
     ("iss_changed", "id_token.wrong_issuer"),
+    ("iss_without_scheme", "id_token.wrong_issuer"),
+    ("azp_other_client", "id_token.wrong_azp"),
     ("aud_changed", "id_token.wrong_audience"),
     ("aud_missing", "id_token.missing_aud"),
     ("extra_aud", "id_token.untrusted_audience"),

@@ -435,7 +435,7 @@ impl TenantHandle {
             .public_base
             .clone()
             .unwrap_or_else(|| self.server.bound_base.clone());
-        format!("{base}/{}", self.state.path)
+        self.state.flavour.issuer(&base, &self.state.path)
     }
 
     /// The tenant's configuration as it stands now (clients, users, settings).

@@ -141,7 +141,10 @@ async fn main() -> ExitCode {
     for t in idp.tenants() {
         let issuer = t.issuer();
         println!("\nissuer     {issuer}");
-        println!("  discovery  {issuer}/.well-known/openid-configuration");
+        println!(
+            "  discovery  {}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
         let jwks = t.jwks();
         let kids: Vec<String> = jwks["keys"]
             .as_array()

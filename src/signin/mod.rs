@@ -161,6 +161,7 @@ fn expectations(provider: &ProviderSettings, now: i64) -> Expectations<'_> {
         now,
         leeway: LEEWAY,
         max_iat_age: MAX_IAT_AGE,
+        flavour: provider.flavour,
         allowed_tenants: provider
             .entra
             .as_ref()

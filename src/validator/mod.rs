@@ -64,6 +64,8 @@ pub struct Expectations<'a> {
     pub leeway: i64,
     /// How old `iat` may be, seconds.
     pub max_iat_age: i64,
+    /// The provider's flavour, where one of its quirks is accepted.
+    pub flavour: Option<crate::flavour::ProviderFlavour>,
     /// Entra tenants allowed (when the provider is Entra ID).
     pub allowed_tenants: Option<&'a [String]>,
     /// The JWK Set location.
@@ -315,7 +317,7 @@ fn check_claims(
     } else {
         expected.issuer.to_owned()
     };
-    if iss != expected_iss {
+    if !crate::flavour::ProviderFlavour::accepts_issuer(expected.flavour, iss, &expected_iss) {
         return Err(IdTokenError::WrongIssuer {
             expected: expected_iss,
             found: iss.to_owned(),

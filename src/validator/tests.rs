@@ -32,6 +32,7 @@ fn expect<'a>(algs: &'a [String]) -> Expectations<'a> {
         now: 1000,
         leeway: 60,
         max_iat_age: 3600,
+        flavour: None,
         allowed_tenants: None,
         jwks_uri: "https://idp.test/t/jwks",
         earlier: None,

@@ -157,6 +157,10 @@ vocabulary! {
         => steps::provider::is_entra;
     [Given] "provider \"{provider}\" is Microsoft Entra ID's multi-tenant endpoint for its own tenant only"
         => steps::provider::entra_common;
+    [Given] "provider \"{provider}\" is {article} {flavour} provider"
+        => steps::provider::is_flavoured;
+    [Given] "provider \"{provider}\" is {article} {flavour} provider without its flavour in the settings"
+        => steps::provider::is_flavoured_unnamed;
     [Given] "provider \"{provider}\" trusts xms_edov for email verification: {state}"
         => steps::provider::trusts_edov;
     [Given] "provider \"{provider}\" accepts the signing algorithms \"{algs}\""
@@ -180,6 +184,8 @@ vocabulary! {
         => steps::provider::rename;
     [When] "the administrator validates provider \"{provider}\"" => steps::provider::validate;
     [Then] "the settings are saved" => steps::provider::saved;
+    [Then] "the stored settings of \"{provider}\" name the flavour \"{flavour}\""
+        => steps::provider::stored_flavour;
     [Then] "the settings are refused because \"{text}\"" => steps::provider::refused;
     [Then] "the sign-in page offers \"{provider}\"" => steps::provider::offered;
     [Then] "the sign-in page does not offer \"{provider}\"" => steps::provider::not_offered;

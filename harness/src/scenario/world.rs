@@ -8,9 +8,10 @@ use std::fmt::Write as _;
 
 use anyhow::{Context as _, anyhow, bail};
 use mock_idp::agent::{Landing, UserAgent};
-use mock_idp::{Client, MockIdp, Tenant, TlsPem, User};
+use mock_idp::{Client, Flavour, MockIdp, Tenant, TlsPem, User};
 use relying_party::app::{RunningRp, SignInRecord};
 use relying_party::discovery::{self, Finding};
+use relying_party::flavour::ProviderFlavour;
 use relying_party::settings::ProviderSettings;
 use relying_party::store::Store;
 use serde_json::{Value, json};
@@ -293,6 +294,43 @@ impl ScenarioWorld {
         draft.tenant = tenant;
         draft.settings["issuer"] = json!(issuer);
         draft.settings["entra"] = json!({});
+        draft.dirty = true;
+        Ok(())
+    }
+
+    /// Makes `name` a provider of `flavour`, with a tenant of that flavour (an Okta one is a
+    /// custom authorization server, `{org}/oauth2/default`); `named` says whether the
+    /// settings name the flavour.
+    pub fn make_flavoured(
+        &mut self,
+        name: &str,
+        flavour: ProviderFlavour,
+        named: bool,
+    ) -> anyhow::Result<()> {
+        let tenant = format!(
+            "{}-{}",
+            name.to_ascii_lowercase().replace(' ', "-"),
+            flavour.name()
+        );
+        let shape = match flavour {
+            ProviderFlavour::Google => Flavour::Google,
+            ProviderFlavour::Auth0 => Flavour::Auth0,
+            ProviderFlavour::Okta => Flavour::Okta {
+                org: tenant.clone(),
+                authorization_server: Some("default".into()),
+            },
+            ProviderFlavour::Keycloak => Flavour::Keycloak {
+                realm: tenant.clone(),
+            },
+        };
+        self.add_tenant(Tenant::flavoured(&tenant, shape))?;
+        let issuer = self.tenant_issuer(&tenant)?;
+        let draft = self.provider(name)?;
+        draft.tenant = tenant;
+        draft.settings["issuer"] = json!(issuer);
+        if named {
+            draft.settings["flavour"] = json!(flavour);
+        }
         draft.dirty = true;
         Ok(())
     }

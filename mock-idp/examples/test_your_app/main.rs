@@ -268,6 +268,13 @@ async fn callback(
     if raw.1["nbf"].as_i64().is_some_and(|nbf| nbf > now() + SKEW) {
         return Err(SignInError("the ID token is not valid yet".into()));
     }
+    // Core §3.1.3.7 #5 (errata): an `azp` present must be this client; the crate reads `azp`
+    // only beside several audiences (the catalog sweep found it: `azp_other_client` signed in).
+    if raw.1["azp"].as_str().is_some_and(|azp| azp != CLIENT_ID) {
+        return Err(SignInError(
+            "the ID token's azp names another client".into(),
+        ));
+    }
     // RFC 7518 §3.3: RS256 keys are 2048 bits or larger; the crate verifies with shorter
     // ones too (the catalog sweep found it: `weak_rsa_key` signed in).
     let keys = refetched.as_ref().unwrap_or(metadata.jwks());

@@ -48,15 +48,29 @@ fn document(req: &TenantRequest, faults: &[Fault]) -> Value {
             claims.push(custom.clone());
         }
     }
-    let subject_types = match req.tenant.flavour {
-        Flavour::Standard => json!(["public"]),
-        Flavour::Entra { .. } => {
-            claims.extend(
-                ["oid", "tid", "ver", "preferred_username", "roles", "groups"].map(String::from),
-            );
-            json!(["pairwise"])
-        }
+    let (subject_types, flavour_claims): (_, &[&str]) = match req.tenant.flavour {
+        Flavour::Standard | Flavour::Auth0 | Flavour::Okta { .. } => (json!(["public"]), &[]),
+        Flavour::Entra { .. } => (
+            json!(["pairwise"]),
+            &["oid", "tid", "ver", "preferred_username", "roles", "groups"],
+        ),
+        Flavour::Google => (json!(["public"]), &["azp", "hd"]),
+        Flavour::Keycloak { .. } => (
+            json!(["public"]),
+            &[
+                "azp",
+                "typ",
+                "preferred_username",
+                "realm_access",
+                "resource_access",
+            ],
+        ),
     };
+    for claim in flavour_claims {
+        if !claims.iter().any(|c| c == claim) {
+            claims.push((*claim).to_owned());
+        }
+    }
     let algs: Vec<&str> = Alg::ALL.iter().map(|a| a.as_str()).collect();
     let mut issuer = req.issuer.clone();
     let plain = faults.contains(&Fault::DiscoveryPlainHttp);

@@ -92,6 +92,11 @@ impl fmt::Display for Endpoint {
 pub enum Fault {
     /// ID token `iss` with `"1"` appended.
     IssChanged,
+    /// ID token `iss` without its scheme, as Google sends it (`docs/flavours.md`).
+    IssWithoutScheme,
+    /// ID token `azp` naming another client while `aud` is the client, as a Keycloak token
+    /// requested by another client of the realm is.
+    AzpOtherClient,
     /// ID token `aud` with `"1"` appended.
     AudChanged,
     /// ID token without `aud`.
@@ -271,6 +276,8 @@ impl Fault {
             _ => matches!(
                 self,
                 Self::IssChanged
+                    | Self::IssWithoutScheme
+                    | Self::AzpOtherClient
                     | Self::AudChanged
                     | Self::AudMissing
                     | Self::ExtraAud

@@ -143,7 +143,7 @@ impl IdpConfig {
                         "expected a unique issuer path, found \"{}\" twice",
                         tenant.path()
                     ),
-                    "give each Entra tenant its own tenant_id",
+                    "give each tenant its own issuer path (Entra tenant_id, Okta org and authorization_server, Keycloak realm)",
                 ));
             }
         }
@@ -179,6 +179,32 @@ fn check_uri(file: &str, field: &str, uri: &str) -> Result<(), ConfigError> {
     }
 }
 
+fn is_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+}
+
+/// The flavour's fields that become segments of the issuer path.
+fn flavour_segments(flavour: &Flavour) -> Vec<(&'static str, &str)> {
+    match flavour {
+        Flavour::Okta {
+            org,
+            authorization_server,
+        } => {
+            let mut out = vec![("org", org.as_str())];
+            if let Some(s) = authorization_server {
+                out.push(("authorization_server", s.as_str()));
+            }
+            out
+        }
+        Flavour::Keycloak { realm } => vec![("realm", realm.as_str())],
+        Flavour::Standard | Flavour::Entra { .. } | Flavour::Google | Flavour::Auth0 => Vec::new(),
+    }
+}
+
 /// Checks one tenant; `at` is the field path of the tenant.
 pub(crate) fn validate_tenant(tenant: &Tenant, file: &str, at: &str) -> Result<(), ConfigError> {
     let reserved = ["_admin", "healthz", ""];
@@ -207,6 +233,18 @@ pub(crate) fn validate_tenant(tenant: &Tenant, file: &str, at: &str) -> Result<(
             format!("expected a GUID, found \"{tenant_id}\""),
             "use a GUID such as 9122040d-6c67-4c5b-b112-36a304b66dad",
         ));
+    }
+    for (field, segment) in flavour_segments(&tenant.flavour) {
+        if !is_segment(segment) {
+            return Err(ConfigError::new(
+                file,
+                format!("{at}.flavour.{field}"),
+                format!(
+                    "expected a path segment of letters, digits, '-', '_' or '.', found \"{segment}\""
+                ),
+                "choose a name like \"acme\"",
+            ));
+        }
     }
     let mut usernames = HashSet::new();
     for (j, user) in tenant.users.iter().enumerate() {
@@ -399,6 +437,20 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field, "tenants[0].flavour.tenant_id");
+    }
+
+    #[test]
+    fn a_flavour_path_segment_is_checked() {
+        let err = parse(
+            "[[tenants]]\nname = \"k\"\nflavour = { kind = \"keycloak\", realm = \"a/b\" }\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "tenants[0].flavour.realm");
+        let err = parse(
+            "[[tenants]]\nname = \"o\"\nflavour = { kind = \"okta\", org = \"o\", authorization_server = \"..\" }\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "tenants[0].flavour.authorization_server");
     }
 
     #[test]

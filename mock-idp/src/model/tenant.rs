@@ -1,5 +1,6 @@
 //! Tenants: one issuer each, under its own path prefix, with its own keys, clients, users,
-//! lifetimes and flavour (standard or Microsoft Entra ID).
+//! lifetimes and flavour (standard, Microsoft Entra ID, Google, Auth0, Okta or Keycloak; see
+//! `docs/flavours.md`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -25,6 +26,37 @@ pub enum Flavour {
         /// The directory (tenant) GUID.
         tenant_id: String,
     },
+    /// Google: issuer `{base}/{name}` in discovery, but ID tokens carry it without its scheme
+    /// (`accounts.google.com` beside `https://accounts.google.com`); `azp` is always present.
+    Google,
+    /// Auth0: issuer `{base}/{name}/`, with the trailing slash Auth0 issuers always have.
+    Auth0,
+    /// Okta: the org authorization server at `{base}/{org}`, or a custom authorization server
+    /// at `{base}/{org}/oauth2/{authorization_server}` beside it.
+    Okta {
+        /// The org: the issuer path of the org authorization server.
+        org: String,
+        /// A custom authorization server's id (e.g. `default`); none for the org server.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        authorization_server: Option<String>,
+    },
+    /// Keycloak: issuer `{base}/realms/{realm}`; ID tokens carry `typ: "ID"`, `azp` and
+    /// `preferred_username`.
+    Keycloak {
+        /// The realm.
+        realm: String,
+    },
+}
+
+impl Flavour {
+    /// The issuer identifier of a tenant served at `path` below `base`.
+    pub(crate) fn issuer(&self, base: &str, path: &str) -> String {
+        match self {
+            // Auth0: "https://{yourDomain}/" — the slash is part of the identifier.
+            Self::Auth0 => format!("{base}/{path}/"),
+            _ => format!("{base}/{path}"),
+        }
+    }
 }
 
 /// A signing key loaded from a PEM file, for reproducible runs.
@@ -79,7 +111,7 @@ impl Default for Lifetimes {
 pub struct Tenant {
     /// The tenant's name: its path prefix (standard flavour) and its key in the admin API.
     pub name: String,
-    /// Standard or Entra.
+    /// Which provider's shape the issuer and tokens take.
     #[serde(default)]
     pub flavour: Flavour,
     /// The algorithm of ID tokens when the client names none.
@@ -153,6 +185,28 @@ impl Tenant {
         t
     }
 
+    /// A tenant shaped like `flavour` (see [`Flavour`]); Okta tenants also release `groups`
+    /// through a `groups` scope, as Okta's authorization servers do once the claim is set up.
+    ///
+    /// ```
+    /// use mock_idp::{Flavour, Tenant};
+    /// let kc = Tenant::flavoured("kc", Flavour::Keycloak { realm: "acme".into() });
+    /// assert_eq!(kc.path(), "realms/acme");
+    /// let okta = Tenant::flavoured(
+    ///     "okta-default",
+    ///     Flavour::Okta { org: "okta".into(), authorization_server: Some("default".into()) },
+    /// );
+    /// assert_eq!(okta.path(), "okta/oauth2/default");
+    /// ```
+    pub fn flavoured(name: impl Into<String>, flavour: Flavour) -> Self {
+        let mut t = Self::new(name);
+        if matches!(flavour, Flavour::Okta { .. }) {
+            t = t.scope("groups", ["groups"]);
+        }
+        t.flavour = flavour;
+        t
+    }
+
     /// Adds a client.
     pub fn client(mut self, client: Client) -> Self {
         self.clients.push(client);
@@ -203,8 +257,17 @@ impl Tenant {
     /// The issuer's path below the base URL, without slashes at either end.
     pub fn path(&self) -> String {
         match &self.flavour {
-            Flavour::Standard => self.name.clone(),
+            Flavour::Standard | Flavour::Google | Flavour::Auth0 => self.name.clone(),
             Flavour::Entra { tenant_id } => format!("{tenant_id}/v2.0"),
+            Flavour::Okta {
+                org,
+                authorization_server: None,
+            } => org.clone(),
+            Flavour::Okta {
+                org,
+                authorization_server: Some(server),
+            } => format!("{org}/oauth2/{server}"),
+            Flavour::Keycloak { realm } => format!("realms/{realm}"),
         }
     }
 }

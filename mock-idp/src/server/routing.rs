@@ -127,7 +127,7 @@ async fn tenant_layer(State(server): State<Arc<Server>>, req: Request, next: Nex
         Interception::PassOn => {
             let base = server.base_url(&parts.headers);
             let tenant_request = TenantRequest {
-                issuer: format!("{base}/{}", tenant.path),
+                issuer: tenant.flavour.issuer(&base, &tenant.path),
                 tenant: tenant.clone(),
                 server: server.clone(),
                 base,

@@ -1,5 +1,5 @@
 //! Which claims a user releases: by scope (OpenID Connect Core §5.4), by the `claims`
-//! request parameter (§5.5), custom scopes, and the Entra flavour's identifiers.
+//! request parameter (§5.5), custom scopes, and each flavour's own claims (`docs/flavours.md`).
 
 use aws_lc_rs::digest::{SHA256, digest};
 use serde_json::{Map, Value, json};
@@ -61,7 +61,11 @@ pub(crate) fn subject(
     client: &ClientId,
 ) -> String {
     match flavour {
-        Flavour::Standard => claims
+        Flavour::Standard
+        | Flavour::Google
+        | Flavour::Auth0
+        | Flavour::Okta { .. }
+        | Flavour::Keycloak { .. } => claims
             .get("sub")
             .and_then(Value::as_str)
             .unwrap_or_else(|| user.subject())
@@ -103,6 +107,13 @@ pub(crate) fn released(
         .filter(|(k, _)| k.as_str() != "sub" && granted(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    if matches!(flavour, Flavour::Keycloak { .. })
+        && scope.iter().any(|s| s == "profile")
+        && !out.contains_key("preferred_username")
+    {
+        // Keycloak's `profile` scope maps the username to `preferred_username`.
+        out.insert("preferred_username".into(), json!(user.username));
+    }
     if let Flavour::Entra { tenant_id } = flavour {
         // Entra never emits *_verified claims; `xms_edov` is its closest equivalent.
         out.remove("email_verified");
@@ -134,9 +145,42 @@ pub(crate) fn unverify_email(claims: &mut Map<String, Value>, flavour: &Flavour)
     }
     let marker = match flavour {
         Flavour::Entra { .. } => "xms_edov",
-        Flavour::Standard => "email_verified",
+        _ => "email_verified",
     };
     claims.insert(marker.into(), json!(false));
+}
+
+/// Takes the scheme off `iss`: `https://accounts.google.com` becomes `accounts.google.com`.
+pub(crate) fn drop_iss_scheme(claims: &mut Map<String, Value>) {
+    if let Some(iss) = claims.get("iss").and_then(Value::as_str) {
+        let bare = iss
+            .split_once("://")
+            .map_or(iss, |(_, rest)| rest)
+            .to_owned();
+        claims.insert("iss".into(), json!(bare));
+    }
+}
+
+/// The ID token's flavour-specific shape, given its `iss` and `aud` already.
+pub(crate) fn shape_id_token(
+    flavour: &Flavour,
+    id_token: &mut Map<String, Value>,
+    client: &ClientId,
+) {
+    match flavour {
+        Flavour::Google => {
+            // Google's ID token validation guide: "The value of iss in the ID token is equal
+            // to accounts.google.com or https://accounts.google.com" — the mock sends the
+            // scheme-less form, the one a strict relying party trips over.
+            drop_iss_scheme(id_token);
+            id_token.insert("azp".into(), json!(client.as_str()));
+        }
+        Flavour::Keycloak { .. } => {
+            id_token.insert("typ".into(), json!("ID"));
+            id_token.insert("azp".into(), json!(client.as_str()));
+        }
+        Flavour::Standard | Flavour::Entra { .. } | Flavour::Auth0 | Flavour::Okta { .. } => {}
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +232,36 @@ mod tests {
         );
         assert_eq!(out["roles"], json!(["admin"]));
         assert_eq!(out["name"], "Alice");
+    }
+
+    #[test]
+    fn google_drops_the_scheme_and_keycloak_types_its_id_tokens() {
+        let client = ClientId::new("web");
+        let mut token = Map::new();
+        token.insert("iss".into(), json!("http://127.0.0.1:9/google"));
+        shape_id_token(&Flavour::Google, &mut token, &client);
+        assert_eq!(token["iss"], "127.0.0.1:9/google");
+        assert_eq!(token["azp"], "web");
+        let keycloak = Flavour::Keycloak {
+            realm: "acme".into(),
+        };
+        let mut token = Map::new();
+        shape_id_token(&keycloak, &mut token, &client);
+        assert_eq!(
+            (&token["typ"], &token["azp"]),
+            (&json!("ID"), &json!("web"))
+        );
+        let user = User::new("kim").claim("realm_access", json!({ "roles": ["admin"] }));
+        let out = released(
+            &data(),
+            &keycloak,
+            &user,
+            &user.claims,
+            &scopes(&["openid", "profile"]),
+            &[],
+        );
+        assert_eq!(out["preferred_username"], "kim");
+        assert_eq!(out["realm_access"]["roles"], json!(["admin"]));
     }
 
     #[test]

@@ -50,6 +50,8 @@ impl MintAt {
 }
 
 const UNTRUSTED_AUDIENCE: &str = "https://untrusted.example/";
+/// The client `azp_other_client` names: registered nowhere.
+const OTHER_CLIENT: &str = "another-client-of-the-realm";
 /// The directory id `entra_foreign_tenant` puts in `tid`: no tenant of any fixture.
 const FOREIGN_TENANT: &str = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
 
@@ -105,6 +107,7 @@ fn id_token_claims(
         )),
     );
     out.insert("aud".into(), json!(auth.client_id.as_str()));
+    claims::shape_id_token(&req.tenant.flavour, &mut out, &auth.client_id);
     out.insert("exp".into(), json!(now + d.lifetimes.id_token));
     out.insert("iat".into(), json!(now));
     out.insert("auth_time".into(), json!(auth.auth_time));
@@ -189,6 +192,10 @@ fn apply_claim_faults(
                 append(claims, "iss", "1")
             }
             Fault::HybridSubDiffers | Fault::RefreshSubChanged => append(claims, "sub", "1"),
+            Fault::IssWithoutScheme => claims::drop_iss_scheme(claims),
+            Fault::AzpOtherClient => {
+                claims.insert("azp".into(), json!(OTHER_CLIENT));
+            }
             Fault::EntraForeignTenant => foreign_tenant(claims, flavour),
             Fault::GroupsOverage => groups_overage(claims, false),
             Fault::HasGroups => groups_overage(claims, true),
@@ -402,13 +409,19 @@ fn sign(
     if jku {
         header.insert(
             "jku".into(),
-            json!(format!("{}{FOREIGN_JWKS_PATH}", req.issuer)),
+            json!(format!(
+                "{}{FOREIGN_JWKS_PATH}",
+                req.issuer.trim_end_matches('/')
+            )),
         );
     }
     if x5u {
         header.insert(
             "x5u".into(),
-            json!(format!("{}{FOREIGN_CERT_PATH}", req.issuer)),
+            json!(format!(
+                "{}{FOREIGN_CERT_PATH}",
+                req.issuer.trim_end_matches('/')
+            )),
         );
     }
     let input = input(&header, claims, malformed);

@@ -130,6 +130,16 @@ pub(crate) async fn shows_as_documented(rig: &Rig, e: &CatalogEntry, flow: FlowK
             assert_eq!(delta, set(&["iss"]));
             assert_eq!(claims["iss"], format!("{}1", rig.issuer(t)));
         }
+        "iss_without_scheme" => {
+            assert_eq!(delta, set(&["iss"]));
+            let issuer = rig.issuer(t);
+            assert_eq!(claims["iss"], issuer.split_once("://").unwrap().1);
+        }
+        "azp_other_client" => {
+            assert_eq!(delta, set(&["azp"]));
+            assert_eq!(claims["aud"], t.client);
+            assert_ne!(claims["azp"], t.client);
+        }
         "aud_changed" => {
             assert_eq!(delta, set(&["aud"]));
             assert_eq!(claims["aud"], format!("{}1", t.client));

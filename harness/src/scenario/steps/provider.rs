@@ -4,10 +4,11 @@
 use anyhow::{anyhow, bail};
 use mock_idp::catalog::FlowKind;
 use relying_party::discovery;
+use relying_party::flavour::ProviderFlavour;
 use relying_party::settings::ProviderSettings;
 use serde_json::{Value, json};
 
-use super::args::{StepArgs, column_key, list, on};
+use super::args::{StepArgs, column_key, list, named, on};
 use crate::scenario::world::{AdminOutcome, ENTRA_TENANT_ID, ScenarioWorld};
 
 /// A flow as a scenario names it: the form's words ("hybrid flow with form_post"), the
@@ -52,6 +53,19 @@ pub async fn uses_response_type(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::R
 /// `provider "Contoso" is a Microsoft Entra ID tenant`
 pub async fn is_entra(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     w.make_entra(a.get(0))
+}
+
+/// `provider "Acme" is a Google provider` (or Auth0, Okta, Keycloak): a tenant of that
+/// flavour, named in the settings.
+pub async fn is_flavoured(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
+    let flavour = named("flavour", a.get(2))?;
+    w.make_flavoured(a.get(0), flavour, true)
+}
+
+/// `provider "Acme" is a Google provider without its flavour in the settings`
+pub async fn is_flavoured_unnamed(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
+    let flavour = named("flavour", a.get(2))?;
+    w.make_flavoured(a.get(0), flavour, false)
 }
 
 /// `provider "Contoso" trusts xms_edov for email verification: off`
@@ -335,6 +349,20 @@ pub async fn saved(w: &mut ScenarioWorld, _: StepArgs) -> anyhow::Result<()> {
             problems.join("; ")
         ),
     }
+}
+
+/// `the stored settings of "Acme" name the flavour "keycloak"`
+pub async fn stored_flavour(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
+    let stored = stored_settings(w, a.get(0))?;
+    let wanted = Some(named::<ProviderFlavour>("flavour", a.get(1))?);
+    if stored.flavour != wanted {
+        bail!(
+            "expected the stored flavour {:?}, found {:?}",
+            wanted.map(ProviderFlavour::name),
+            stored.flavour.map(ProviderFlavour::name)
+        );
+    }
+    Ok(())
 }
 
 /// `the settings are refused because "expected no query component"`

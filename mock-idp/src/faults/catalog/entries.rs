@@ -17,6 +17,7 @@ pub fn catalog() -> Vec<CatalogEntry> {
     all.extend(protocol_entries());
     all.extend(transport_entries());
     all.extend(entra_entries());
+    all.extend(flavour_entries());
     all
 }
 
@@ -467,5 +468,24 @@ fn entra_entries() -> Vec<CatalogEntry> {
         )
         .setup(Setup::EntraEmailBinding)
         .note("the nOAuth account takeover: whoever controls a tenant can put any address in `email`; binding an existing account by it hands that account over"),
+    ]
+}
+
+/// Quirks of one provider flavour that a relying party must still refuse from any other
+/// provider, or in any other shape (`docs/flavours.md`).
+fn flavour_entries() -> Vec<CatalogEntry> {
+    use Group::IdTokenClaims;
+    vec![
+        CatalogEntry::new(
+            Fault::IssWithoutScheme,
+            IdTokenClaims,
+            "ID token `iss` without its scheme, as Google sends it, from a provider not configured as Google",
+        )
+        .note("Google's `accounts.google.com` is accepted only from a provider whose settings name the flavour google; everyone else gets Core §3.1.3.7's exact match"),
+        CatalogEntry::new(
+            Fault::AzpOtherClient,
+            IdTokenClaims,
+            "ID token `azp` names another client while `aud` is this one (a Keycloak token requested by another client of the realm)",
+        ),
     ]
 }
