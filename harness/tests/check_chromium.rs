@@ -5,6 +5,9 @@
 
 #[path = "check/files.rs"]
 mod files;
+#[path = "check/lax.rs"]
+#[allow(dead_code, reason = "only its free_port is used here")]
+mod lax;
 
 use std::io::Write;
 
@@ -131,13 +134,6 @@ success = {{ status = 200, url = "/me", cookie = "app_session" }}
     )
 }
 
-async fn free_port() -> u16 {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
 /// Whether Chromium can run here; outside CI a missing browser skips the test, loudly.
 fn chromium_present() -> bool {
     match Programs::find() {
@@ -154,7 +150,7 @@ fn chromium_present() -> bool {
 /// The two `state` cells, the replay and their baseline, against a fresh application and mock IdP (a
 /// run's embedded IdP may hold its port a moment after the run).
 async fn run(browser: BrowserChoice) -> check::Report {
-    let idp_port = free_port().await;
+    let idp_port = lax::free_port().await;
     let app = start_app(idp_port).await;
     let path = write(
         &scratch("chromium"),

@@ -33,6 +33,22 @@ fn discovery_only() -> Selection {
     }
 }
 
+/// Runs the discovery cell of `config`; returns the report and that cell.
+async fn run_discovery_cell(dir: &std::path::Path, config: &str) -> (check::Report, check::Cell) {
+    let path = write(dir, "command.toml", config);
+    let loaded = CheckConfig::load(&path).expect("config");
+    let report = check::execute(&loaded, &discovery_only())
+        .await
+        .expect("run");
+    let cell = report
+        .cells
+        .iter()
+        .find(|c| c.fault == "discovery_issuer_mismatch")
+        .cloned()
+        .expect("the discovery cell");
+    (report, cell)
+}
+
 #[tokio::test]
 async fn a_command_hook_runs_for_each_discovery_cell_and_its_exit_status_decides() {
     let dir = scratch("hook-command");
@@ -45,16 +61,7 @@ async fn a_command_hook_runs_for_each_discovery_cell_and_its_exit_status_decides
         &app,
         &format!("echo ran >> '{}'", log.display()),
     );
-    let path = write(&dir, "command.toml", &config);
-    let loaded = CheckConfig::load(&path).expect("config");
-    let report = check::execute(&loaded, &discovery_only())
-        .await
-        .expect("run");
-    let cell = report
-        .cells
-        .iter()
-        .find(|c| c.fault == "discovery_issuer_mismatch")
-        .expect("the discovery cell");
+    let (report, cell) = run_discovery_cell(&dir, &config).await;
     // The lax application takes any metadata: the cell ran (not skipped) and caught it.
     assert_eq!(cell.status, Status::Fail, "{}", report.table());
     // Tried once without a fault, then before the cell and again after it.
@@ -74,16 +81,7 @@ async fn a_failing_command_hook_makes_the_discovery_cells_not_meaningful() {
         &app,
         "echo cannot restart >&2; exit 3",
     );
-    let path = write(&dir, "command.toml", &config);
-    let loaded = CheckConfig::load(&path).expect("config");
-    let report = check::execute(&loaded, &discovery_only())
-        .await
-        .expect("run");
-    let cell = report
-        .cells
-        .iter()
-        .find(|c| c.fault == "discovery_issuer_mismatch")
-        .expect("the discovery cell");
+    let (_, cell) = run_discovery_cell(&dir, &config).await;
     assert_eq!(cell.status, Status::NotMeaningful, "{cell:#?}");
     let reason = cell.reason.as_deref().unwrap_or_default();
     assert!(
