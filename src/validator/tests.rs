@@ -33,6 +33,7 @@ fn expect<'a>(algs: &'a [String]) -> Expectations<'a> {
         leeway: 60,
         max_iat_age: 3600,
         flavour: None,
+        google: None,
         allowed_tenants: None,
         jwks_uri: "https://idp.test/t/jwks",
         earlier: None,
