@@ -21,6 +21,14 @@ pub enum ProviderFlavour {
 }
 
 impl ProviderFlavour {
+    /// Every flavour, in the order forms list them.
+    pub const ALL: [Self; 4] = [Self::Google, Self::Auth0, Self::Okta, Self::Keycloak];
+
+    /// The flavour named `name` as settings spell it.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// The name settings and messages use.
     pub fn name(self) -> &'static str {
         match self {
@@ -45,7 +53,17 @@ impl ProviderFlavour {
                 .is_some_and(|(_, bare)| iss == bare)
     }
 
-    /// Whether `azp` may name `azp` for a token whose `aud` is this client.
+    /// The provider's name, as forms show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Google => "Google",
+            Self::Auth0 => "Auth0",
+            Self::Okta => "Okta",
+            Self::Keycloak => "Keycloak",
+        }
+    }
+
+    /// Whether an ID token whose `aud` is `client_id` may name `azp` as its authorized party.
     ///
     /// Core §3.1.3.7 step 3: "The ID Token MUST be rejected if the ID Token does not list the
     /// Client as a valid audience, or if it contains additional audiences not trusted by the
@@ -219,6 +237,15 @@ mod tests {
         assert!(of(&[long.as_str()]).problem(google).is_some());
         let many = vec!["c"; MAX_AUTHORIZED_PARTIES + 1];
         assert!(of(&many).problem(google).unwrap().contains("at most 20"));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for f in ProviderFlavour::ALL {
+            assert_eq!(ProviderFlavour::named(f.name()), Some(f));
+            assert_eq!(serde_json::to_value(f).unwrap(), f.name());
+        }
+        assert_eq!(ProviderFlavour::named("entra"), None);
     }
 
     #[test]
