@@ -96,7 +96,10 @@ async fn authorized_parties_for_another_flavour_or_an_unknown_flavour_are_refuse
         "flavour",
         "flavour: expected none, google, auth0, okta or keycloak, found \"entra&lt;script&gt;\"",
     );
-    assert!(!refused.body.contains("entra<script>"), "escaped everywhere");
+    assert!(
+        !refused.body.contains("entra<script>"),
+        "escaped everywhere"
+    );
 }
 
 #[tokio::test]
