@@ -189,7 +189,7 @@ fn read(form: &Submitted, stored: ProviderSettings, errors: &mut FieldErrors) ->
         .map(str::to_owned)
         .collect();
     // An emptied list removes the section, so a provider no longer Google can be saved.
-    p.google = (!parties.is_empty()).then(|| GoogleSettings {
+    p.google = (!parties.is_empty()).then_some(GoogleSettings {
         authorized_parties: parties,
     });
     (p.binding, p.creation, p.role_mapping) = rule_grids::read(form, errors);
