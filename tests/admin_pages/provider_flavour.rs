@@ -6,20 +6,10 @@ use mock_idp::{Client, Flavour, Tenant};
 use relying_party::flavour::ProviderFlavour;
 use reqwest::StatusCode;
 
-use crate::common::Rig;
+use crate::provider_form::{FORM, acme};
 use crate::{form_fields, get, set, submit};
 
-const FORM: &str = "/admin/providers/Acme";
 const PARTIES: &str = "google.authorized_parties";
-
-async fn acme() -> (Rig, Vec<(String, String)>) {
-    let rig = Rig::new().await;
-    rig.configure(rig.settings("authorization_code", None))
-        .await
-        .expect("configured");
-    let fields = form_fields(&get(&rig, FORM).await, "provider-form");
-    (rig, fields)
-}
 
 fn field(fields: &[(String, String)], name: &str) -> Option<String> {
     fields
