@@ -66,3 +66,36 @@ Feature: Google as the identity provider
       | yes    | hd         | openid | example-workspace.test | admin     |
     When "gina" signs in through "Google"
     Then the user "Google:110169484474386276334" has no roles
+
+  Scenario: A sign-in from another client of the project is accepted when the settings list it
+    Given provider "Google" is a Google provider
+    And provider "Google" uses the authorization code flow
+    And provider "Google" accepts "android-app" as authorized parties
+    And the sign-ins at "Google" come from "android-app", another client of the same Google project
+    And automatic creation of users is on with the user type "employee"
+    When "gina" signs in through "Google"
+    Then she is signed in as the new external user "Google:110169484474386276334"
+
+  Scenario: A sign-in from another client of the project is refused when the settings do not list it
+    Given provider "Google" is a Google provider
+    And provider "Google" uses the authorization code flow
+    And provider "Google" accepts "ios-app" as authorized parties
+    And the sign-ins at "Google" come from "android-app", another client of the same Google project
+    And automatic creation of users is on with the user type "employee"
+    When "gina" signs in through "Google"
+    Then the sign-in is refused with "id_token.wrong_azp"
+    And nothing is stored
+
+  Scenario: Authorized parties are refused on save for a provider that is not Google
+    Given provider "Keycloak" is a Keycloak provider
+    And provider "Keycloak" uses the authorization code flow
+    And provider "Keycloak" accepts "android-app" as authorized parties
+    When the administrator saves provider "Keycloak"
+    Then the settings are refused because "google.authorized_parties: expected only for a provider of the flavour google"
+
+  Scenario: Authorized parties are refused on save for a Google provider whose settings do not name the flavour
+    Given provider "Google" is a Google provider without its flavour in the settings
+    And provider "Google" uses the authorization code flow
+    And provider "Google" accepts "android-app" as authorized parties
+    When the administrator saves provider "Google" without autoconfiguration
+    Then the settings are refused because "found no flavour"

@@ -600,6 +600,24 @@ Feature: The relying party refuses what the fault catalog breaks, and accepts wh
       | refresh_sub_changed | hybrid flow with form_post | id_token.refresh_mismatch |
       | refresh_sub_changed | hybrid flow with fragment  | id_token.refresh_mismatch |
 
+  Scenario Outline: <fault> from an Auth0 tenant in the <flow> is refused with <code>
+    Given provider "Auth0" is an Auth0 provider
+    And provider "Auth0" uses the <flow>
+    And automatic creation of users is on with the user type "employee"
+    And the identity provider misbehaves with "<fault>"
+    When "alice" signs in through "Auth0"
+    Then the sign-in is refused with "<code>"
+    And nothing is stored
+
+    @flavour @id-token-claims
+    Examples: iss_without_trailing_slash
+      | fault                      | flow                         | code                  |
+      | iss_without_trailing_slash | authorization code flow      | id_token.wrong_issuer |
+      | iss_without_trailing_slash | implicit flow with form_post | id_token.wrong_issuer |
+      | iss_without_trailing_slash | implicit flow with fragment  | id_token.wrong_issuer |
+      | iss_without_trailing_slash | hybrid flow with form_post   | id_token.wrong_issuer |
+      | iss_without_trailing_slash | hybrid flow with fragment    | id_token.wrong_issuer |
+
   Scenario Outline: <fault> at Entra ID's multi-tenant endpoint in the <flow> is accepted
     Given provider "Contoso" is Microsoft Entra ID's multi-tenant endpoint for its own tenant only
     And provider "Contoso" uses the <flow>

@@ -21,6 +21,14 @@ pub enum ProviderFlavour {
 }
 
 impl ProviderFlavour {
+    /// Every flavour, in the order forms list them.
+    pub const ALL: [Self; 4] = [Self::Google, Self::Auth0, Self::Okta, Self::Keycloak];
+
+    /// The flavour named `name` as settings spell it.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// The name settings and messages use.
     pub fn name(self) -> &'static str {
         match self {
@@ -43,6 +51,39 @@ impl ProviderFlavour {
             && configured
                 .split_once("://")
                 .is_some_and(|(_, bare)| iss == bare)
+    }
+
+    /// The provider's name, as forms show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Google => "Google",
+            Self::Auth0 => "Auth0",
+            Self::Okta => "Okta",
+            Self::Keycloak => "Keycloak",
+        }
+    }
+
+    /// Whether an ID token whose `aud` is `client_id` may name `azp` as its authorized party.
+    ///
+    /// Core §3.1.3.7 step 3: "The ID Token MUST be rejected if the ID Token does not list the
+    /// Client as a valid audience, or if it contains additional audiences not trusted by the
+    /// Client" — unchanged here: an authorized party never becomes a trusted audience.
+    /// Steps 4–5 (errata set 1): "If the ID Token contains multiple audiences, the Client
+    /// SHOULD verify that an azp Claim is present. If an azp (authorized party) Claim is
+    /// present, the Client SHOULD verify that its client_id is the Claim Value." Errata set 2
+    /// leaves `azp` to the extension that produces it; Google's is documented: a sign-in from
+    /// another client of the same project (an Android app for its web backend) carries that
+    /// client in `azp`. Such a client is accepted only from a provider configured as Google
+    /// and only when its settings list it in `google.authorized_parties`.
+    pub fn accepts_azp(
+        flavour: Option<Self>,
+        google: Option<&GoogleSettings>,
+        azp: &str,
+        client_id: &str,
+    ) -> bool {
+        azp == client_id
+            || (flavour == Some(Self::Google)
+                && google.is_some_and(|g| g.authorized_parties.iter().any(|p| p == azp)))
     }
 
     /// The flavour a discovery document shows, if any: a proposal for the settings, never a
@@ -75,6 +116,48 @@ impl ProviderFlavour {
         } else {
             None
         }
+    }
+}
+
+/// How many authorized parties a Google provider may list, and how long each may be.
+pub const MAX_AUTHORIZED_PARTIES: usize = 20;
+const MAX_CLIENT_ID_LEN: usize = 255;
+
+/// Google specifics, for a provider of the flavour google.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleSettings {
+    /// Other clients of the same Google Cloud project whose sign-ins this relying party
+    /// accepts: an ID token whose `aud` is this client may name one of them in `azp`.
+    #[serde(default)]
+    pub authorized_parties: Vec<String>,
+}
+
+impl GoogleSettings {
+    /// What is wrong with these settings for a provider of `flavour`, if anything.
+    pub fn problem(&self, flavour: Option<ProviderFlavour>) -> Option<String> {
+        if flavour != Some(ProviderFlavour::Google) {
+            let found = flavour.map_or("no flavour", ProviderFlavour::name);
+            return Some(format!(
+                "expected only for a provider of the flavour google (Google's azp from another client of the same project), found {found}"
+            ));
+        }
+        if self.authorized_parties.len() > MAX_AUTHORIZED_PARTIES {
+            return Some(format!(
+                "expected at most {MAX_AUTHORIZED_PARTIES} client ids, found {}",
+                self.authorized_parties.len()
+            ));
+        }
+        self.authorized_parties.iter().find_map(|p| {
+            let well_formed = !p.is_empty()
+                && p.len() <= MAX_CLIENT_ID_LEN
+                && !p.chars().any(|c| c.is_whitespace() || c.is_control());
+            (!well_formed).then(|| {
+                format!(
+                    "expected client ids of 1 to {MAX_CLIENT_ID_LEN} characters without spaces, found {p:?}"
+                )
+            })
+        })
     }
 }
 
@@ -116,6 +199,53 @@ mod tests {
             "accounts.google.com/",
             configured
         ));
+    }
+
+    #[test]
+    fn another_client_of_the_project_is_accepted_only_when_listed_for_google() {
+        let google = Some(ProviderFlavour::Google);
+        let listed = GoogleSettings {
+            authorized_parties: vec!["android-app".into()],
+        };
+        let accepts = |flavour, settings, azp| {
+            ProviderFlavour::accepts_azp(flavour, settings, azp, "web-app")
+        };
+        assert!(accepts(None, None, "web-app"));
+        assert!(accepts(google, Some(&listed), "android-app"));
+        assert!(!accepts(google, Some(&listed), "ios-app"));
+        assert!(!accepts(google, None, "android-app"));
+        let empty = GoogleSettings::default();
+        assert!(!accepts(google, Some(&empty), "android-app"));
+        let keycloak = Some(ProviderFlavour::Keycloak);
+        assert!(!accepts(keycloak, Some(&listed), "android-app"));
+        assert!(!accepts(None, Some(&listed), "android-app"));
+    }
+
+    #[test]
+    fn authorized_parties_are_checked_on_save() {
+        let google = Some(ProviderFlavour::Google);
+        let of = |parties: &[&str]| GoogleSettings {
+            authorized_parties: parties.iter().map(|p| p.to_string()).collect(),
+        };
+        assert_eq!(of(&["android-app"]).problem(google), None);
+        let keycloak = of(&["android-app"]).problem(Some(ProviderFlavour::Keycloak));
+        assert!(keycloak.unwrap().contains("found keycloak"));
+        assert!(of(&[]).problem(None).unwrap().contains("found no flavour"));
+        assert!(of(&[""]).problem(google).is_some());
+        assert!(of(&["a b"]).problem(google).unwrap().contains("\"a b\""));
+        let long = "x".repeat(256);
+        assert!(of(&[long.as_str()]).problem(google).is_some());
+        let many = vec!["c"; MAX_AUTHORIZED_PARTIES + 1];
+        assert!(of(&many).problem(google).unwrap().contains("at most 20"));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for f in ProviderFlavour::ALL {
+            assert_eq!(ProviderFlavour::named(f.name()), Some(f));
+            assert_eq!(serde_json::to_value(f).unwrap(), f.name());
+        }
+        assert_eq!(ProviderFlavour::named("entra"), None);
     }
 
     #[test]

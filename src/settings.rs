@@ -204,6 +204,10 @@ pub struct ProviderSettings {
     /// scheme-less `iss`); autoconfiguration proposes it from the discovery document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flavour: Option<crate::flavour::ProviderFlavour>,
+    /// Google specifics (other clients of the project allowed in `azp`); only with the
+    /// flavour google.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google: Option<crate::flavour::GoogleSettings>,
     /// Entra ID specifics, when the provider is Entra ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entra: Option<EntraSettings>,
@@ -563,6 +567,11 @@ impl ProviderSettings {
                 ))
             }
             _ => {}
+        }
+        // Refused on save rather than ignored at sign-in: a list that could never apply
+        // would read as if it did.
+        if let Some(problem) = self.google.as_ref().and_then(|g| g.problem(self.flavour)) {
+            problems.push(err("google.authorized_parties", problem));
         }
         if self.identity_claim == IdentityClaim::Oid
             && !self.identity_scopes.iter().any(|s| s == "profile")

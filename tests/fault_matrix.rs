@@ -7,7 +7,7 @@
 //! entry's `Setup` says (`max_age`, an ES256 client, a clean sign-in before the fault, a
 //! refresh after the sign-in, an Entra tenant as itself or as `common`, an extra fault that
 //! forces a JWK Set fetch, the mock IdP serving https, an existing account to bind by
-//! verified email). A fault the catalog says to reject must be refused with the code
+//! verified email, an Auth0 tenant whose issuer ends with a slash). A fault the catalog says to reject must be refused with the code
 //! [`CODES`] gives it, store nothing (or leave what the setup stored as it was), and make no
 //! token-endpoint call after a bad
 //! front-channel ID token and no userinfo call after any bad ID token; a fault to accept
@@ -25,10 +25,13 @@ use common::{ENTRA_TID, Rig};
 use libtest_mimic::{Arguments, Failed, Trial};
 use mock_idp::agent::{Landing, UserAgent, forms};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Group, Setup, catalog};
-use mock_idp::{Alg, Client, Endpoint, Fault, FaultRule};
+use mock_idp::{Alg, Client, Endpoint, Fault, FaultRule, Flavour, Tenant, User};
 use relying_party::discovery;
 use relying_party::settings::ProviderSettings;
 use serde_json::Value;
+
+/// The Auth0-flavoured tenant of the `auth0_issuer` setup.
+const AUTH0_TENANT: &str = "auth0";
 
 /// The relying party's stable error code for each fault it must reject. A catalog entry
 /// missing here fails its trials, so a new fault cannot slip through unexamined.
@@ -36,6 +39,7 @@ const CODES: &[(&str, &str)] = &[
     ("iss_changed", "id_token.wrong_issuer"),
     ("iss_without_scheme", "id_token.wrong_issuer"),
     ("azp_other_client", "id_token.wrong_azp"),
+    ("iss_without_trailing_slash", "id_token.wrong_issuer"),
     ("aud_changed", "id_token.wrong_audience"),
     ("aud_missing", "id_token.missing_aud"),
     ("extra_aud", "id_token.untrusted_audience"),
@@ -180,6 +184,8 @@ struct Plan {
     email_binding: bool,
     /// Sign in, then deliver the same authorization response again; only that is judged.
     replay: bool,
+    /// Sign in at an Auth0-flavoured tenant, whose issuer ends with a slash.
+    auth0: bool,
 }
 
 fn plan(entry: &CatalogEntry) -> Plan {
@@ -224,6 +230,10 @@ fn plan(entry: &CatalogEntry) -> Plan {
             entra: Some(Entra::Common),
             ..base
         },
+        Setup::Auth0Issuer => Plan {
+            auth0: true,
+            ..base
+        },
     }
 }
 
@@ -238,6 +248,7 @@ struct Site {
 impl Site {
     fn of(plan: &Plan) -> Self {
         let (tenant, provider, user) = match plan.entra {
+            None if plan.auth0 => (AUTH0_TENANT, "Acme", "alice"),
             None => ("acme", "Acme", "alice"),
             Some(_) => ("contoso", "Contoso", "megan"),
         };
@@ -259,6 +270,9 @@ fn settings(rig: &Rig, plan: &Plan, flow: FlowKind) -> ProviderSettings {
         Some(_) if plan.email_binding => rig.entra_email_binding(flow.as_str()),
         Some(_) => rig.entra_settings(flow.as_str()),
     };
+    if plan.auth0 {
+        settings.issuer = rig.idp.tenant(AUTH0_TENANT).expect("tenant").issuer();
+    }
     if plan.entra == Some(Entra::Common) {
         settings.issuer = settings.issuer.replace(ENTRA_TID, "{tenantid}");
         settings.discovery_url = Some(discovery::metadata_url(&format!(
@@ -276,6 +290,18 @@ fn settings(rig: &Rig, plan: &Plan, flow: FlowKind) -> ProviderSettings {
         settings.allowed_algs = vec![alg.as_str().to_owned()];
     }
     settings
+}
+
+/// The Auth0-flavoured tenant `Setup::Auth0Issuer` asks for, with acme's client and an
+/// alice of its own.
+fn add_auth0_tenant(rig: &Rig) {
+    let tenant = Tenant::flavoured(AUTH0_TENANT, Flavour::Auth0)
+        .client(
+            Client::confidential("rp", "rp-secret")
+                .redirect_uri(format!("{}/callback", rig.rp.url)),
+        )
+        .user(User::new("alice").email("alice@acme.test", true));
+    rig.idp.add_tenant(tenant).expect("tenant");
 }
 
 /// Registers the `acme` client anew, signing ID tokens with `alg`.
@@ -386,6 +412,9 @@ async fn run_cell(entry: CatalogEntry, flow: FlowKind) -> Result<(), String> {
     };
     if let Some(alg) = plan.alg {
         sign_with(&rig, alg);
+    }
+    if plan.auth0 {
+        add_auth0_tenant(&rig);
     }
     if !plan.twice {
         inject(&rig, &site, &entry, &plan);

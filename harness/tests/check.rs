@@ -220,6 +220,37 @@ async fn over_https_the_discovery_tls_entries_run_against_the_reference_relying_
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// `iss_without_trailing_slash` only means something against an issuer that ends with a
+/// slash: skipped, with the reason, against a plain tenant; run and passed against an
+/// Auth0-flavoured one.
+#[tokio::test]
+async fn the_trailing_slash_fault_runs_against_an_auth0_tenant_only() {
+    let flows = [FlowKind::AuthorizationCode];
+    let sel = Selection {
+        only: vec!["iss_without_trailing_slash".into()],
+        ..Selection::default()
+    };
+    let cell = "iss_without_trailing_slash::authorization_code";
+    let dir = scratch("trailing-slash");
+    for (rig, expected) in [
+        (Reference::start(&flows).await, Status::Skipped),
+        (Reference::start_auth0(&flows).await, Status::Pass),
+    ] {
+        let path = write(&dir, "reference.toml", &rig.config(&flows));
+        let loaded = CheckConfig::load(&path).expect("config");
+        let report = check::execute(&loaded, &sel).await.expect("run");
+        let found = report.cells.iter().find(|c| c.name == cell).expect("cell");
+        assert_eq!(found.status, expected, "{}", report.table());
+        if expected == Status::Skipped {
+            let reason = found.reason.as_deref().unwrap_or_default();
+            assert!(reason.contains("ends with a slash"), "{reason}");
+        } else {
+            assert_eq!(found.observed, Some(Observed::Rejected), "{found:#?}");
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[tokio::test]
 async fn a_small_selection_against_the_reference_relying_party_reads_well() {
     let flows = [FlowKind::AuthorizationCode, FlowKind::HybridFragment];

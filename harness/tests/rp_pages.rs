@@ -216,6 +216,30 @@ async fn a_provider_created_from_its_issuer_binds_and_signs_in_and_users_are_edi
         .expect("value")
         .unwrap_or_default();
     assert_eq!(endpoint, format!("{}/authorize", rig.idp.issuer()));
+    // Google's authorized parties under another flavour: refused beside the field, and
+    // what was chosen stays on the page.
+    wait_for(&browser, "flavour")
+        .await
+        .select_by_value("keycloak")
+        .await
+        .expect("flavour");
+    type_into(&browser, "google-authorized_parties", "android-app").await;
+    press(&browser, "save").await;
+    let error = wait_for(&browser, "google-authorized_parties-error")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        error.contains("only for a provider of the flavour google"),
+        "{error}"
+    );
+    wait_for(&browser, "flavour")
+        .await
+        .select_by_value("")
+        .await
+        .expect("no flavour");
+    type_into(&browser, "google-authorized_parties", "").await;
     press(&browser, "binding-add").await;
     wait_for(&browser, "binding-0-claim_type").await;
     wait_for(&browser, "binding-enabled")

@@ -61,6 +61,7 @@ const SETUP_STEPS: &[(&str, &[&str])] = &[
         &["delivers the same authorization response again"],
     ),
     ("entra_common", &["multi-tenant endpoint"]),
+    ("auth0_issuer", &["is an Auth0 provider"]),
     (
         "entra_groups",
         &["is a Microsoft Entra ID tenant", "role mapping rule rows:"],

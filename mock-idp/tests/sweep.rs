@@ -8,7 +8,7 @@ mod common;
 use common::{CALLBACK, http, verifies_with, verify};
 use mock_idp::catalog::FlowKind;
 use mock_idp::sweep::{Attempt, Status, Sweep};
-use mock_idp::{Client, Endpoint, MockIdp};
+use mock_idp::{Client, Endpoint, Flavour, MockIdp, Tenant, User};
 use serde_json::Value;
 
 const SECRET: &str = "app-secret";
@@ -19,6 +19,12 @@ async fn idp() -> MockIdp {
         .client(Client::confidential("bystander", SECRET).redirect_uri(CALLBACK))
         .start()
         .await
+}
+
+/// An endpoint of the tenant whose issuer is `issuer`: an Auth0 issuer's trailing slash is
+/// not doubled.
+fn endpoint(issuer: &str, path: &str) -> String {
+    format!("{}/{path}", issuer.trim_end_matches('/'))
 }
 
 /// The code flow up to the token response; `Err` says where it stopped.
@@ -41,7 +47,7 @@ async fn code_flow(
         query.push(("max_age", age.to_string()));
     }
     let res = http()
-        .get(format!("{issuer}/authorize"))
+        .get(endpoint(issuer, "authorize"))
         .query(&query)
         .send()
         .await
@@ -58,7 +64,7 @@ async fn code_flow(
         return Err("state mismatch".into());
     }
     let tokens: Value = http()
-        .post(format!("{issuer}/token"))
+        .post(endpoint(issuer, "token"))
         .basic_auth("app", Some(SECRET))
         .form(&[
             ("grant_type", "authorization_code"),
@@ -76,7 +82,7 @@ async fn code_flow(
 
 async fn userinfo(issuer: &str, access_token: &str, strict: bool) -> Result<Value, String> {
     let res = http()
-        .get(format!("{issuer}/userinfo"))
+        .get(endpoint(issuer, "userinfo"))
         .bearer_auth(access_token)
         .send()
         .await
@@ -96,7 +102,7 @@ async fn userinfo(issuer: &str, access_token: &str, strict: bool) -> Result<Valu
 
 /// The JWK Set where discovery says it is.
 async fn key_set(issuer: &str) -> Result<Value, String> {
-    let meta = json_document(&format!("{issuer}/.well-known/openid-configuration")).await?;
+    let meta = json_document(&endpoint(issuer, ".well-known/openid-configuration")).await?;
     json_document(meta["jwks_uri"].as_str().ok_or("no jwks_uri")?).await
 }
 
@@ -341,4 +347,43 @@ async fn an_algorithm_the_application_refuses_makes_its_cells_not_meaningful() {
         hidden.reason.as_deref(),
         Some("its baseline baseline_es256::authorization_code failed")
     );
+}
+
+#[tokio::test]
+async fn the_trailing_slash_fault_runs_against_an_auth0_tenant_only() {
+    let idp = idp().await;
+    let only = ["iss_without_trailing_slash"];
+    let plain = Sweep::new(&idp, "app")
+        .only(only)
+        .run(|attempt| careful(idp.issuer(), attempt))
+        .await;
+    let skipped = plain
+        .cell("iss_without_trailing_slash::authorization_code")
+        .expect("cell");
+    assert_eq!(skipped.status, Status::Skipped, "{plain}");
+    let reason = skipped.reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("ends with a slash"), "{reason}");
+
+    let auth0 = idp
+        .add_tenant(
+            Tenant::flavoured("auth0", Flavour::Auth0)
+                .client(Client::confidential("app", SECRET).redirect_uri(CALLBACK))
+                .user(User::new("alice").email("alice@example.com", true)),
+        )
+        .expect("tenant");
+    assert!(auth0.issuer().ends_with("/auth0/"), "{}", auth0.issuer());
+    let checking = Sweep::for_tenant(&auth0, "app")
+        .only(only)
+        .run(|attempt| careful(auth0.issuer(), attempt))
+        .await;
+    checking.assert_passed();
+    assert_eq!(checking.with_status(Status::Pass).len(), 2, "{checking}");
+    let trusting = Sweep::for_tenant(&auth0, "app")
+        .only(only)
+        .run(|attempt| lax(auth0.issuer(), attempt))
+        .await;
+    let cell = trusting
+        .cell("iss_without_trailing_slash::authorization_code")
+        .expect("cell");
+    assert_eq!(cell.status, Status::Fail, "{trusting}");
 }

@@ -162,6 +162,7 @@ fn expectations(provider: &ProviderSettings, now: i64) -> Expectations<'_> {
         leeway: LEEWAY,
         max_iat_age: MAX_IAT_AGE,
         flavour: provider.flavour,
+        google: provider.google.as_ref(),
         allowed_tenants: provider
             .entra
             .as_ref()

@@ -66,6 +66,8 @@ pub struct Expectations<'a> {
     pub max_iat_age: i64,
     /// The provider's flavour, where one of its quirks is accepted.
     pub flavour: Option<crate::flavour::ProviderFlavour>,
+    /// Google specifics: other clients of the project allowed in `azp`.
+    pub google: Option<&'a crate::flavour::GoogleSettings>,
     /// Entra tenants allowed (when the provider is Entra ID).
     pub allowed_tenants: Option<&'a [String]>,
     /// The JWK Set location.
@@ -352,9 +354,15 @@ fn check_claims(
         .copied()
         .filter(|a| *a != expected.client_id)
         .collect();
-    // §3.1.3.7 #4–5 (errata 2): when azp is present it must be this client.
+    // §3.1.3.7 #4–5: when azp is present it must be this client — or, for Google, another
+    // client of the project that the settings list (see `accepts_azp`).
     if let Some(azp) = str_claim(c, "azp")?
-        && azp != expected.client_id
+        && !crate::flavour::ProviderFlavour::accepts_azp(
+            expected.flavour,
+            expected.google,
+            azp,
+            expected.client_id,
+        )
     {
         return Err(IdTokenError::WrongAzp {
             expected: expected.client_id.to_owned(),

@@ -33,6 +33,7 @@ fn expect<'a>(algs: &'a [String]) -> Expectations<'a> {
         leeway: 60,
         max_iat_age: 3600,
         flavour: None,
+        google: None,
         allowed_tenants: None,
         jwks_uri: "https://idp.test/t/jwks",
         earlier: None,
@@ -109,6 +110,35 @@ fn each_claim_check_has_its_code() {
         code(&with("auth_time", json!(900)), &e2),
         "id_token.auth_time_too_old"
     );
+}
+
+#[test]
+fn a_listed_google_authorized_party_is_accepted_in_azp_but_never_as_an_audience() {
+    let algs = vec!["RS256".to_owned()];
+    let google = crate::flavour::GoogleSettings {
+        authorized_parties: vec!["android-app".into()],
+    };
+    let e = Expectations {
+        flavour: Some(crate::flavour::ProviderFlavour::Google),
+        google: Some(&google),
+        ..expect(&algs)
+    };
+    let mut sibling = base();
+    sibling.insert("azp".into(), json!("android-app"));
+    assert_eq!(code(&sibling, &e), "ok");
+    sibling.insert("azp".into(), json!("ios-app"));
+    assert_eq!(code(&sibling, &e), "id_token.wrong_azp");
+    // Core §3.1.3.7 step 3: an authorized party is not a trusted audience.
+    let mut both = base();
+    both.insert("aud".into(), json!(["app", "android-app"]));
+    both.insert("azp".into(), json!("android-app"));
+    assert_eq!(code(&both, &e), "id_token.untrusted_audience");
+    let keycloak = Expectations {
+        flavour: Some(crate::flavour::ProviderFlavour::Keycloak),
+        ..e
+    };
+    sibling.insert("azp".into(), json!("android-app"));
+    assert_eq!(code(&sibling, &keycloak), "id_token.wrong_azp");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 mod common;
 
 mod guard;
+mod provider_flavour;
 mod provider_form;
 mod providers;
 mod users;

@@ -6,10 +6,10 @@ use reqwest::StatusCode;
 use crate::common::Rig;
 use crate::{Page, form_fields, get, post, set, submit};
 
-const FORM: &str = "/admin/providers/Acme";
+pub(crate) const FORM: &str = "/admin/providers/Acme";
 
 /// A rig with Acme stored (creation and role rules on) and its form as the browser sees it.
-async fn acme() -> (Rig, Vec<(String, String)>) {
+pub(crate) async fn acme() -> (Rig, Vec<(String, String)>) {
     let rig = Rig::new().await;
     rig.configure(rig.settings("authorization_code", None))
         .await

@@ -3,7 +3,7 @@
 //! reset and inject faults, and read the request log.
 
 use anyhow::{Context, bail};
-use mock_idp::{Alg, Client, FaultRule, LoggedRequest, MockIdp, TenantHandle};
+use mock_idp::{Alg, Client, FaultRule, Flavour, LoggedRequest, MockIdp, TenantHandle};
 use url::Url;
 
 use super::config::{ClientSection, IdpChoice};
@@ -32,6 +32,8 @@ pub enum Idp {
         http: reqwest::Client,
         /// The certificate trusted for its https, PEM.
         trusted_pem: Option<Vec<u8>>,
+        /// Whether the tenant's issuer ends with a slash (an Auth0-flavoured tenant).
+        slashed_issuer: bool,
     },
 }
 
@@ -95,22 +97,27 @@ impl Idp {
                 {
                     http = http.add_root_certificate(cert);
                 }
-                let this = Self::External {
+                let mut this = Self::External {
                     url: url.clone(),
                     admin: admin.as_str().trim_end_matches('/').to_owned(),
                     tenant: tenant.clone(),
                     may_register: *register_client,
                     http: http.build()?,
                     trusted_pem: trusted_pem.clone(),
+                    slashed_issuer: false,
                 };
-                this.check_tenant().await?;
+                let flavour = this.check_tenant().await?;
+                if let Self::External { slashed_issuer, .. } = &mut this {
+                    *slashed_issuer = flavour.issuer_ends_with_slash();
+                }
                 this.register(client, None).await?;
                 Ok(this)
             }
         }
     }
 
-    async fn check_tenant(&self) -> anyhow::Result<()> {
+    /// Checks that the tenant exists; returns its flavour.
+    async fn check_tenant(&self) -> anyhow::Result<Flavour> {
         let Self::External {
             admin,
             tenant,
@@ -118,7 +125,7 @@ impl Idp {
             ..
         } = self
         else {
-            return Ok(());
+            return Ok(Flavour::Standard);
         };
         let res = http
             .get(format!("{admin}/tenants/{tenant}"))
@@ -131,7 +138,19 @@ impl Idp {
                 res.status()
             );
         }
-        Ok(())
+        let snapshot: serde_json::Value = res
+            .json()
+            .await
+            .context("reading the tenant from the mock IdP's admin API")?;
+        Ok(serde_json::from_value(snapshot["flavour"].clone()).unwrap_or(Flavour::Standard))
+    }
+
+    /// Whether the tenant's issuer ends with a slash, as an Auth0 tenant's does.
+    pub fn issuer_ends_with_slash(&self) -> bool {
+        match self {
+            Self::Embedded { tenant, .. } => tenant.issuer().ends_with('/'),
+            Self::External { slashed_issuer, .. } => *slashed_issuer,
+        }
     }
 
     /// The certificate the browser must trust for the IdP's https, when one was given.

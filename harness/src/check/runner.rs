@@ -111,6 +111,8 @@ struct Reach {
     https: bool,
     /// The flow's sign-ins run in Chromium.
     in_chromium: bool,
+    /// The tenant's issuer ends with a slash (an Auth0 tenant).
+    slashed_issuer: bool,
 }
 
 /// What a flow's run has learnt so far, so that each thing is tried once per flow.
@@ -217,6 +219,8 @@ fn arrange(
                 ..plain
             })
             .ok_or_else(|| "needs the application to refresh its tokens after the sign-in; a black-box run cannot make it without `refresh_url` for this flow".to_owned()),
+        Setup::Auth0Issuer if !reach.slashed_issuer => Err("needs an application configured for a tenant whose issuer ends with a slash, as Auth0's do (flavour auth0): this tenant's issuer has none, so the fault would change nothing, and a black-box run cannot change the application's issuer".to_owned()),
+        Setup::Auth0Issuer => Ok(plain),
         // Entra-flavoured setups, and setups added to the catalog after this runner.
         other => Err(format!(
             "setup \"{}\" ({}) needs the application configured for it; a black-box run cannot arrange it",
@@ -327,6 +331,7 @@ impl Runner<'_> {
             may_register: self.idp.may_register(),
             https: self.idp.serves_https(),
             in_chromium: self.browsers.for_flow(flow.kind).is_some(),
+            slashed_issuer: self.idp.issuer_ends_with_slash(),
         };
         let arrangement = match arrange(entry.setup, Some(&entry.fault), flow, self.cfg, reach) {
             Ok(a) => a,

@@ -149,6 +149,8 @@ vocabulary! {
     [Given] "the identity provider misbehaves with \"{fault}\""
         => steps::idp::misbehaves;
     [Given] "the identity provider serves https" => steps::idp::serves_https;
+    [Given] "the sign-ins at \"{provider}\" come from \"{client}\", another client of the same Google project"
+        => steps::idp::from_project_sibling;
     // Provider settings.
     [Given] "provider \"{provider}\" uses the {flow}" => steps::provider::uses_flow;
     [Given] "provider \"{provider}\" uses the response type \"{response_type}\""
@@ -161,6 +163,8 @@ vocabulary! {
         => steps::provider::is_flavoured;
     [Given] "provider \"{provider}\" is {article} {flavour} provider without its flavour in the settings"
         => steps::provider::is_flavoured_unnamed;
+    [Given] "provider \"{provider}\" accepts \"{clients}\" as authorized parties"
+        => steps::provider::authorized_parties;
     [Given] "provider \"{provider}\" trusts xms_edov for email verification: {state}"
         => steps::provider::trusts_edov;
     [Given] "provider \"{provider}\" accepts the signing algorithms \"{algs}\""

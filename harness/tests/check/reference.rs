@@ -2,7 +2,7 @@
 //! against a mock IdP the test starts, and the run's configuration.
 
 use mock_idp::catalog::FlowKind;
-use mock_idp::{MockIdp, Tenant, TlsPem, User};
+use mock_idp::{Flavour, MockIdp, Tenant, TlsPem, User};
 use relying_party::app::RunningRp;
 use relying_party::discovery;
 use relying_party::settings::ProviderSettings;
@@ -35,6 +35,17 @@ impl Reference {
     /// As [`Reference::start`], the mock IdP serving https with `tls`, which the relying
     /// party trusts.
     pub async fn start_with(flows: &[FlowKind], tls: Option<TlsPem>) -> Self {
+        Self::start_at(flows, tls, Tenant::new("acme")).await
+    }
+
+    /// As [`Reference::start`], the tenant `acme` an Auth0-flavoured one (its issuer ends
+    /// with a slash).
+    #[allow(dead_code)] // The sharding tests do not use it.
+    pub async fn start_auth0(flows: &[FlowKind]) -> Self {
+        Self::start_at(flows, None, Tenant::flavoured("acme", Flavour::Auth0)).await
+    }
+
+    async fn start_at(flows: &[FlowKind], tls: Option<TlsPem>, acme: Tenant) -> Self {
         let store = Store::open_in_memory().expect("store");
         store
             .create_legal_entity(&LegalEntity {
@@ -56,7 +67,7 @@ impl Reference {
             Some(pem) => RunningRp::start_trusting(store, pem).await,
         }
         .expect("rp");
-        let mut builder = MockIdp::builder().tenant(Tenant::new("acme").user(alice()));
+        let mut builder = MockIdp::builder().tenant(acme.user(alice()));
         let mut http = reqwest::Client::builder();
         if let Some(pem) = tls {
             http =

@@ -97,6 +97,16 @@ pub enum Fault {
     /// ID token `azp` naming another client while `aud` is the client, as a Keycloak token
     /// requested by another client of the realm is.
     AzpOtherClient,
+    /// ID token `iss` without the trailing slash an Auth0 issuer (`https://tenant.example/`)
+    /// has; nothing changes for an issuer without one.
+    IssWithoutTrailingSlash,
+    /// Not a fault but Google's documented behaviour, toggled per sign-in like one: the ID
+    /// token's `azp` names another client of the same `project` (the first by client id)
+    /// while `aud` stays the client, as when an Android app of a project signs in for its web
+    /// backend. Without a sibling client in the project nothing changes. Kept out of the
+    /// catalog: whether a relying party accepts it depends on its settings
+    /// (`docs/flavours.md`).
+    AzpSameProject,
     /// ID token `aud` with `"1"` appended.
     AudChanged,
     /// ID token without `aud`.
@@ -278,6 +288,8 @@ impl Fault {
                 Self::IssChanged
                     | Self::IssWithoutScheme
                     | Self::AzpOtherClient
+                    | Self::IssWithoutTrailingSlash
+                    | Self::AzpSameProject
                     | Self::AudChanged
                     | Self::AudMissing
                     | Self::ExtraAud

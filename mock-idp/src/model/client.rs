@@ -66,6 +66,10 @@ pub struct Client {
     /// Claims added to every userinfo response for this client.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub userinfo_claims: Map<String, Value>,
+    /// The Google Cloud project the client belongs to: the `azp_same_project` quirk names
+    /// another client of the same project in `azp` (`docs/flavours.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 impl Client {
@@ -85,6 +89,7 @@ impl Client {
             id_token_claims: Map::new(),
             access_token_claims: Map::new(),
             userinfo_claims: Map::new(),
+            project: None,
         }
     }
 
@@ -162,6 +167,18 @@ impl Client {
     /// Adds a claim to every ID token of this client.
     pub fn id_token_claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.id_token_claims.insert(name.into(), value.into());
+        self
+    }
+
+    /// Puts the client in a Google project, beside the project's other clients.
+    ///
+    /// ```
+    /// use mock_idp::Client;
+    /// let web = Client::confidential("web", "s3cr3t").project("acme-prod");
+    /// assert_eq!(web.project.as_deref(), Some("acme-prod"));
+    /// ```
+    pub fn project(mut self, project: impl Into<String>) -> Self {
+        self.project = Some(project.into());
         self
     }
 

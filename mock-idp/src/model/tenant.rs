@@ -51,11 +51,17 @@ pub enum Flavour {
 impl Flavour {
     /// The issuer identifier of a tenant served at `path` below `base`.
     pub(crate) fn issuer(&self, base: &str, path: &str) -> String {
-        match self {
-            // Auth0: "https://{yourDomain}/" — the slash is part of the identifier.
-            Self::Auth0 => format!("{base}/{path}/"),
-            _ => format!("{base}/{path}"),
+        if self.issuer_ends_with_slash() {
+            format!("{base}/{path}/")
+        } else {
+            format!("{base}/{path}")
         }
+    }
+
+    /// Whether the issuer identifier ends with a slash: Auth0's does
+    /// ("https://{yourDomain}/"), and the slash is part of the identifier.
+    pub fn issuer_ends_with_slash(&self) -> bool {
+        matches!(self, Self::Auth0)
     }
 }
 

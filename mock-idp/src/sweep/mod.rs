@@ -258,6 +258,12 @@ impl Sweep {
                 reconfigure: true,
                 ..plain
             }),
+            Setup::Auth0Issuer if self.tenant.issuer().ends_with('/') => Ok(plain),
+            Setup::Auth0Issuer => Err(format!(
+                "needs a tenant whose issuer ends with a slash, as Auth0's do (Tenant::flavoured(name, Flavour::Auth0)); the issuer of \"{}\" is {}",
+                self.tenant.name(),
+                self.tenant.issuer()
+            )),
             other => Err(format!(
                 "setup \"{}\" ({}) needs the application configured for it; the sweep cannot arrange it",
                 other.as_str(),

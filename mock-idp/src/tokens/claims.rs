@@ -1,9 +1,12 @@
 //! Which claims a user releases: by scope (OpenID Connect Core §5.4), by the `claims`
 //! request parameter (§5.5), custom scopes, and each flavour's own claims (`docs/flavours.md`).
 
+use std::collections::BTreeMap;
+
 use aws_lc_rs::digest::{SHA256, digest};
 use serde_json::{Map, Value, json};
 
+use crate::model::client::Client;
 use crate::model::tenant::Flavour;
 use crate::model::types::{ClientId, standard_scope_of};
 use crate::model::user::User;
@@ -161,6 +164,33 @@ pub(crate) fn drop_iss_scheme(claims: &mut Map<String, Value>) {
     }
 }
 
+/// Takes the trailing slash off `iss`: Auth0's `https://tenant.example/` becomes
+/// `https://tenant.example`.
+pub(crate) fn drop_iss_trailing_slash(claims: &mut Map<String, Value>) {
+    if let Some(bare) = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .and_then(|iss| iss.strip_suffix('/'))
+        .map(str::to_owned)
+    {
+        claims.insert("iss".into(), json!(bare));
+    }
+}
+
+/// Another client of `client`'s Google project, the first by client id: the one whose
+/// sign-in the `azp_same_project` quirk reports in `azp`.
+pub(crate) fn project_sibling<'a>(
+    clients: &'a BTreeMap<ClientId, Client>,
+    client: &Client,
+) -> Option<&'a ClientId> {
+    let project = client.project.as_deref()?;
+    clients
+        .values()
+        .filter(|c| c.client_id != client.client_id && c.project.as_deref() == Some(project))
+        .map(|c| &c.client_id)
+        .min()
+}
+
 /// The ID token's flavour-specific shape, given its `iss` and `aud` already.
 pub(crate) fn shape_id_token(
     flavour: &Flavour,
@@ -284,5 +314,38 @@ mod tests {
         assert!(!out.contains_key("email_verified"));
         assert_eq!(out["ver"], "2.0");
         assert!(out["oid"].as_str().unwrap().len() == 36);
+    }
+
+    #[test]
+    fn a_project_sibling_is_another_client_of_the_same_project() {
+        let web = Client::confidential("web", "s").project("p1");
+        let clients: BTreeMap<ClientId, Client> = [
+            web.clone(),
+            Client::public("ios").project("p1"),
+            Client::public("android").project("p1"),
+            Client::public("other").project("p2"),
+            Client::public("loose"),
+        ]
+        .into_iter()
+        .map(|c| (c.client_id.clone(), c))
+        .collect();
+        assert_eq!(
+            project_sibling(&clients, &web).map(ClientId::as_str),
+            Some("android")
+        );
+        let alone = &clients[&ClientId::new("other")];
+        assert_eq!(project_sibling(&clients, alone), None);
+        let loose = &clients[&ClientId::new("loose")];
+        assert_eq!(project_sibling(&clients, loose), None);
+    }
+
+    #[test]
+    fn only_a_trailing_slash_is_dropped_from_iss() {
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!("https://t.example/"));
+        drop_iss_trailing_slash(&mut claims);
+        assert_eq!(claims["iss"], "https://t.example");
+        drop_iss_trailing_slash(&mut claims);
+        assert_eq!(claims["iss"], "https://t.example");
     }
 }

@@ -132,6 +132,11 @@ fn id_token_claims(
         // unspent rather than answered with a server error that burns the code.
         |f| f.touches_id_token(at) && !(f.needs_client_secret() && client.is_public()),
     );
+    if faults.contains(&Fault::AzpSameProject)
+        && let Some(sibling) = claims::project_sibling(&d.clients, &client)
+    {
+        out.insert("azp".into(), json!(sibling.as_str()));
+    }
     let alg = client.id_token_signed_response_alg.unwrap_or(d.default_alg);
     Ok(UnsignedIdToken {
         claims: out,
@@ -193,6 +198,7 @@ fn apply_claim_faults(
             }
             Fault::HybridSubDiffers | Fault::RefreshSubChanged => append(claims, "sub", "1"),
             Fault::IssWithoutScheme => claims::drop_iss_scheme(claims),
+            Fault::IssWithoutTrailingSlash => claims::drop_iss_trailing_slash(claims),
             Fault::AzpOtherClient => {
                 claims.insert("azp".into(), json!(OTHER_CLIENT));
             }

@@ -135,6 +135,12 @@ pub(crate) async fn shows_as_documented(rig: &Rig, e: &CatalogEntry, flow: FlowK
             let issuer = rig.issuer(t);
             assert_eq!(claims["iss"], issuer.split_once("://").unwrap().1);
         }
+        "iss_without_trailing_slash" => {
+            assert_eq!(delta, set(&["iss"]));
+            let issuer = rig.issuer(t);
+            assert!(issuer.ends_with('/'), "{issuer}");
+            assert_eq!(claims["iss"], issuer.trim_end_matches('/'));
+        }
         "azp_other_client" => {
             assert_eq!(delta, set(&["azp"]));
             assert_eq!(claims["aud"], t.client);

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::common::{CALLBACK, authorize, b64, decode, verify};
 use aws_lc_rs::hmac;
 use mock_idp::catalog::{CatalogEntry, FlowKind, Setup};
-use mock_idp::{Client, Fault, FaultRule, MockIdp, Tenant, TenantHandle, TlsPem, User};
+use mock_idp::{Client, Fault, FaultRule, Flavour, MockIdp, Tenant, TenantHandle, TlsPem, User};
 use serde_json::Value;
 
 pub(crate) const SECRET: &str = "rp-secret";
@@ -31,6 +31,12 @@ pub(crate) const ACME_ES256: Target = Target {
     client: "rp-es",
     user: "alice",
 };
+/// An Auth0-flavoured tenant: its issuer ends with a slash.
+pub(crate) const AUTH0: Target = Target {
+    tenant: "auth0",
+    client: "rp",
+    user: "alice",
+};
 pub(crate) const CONTOSO: Target = Target {
     tenant: "contoso",
     client: ENTRA_APP,
@@ -42,6 +48,7 @@ pub(crate) fn target_for(e: &CatalogEntry) -> Target {
     match e.setup {
         Setup::Es256 => ACME_ES256,
         Setup::EntraCommon | Setup::EntraGroups | Setup::EntraEmailBinding => CONTOSO,
+        Setup::Auth0Issuer => AUTH0,
         _ => ACME,
     }
 }
@@ -79,7 +86,13 @@ impl Rig {
                     .email("megan@contoso.test", true)
                     .groups(["e7e3f1c2-0f5a-4b61-9f0e-2f3b8a8d5c11"]),
             );
-        let mut builder = MockIdp::builder().tenant(acme).tenant(contoso);
+        let auth0 = Tenant::flavoured("auth0", Flavour::Auth0)
+            .client(Client::confidential("rp", SECRET).redirect_uri(CALLBACK))
+            .user(User::new("alice").email("alice@acme.test", true));
+        let mut builder = MockIdp::builder()
+            .tenant(acme)
+            .tenant(contoso)
+            .tenant(auth0);
         let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
         if let Some(pem) = tls {
             let root = reqwest::Certificate::from_pem(&pem.cert).expect("certificate");
@@ -99,6 +112,11 @@ impl Rig {
         self.tenant(t).issuer()
     }
 
+    /// Where the tenant's endpoints are: its issuer without an Auth0 issuer's trailing slash.
+    fn endpoints(&self, t: Target) -> String {
+        self.issuer(t).trim_end_matches('/').to_owned()
+    }
+
     /// The JWK Set, fetched as a relying party would: from the advertised `jwks_uri`.
     pub(crate) async fn jwks(&self, t: Target) -> Value {
         let doc = self.discovery(t).await;
@@ -114,7 +132,7 @@ impl Rig {
     }
 
     pub(crate) async fn discovery(&self, t: Target) -> Value {
-        let url = format!("{}/.well-known/openid-configuration", self.issuer(t));
+        let url = format!("{}/.well-known/openid-configuration", self.endpoints(t));
         self.http
             .get(url)
             .send()
@@ -159,8 +177,7 @@ impl Rig {
             q.push(("response_mode", m));
         }
         q.extend_from_slice(extra);
-        let issuer = self.issuer(t);
-        let front = authorize(&self.http, &issuer, &q).await;
+        let front = authorize(&self.http, &self.endpoints(t), &q).await;
         assert_eq!(
             front.mode,
             mode.unwrap_or("query"),
@@ -183,7 +200,7 @@ impl Rig {
         form: &[(&str, &str)],
     ) -> reqwest::Result<reqwest::Response> {
         self.http
-            .post(format!("{}/token", self.issuer(t)))
+            .post(format!("{}/token", self.endpoints(t)))
             .basic_auth(t.client, Some(SECRET))
             .form(form)
             .send()
@@ -209,7 +226,7 @@ impl Rig {
         access_token: &str,
     ) -> reqwest::Result<reqwest::Response> {
         self.http
-            .get(format!("{}/userinfo", self.issuer(t)))
+            .get(format!("{}/userinfo", self.endpoints(t)))
             .bearer_auth(access_token)
             .send()
             .await

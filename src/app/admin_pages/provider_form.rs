@@ -2,7 +2,8 @@
 //! credentials with the secret never shown, identity claim and scopes, flow and endpoints,
 //! then the three rule grids — and its buttons. **Save**, **Autoconfigure** and **Validate**
 //! work on the values on the page; adding or removing a grid row shows the form again with
-//! the change and saves nothing. Settings the form does not show (Entra ID, algorithms,
+//! the change and saves nothing. The provider flavour (docs/flavours.md) and Google's
+//! authorized parties are on the form; settings it does not show (Entra ID, algorithms,
 //! discovery URL…) are kept as stored.
 
 use std::sync::Arc;
@@ -21,7 +22,22 @@ use crate::app::admin_actions::{SettingsField, StoreProviderError};
 use crate::app::pages::escape;
 use crate::app::state::Rp;
 use crate::discovery::Finding;
+use crate::flavour::{GoogleSettings, ProviderFlavour};
 use crate::settings::{Flow, IdentityClaim, ProviderSettings};
+
+/// The input of Google's authorized parties, named as the settings problem names its field.
+const AUTHORIZED_PARTIES: &str = "google.authorized_parties";
+
+/// The flavours as the form's options, "none" first.
+fn flavour_options() -> Vec<(String, String)> {
+    std::iter::once((String::new(), "None (a standard provider)".to_owned()))
+        .chain(
+            ProviderFlavour::ALL
+                .into_iter()
+                .map(|f| (f.name().to_owned(), f.label().to_owned())),
+        )
+        .collect()
+}
 
 /// The flows as the form's options, by their names.
 pub(super) fn flow_options() -> Vec<(String, String)> {
@@ -89,6 +105,20 @@ fn pairs_of(p: &ProviderSettings) -> Submitted {
             p.userinfo_endpoint.clone().unwrap_or_default(),
         ),
         ("jwks_uri".into(), p.jwks_uri.clone()),
+        (
+            "flavour".into(),
+            p.flavour
+                .map(ProviderFlavour::name)
+                .unwrap_or_default()
+                .into(),
+        ),
+        (
+            AUTHORIZED_PARTIES.into(),
+            p.google
+                .as_ref()
+                .map(|g| g.authorized_parties.join(", "))
+                .unwrap_or_default(),
+        ),
     ];
     if p.active {
         out.push(("active".into(), "on".into()));
@@ -139,6 +169,29 @@ fn read(form: &Submitted, stored: ProviderSettings, errors: &mut FieldErrors) ->
     p.token_endpoint = form.optional("token_endpoint");
     p.userinfo_endpoint = form.optional("userinfo_endpoint");
     p.jwks_uri = form.text("jwks_uri").trim().to_owned();
+    let flavour = form.text("flavour");
+    match flavour.as_str() {
+        "" => p.flavour = None,
+        name => match ProviderFlavour::named(name) {
+            Some(f) => p.flavour = Some(f),
+            None => errors.add(
+                Some("flavour".into()),
+                format!(
+                    "flavour: expected none, google, auth0, okta or keycloak, found \"{name}\""
+                ),
+            ),
+        },
+    }
+    let parties: Vec<String> = form
+        .text(AUTHORIZED_PARTIES)
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    // An emptied list removes the section, so a provider no longer Google can be saved.
+    p.google = (!parties.is_empty()).then_some(GoogleSettings {
+        authorized_parties: parties,
+    });
     (p.binding, p.creation, p.role_mapping) = rule_grids::read(form, errors);
     p
 }
@@ -231,7 +284,7 @@ fn page(
 <section aria-labelledby=\"general-heading\"><h2 id=\"general-heading\">General settings</h2>\n\
 <p>Display name: <strong id=\"display-name\">{display}</strong></p>\n\
 {issuer}{active}{client_id}{secret}\
-{claim}{scopes}{icon}</section>\n\
+{claim}{scopes}{icon}{flavour}{parties}</section>\n\
 <section aria-labelledby=\"auth-heading\"><h2 id=\"auth-heading\">Authentication settings</h2>\n\
 {flow}{response_type}{authorization}{token}{userinfo}{jwks}</section>\n\
 {grids}\
@@ -265,6 +318,15 @@ fn page(
         ),
         scopes = identity_scopes(form, errors),
         icon = form.input("url", "Icon URL", "icon", errors),
+        flavour = form.choice("Provider flavour", "flavour", &flavour_options(), errors),
+        parties = hinted_input(
+            "text",
+            "Google authorized parties",
+            AUTHORIZED_PARTIES,
+            &form.text(AUTHORIZED_PARTIES),
+            errors,
+            "Client IDs of other clients of the same Google project whose sign-ins are accepted (azp), comma-separated; flavour Google only."
+        ),
         flow = form.choice("Flow", "flow", &flow_options(), errors),
         response_type = response_types(form, errors),
         authorization = form.input(

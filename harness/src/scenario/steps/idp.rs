@@ -2,7 +2,7 @@
 
 use anyhow::{anyhow, bail};
 use mock_idp::catalog::catalog;
-use mock_idp::{Alg, FaultRule, User};
+use mock_idp::{Alg, Client, Fault, FaultRule, User};
 
 use super::args::{StepArgs, claim_value, column_key};
 use crate::scenario::world::{CLIENT_ID, ScenarioWorld};
@@ -99,5 +99,20 @@ pub async fn misbehaves(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()
     let provider = w.current_name()?;
     w.tenant_of(&provider)?
         .inject(FaultRule::new(entry.fault).for_client(CLIENT_ID));
+    Ok(())
+}
+
+/// `the sign-ins at "Google" come from "android-app", another client of the same Google
+/// project`: the relying party's client and `android-app` share a project at the provider's
+/// tenant, and every ID token for the relying party names `android-app` in `azp` (the
+/// mock's `azp_same_project` quirk, Google's documented behaviour).
+pub async fn from_project_sibling(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
+    let tenant = w.tenant_of(a.get(0))?;
+    let project = format!("{}-project", tenant.name());
+    let sibling = Client::public(a.get(1)).project(&project);
+    for client in [w.client().project(&project), sibling] {
+        tenant.put_client(client).map_err(|e| anyhow!("{e}"))?;
+    }
+    tenant.inject(FaultRule::new(Fault::AzpSameProject).for_client(CLIENT_ID));
     Ok(())
 }

@@ -68,6 +68,13 @@ pub async fn is_flavoured_unnamed(w: &mut ScenarioWorld, a: StepArgs) -> anyhow:
     w.make_flavoured(a.get(0), flavour, false)
 }
 
+/// `provider "Google" accepts "android-app, ios-app" as authorized parties`: other clients
+/// of its Google project allowed in `azp` (`google.authorized_parties`).
+pub async fn authorized_parties(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
+    w.provider(a.get(0))?;
+    w.set("google", json!({ "authorized_parties": list(a.get(1)) }))
+}
+
 /// `provider "Contoso" trusts xms_edov for email verification: off`
 pub async fn trusts_edov(w: &mut ScenarioWorld, a: StepArgs) -> anyhow::Result<()> {
     let draft = w.provider(a.get(0))?;

@@ -487,5 +487,12 @@ fn flavour_entries() -> Vec<CatalogEntry> {
             IdTokenClaims,
             "ID token `azp` names another client while `aud` is this one (a Keycloak token requested by another client of the realm)",
         ),
+        CatalogEntry::new(
+            Fault::IssWithoutTrailingSlash,
+            IdTokenClaims,
+            "ID token `iss` without the trailing slash of an Auth0 issuer (`https://tenant.example/` sent as `https://tenant.example`)",
+        )
+        .setup(Setup::Auth0Issuer)
+        .note("Core §3.1.3.7 step 2: `iss` MUST exactly match the issuer, and Auth0's issuer includes the slash; no flavour makes the two spellings equal"),
     ]
 }

@@ -213,11 +213,16 @@ pub enum Setup {
     /// Without the fault the user signs in to that account; with an unverified email the
     /// relying party has nothing it may bind by and refuses (the nOAuth takeover otherwise).
     EntraEmailBinding,
+    /// Use a tenant whose issuer ends with a slash, as Auth0's do (`https://tenant.example/`;
+    /// `Tenant::flavoured(name, Flavour::Auth0)`), with the relying party configured for
+    /// that issuer. Against an issuer without the slash the fault changes nothing, so a
+    /// runner skips the cell.
+    Auth0Issuer,
 }
 
 impl Setup {
     /// Every variant, in the order of the docs.
-    pub const ALL: [Setup; 13] = [
+    pub const ALL: [Setup; 14] = [
         Self::None,
         Self::MaxAge,
         Self::Es256,
@@ -231,6 +236,7 @@ impl Setup {
         Self::EntraCommon,
         Self::EntraGroups,
         Self::EntraEmailBinding,
+        Self::Auth0Issuer,
     ];
 
     /// The snake_case name, as the JSON form spells it.
@@ -249,6 +255,7 @@ impl Setup {
             Self::EntraCommon => "entra_common",
             Self::EntraGroups => "entra_groups",
             Self::EntraEmailBinding => "entra_email_binding",
+            Self::Auth0Issuer => "auth0_issuer",
         }
     }
 
@@ -293,6 +300,9 @@ impl Setup {
             }
             Self::EntraEmailBinding => {
                 "use an Entra-flavoured tenant whose user has an `email` with `xms_edov: true` (e.g. `megan`); at the relying party, an existing user with that address, bound by verified email only, no user creation; reject = that account is not entered"
+            }
+            Self::Auth0Issuer => {
+                "use a tenant whose issuer ends with a slash, as Auth0's do (an Auth0-flavoured tenant), with the relying party configured for that issuer; against an issuer without the slash the fault changes nothing and the cell is skipped"
             }
         }
     }

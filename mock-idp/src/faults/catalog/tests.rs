@@ -27,6 +27,7 @@ fn the_all_lists_hold_every_variant_once() {
         Setup::EntraCommon => 10,
         Setup::EntraGroups => 11,
         Setup::EntraEmailBinding => 12,
+        Setup::Auth0Issuer => 13,
     };
     let positions: Vec<usize> = Setup::ALL.iter().map(|s| setup(*s)).collect();
     assert_eq!(positions, (0..Setup::ALL.len()).collect::<Vec<_>>());
