@@ -231,7 +231,7 @@ impl Runner<'_> {
                         client_alg: Some(alg),
                         ..Arrangement::default()
                     };
-                    let run = self.cell(flow, None, &control).await?;
+                    let run = self.cell(flow, None, &control, None).await?;
                     let name = format!("{BASELINE}_{}", alg.as_str().to_ascii_lowercase());
                     let run = Cell {
                         name: format!("{name}::{}", flow.kind),
@@ -268,14 +268,20 @@ impl Runner<'_> {
         if entry.forces_key_fetch() {
             pacer.admit().await;
         }
-        self.cell(flow, Some(entry), &arrangement).await
+        self.cell(
+            flow,
+            Some(entry),
+            &arrangement,
+            state.response_type.as_deref(),
+        )
+        .await
     }
 
     /// The flow's fault-free sign-in. In `auto` mode a baseline the headless agent fails is
     /// tried again in Chromium (a page that needs its script, like most fragment pages), and
     /// the flow's cells run there when that passes.
     async fn baseline(&self, flow: &FlowUnderTest, plain: &Arrangement) -> anyhow::Result<Cell> {
-        let headless = self.cell(flow, None, plain).await?;
+        let headless = self.cell(flow, None, plain, None).await?;
         if headless.status == Status::Pass || !self.browsers.may_retry(flow.kind) {
             return Ok(headless);
         }
@@ -290,7 +296,7 @@ impl Runner<'_> {
             });
         }
         self.browsers.use_chromium(flow.kind);
-        let chromium = self.cell(flow, None, plain).await?;
+        let chromium = self.cell(flow, None, plain, None).await?;
         if chromium.status == Status::Pass {
             return Ok(Cell {
                 reason: Some(format!(
@@ -310,11 +316,13 @@ impl Runner<'_> {
         })
     }
 
+    /// Plays one cell; `asked` is the flow's `response_type`, when the baseline showed it.
     async fn cell(
         &self,
         flow: &FlowUnderTest,
         entry: Option<&CatalogEntry>,
         arrangement: &Arrangement,
+        asked: Option<&str>,
     ) -> anyhow::Result<Cell> {
         let started = Instant::now();
         let log_mark = self.log_file.map(super::app_log::mark);
@@ -353,8 +361,16 @@ impl Runner<'_> {
             self.idp.register(client, None).await?;
         }
         let expected = entry.map_or(Expect::Accept, |e| e.expect);
+        // A hybrid `code token` has no ID token from the authorization endpoint: as in the
+        // code flow, the token call is how the (faulty) ID token arrives.
+        let front_id_token = asked.is_none_or(|rt| rt.split(' ').any(|p| p == "id_token"));
+        let judged_as = if front_id_token {
+            flow.kind
+        } else {
+            FlowKind::AuthorizationCode
+        };
         let forbidden = entry.map_or_else(ForbiddenCalls::default, |e| {
-            ForbiddenCalls::after(e, flow.kind)
+            ForbiddenCalls::after(e, judged_as)
         });
         let mut forbidden_calls = Vec::new();
         if forbidden.token && play.calls.token > 0 {
