@@ -395,12 +395,7 @@ impl Runner<'_> {
             ));
         }
         // What a replay did, said whether or not it is the cell's failure.
-        let replay_detail = match &play.replay_outcome {
-            Some(ReplayOutcome::SignedInAnew(why) | ReplayOutcome::KeptSession(why)) => {
-                Some(why.clone())
-            }
-            None => None,
-        };
+        let replay_detail = play.replay_outcome.as_ref().map(|o| o.detail().to_owned());
         if play.second_unreached.is_none() && !play.observed.matches(expected) {
             match play.observed {
                 Observed::Accepted => reasons.push(
@@ -620,9 +615,12 @@ impl Runner<'_> {
             .filter(|_| observed == Observed::Accepted)
             .map(|before| {
                 let now = Session::held(&agent, url, success.cookie.as_deref());
-                judge_replay(&before, &now, calls)
+                judge_replay(&before, &now, calls, count(Endpoint::Authorize))
             });
-        if let Some(ReplayOutcome::KeptSession(_)) = replay_outcome {
+        if replay_outcome
+            .as_ref()
+            .is_some_and(|o| !o.used_the_response())
+        {
             observed = Observed::Rejected;
         }
         Ok(Play {

@@ -104,12 +104,41 @@ pub(super) enum ReplayOutcome {
     /// It recognised the response and kept the session it had (RFC 6749 §10.5 is met: the
     /// response was not used), in words.
     KeptSession(String),
+    /// It set the response aside and signed in through a new authorization request (the
+    /// provider's session answered it at once), in words.
+    StartedOver(String),
 }
 
-/// Judges a replay that landed signed in: a token or userinfo call during it, or a session
-/// cookie it set anew, is a new sign-in; nothing of that is the session the first sign-in
-/// left.
-pub(super) fn judge_replay(before: &Session, after: &Session, calls: Calls) -> ReplayOutcome {
+impl ReplayOutcome {
+    /// Whether the replayed response itself was used.
+    pub(super) fn used_the_response(&self) -> bool {
+        matches!(self, Self::SignedInAnew(_))
+    }
+
+    /// What the replay did, in words.
+    pub(super) fn detail(&self) -> &str {
+        match self {
+            Self::SignedInAnew(why) | Self::KeptSession(why) | Self::StartedOver(why) => why,
+        }
+    }
+}
+
+/// Judges a replay that landed signed in: after a new authorization request (`authorize`),
+/// whatever follows belongs to that request; otherwise a token or userinfo call during it, or
+/// a session cookie it set anew, is a new sign-in from the replayed response, and nothing of
+/// that is the session the first sign-in left.
+pub(super) fn judge_replay(
+    before: &Session,
+    after: &Session,
+    calls: Calls,
+    authorize: usize,
+) -> ReplayOutcome {
+    if authorize > 0 {
+        return ReplayOutcome::StartedOver(
+            "set the replayed response aside and signed in through a new authorization request"
+                .to_owned(),
+        );
+    }
     let mut anew = Vec::new();
     if calls.token > 0 {
         anew.push(format!("{} token call(s)", calls.token));
@@ -152,7 +181,7 @@ mod tests {
     #[test]
     fn an_unchanged_session_without_calls_was_kept() {
         let s = session(&[("sid", "1")], Some("sid"));
-        let outcome = judge_replay(&s, &s.clone(), Calls::default());
+        let outcome = judge_replay(&s, &s.clone(), Calls::default(), 0);
         assert_eq!(
             outcome,
             ReplayOutcome::KeptSession(
@@ -171,19 +200,23 @@ mod tests {
             token: 1,
             userinfo: 0,
         };
-        let ReplayOutcome::SignedInAnew(why) = judge_replay(&before, &after, calls) else {
+        let ReplayOutcome::SignedInAnew(why) = judge_replay(&before, &after, calls, 0) else {
             panic!("a new sign-in");
         };
         assert_eq!(
             why,
             "the replay signed the user in anew: 1 token call(s), new session cookie(s) [sid]"
         );
-        let calls_only = judge_replay(&before, &before, calls);
+        let calls_only = judge_replay(&before, &before, calls, 0);
         assert!(matches!(calls_only, ReplayOutcome::SignedInAnew(_)));
         let dropped = session(&[("a", "1")], None);
         assert!(matches!(
-            judge_replay(&before, &dropped, Calls::default()),
+            judge_replay(&before, &dropped, Calls::default(), 0),
             ReplayOutcome::SignedInAnew(_)
         ));
+        // A new authorization request owns the calls and the cookie that follow it.
+        let over = judge_replay(&before, &after, calls, 1);
+        assert!(matches!(over, ReplayOutcome::StartedOver(_)), "{over:?}");
+        assert!(!over.used_the_response());
     }
 }
