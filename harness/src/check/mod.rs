@@ -9,6 +9,7 @@ pub mod app_log;
 mod arrangement;
 pub mod browsing;
 pub mod config;
+mod hooks;
 pub mod html;
 pub mod idp;
 pub mod pacing;
