@@ -275,9 +275,10 @@ impl UserAgent {
         self.trail.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// The names of the cookies the agent would send to `url` (a conformance run checks
-    /// that a sign-in set its session cookie).
-    pub fn cookie_names(&self, url: &Url) -> Vec<String> {
+    /// The cookies the agent would send to `url`, as `(name, value)` pairs: a conformance
+    /// run checks that a sign-in set its session cookie, and whether a replayed response
+    /// gave the session a new one.
+    pub fn cookies(&self, url: &Url) -> Vec<(String, String)> {
         use reqwest::cookie::CookieStore;
         let Some(header) = self.jar.cookies(url) else {
             return Vec::new();
@@ -286,9 +287,11 @@ impl UserAgent {
             .to_str()
             .unwrap_or_default()
             .split(';')
-            .filter_map(|pair| pair.split('=').next())
-            .map(|name| name.trim().to_owned())
-            .filter(|name| !name.is_empty())
+            .filter_map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let name = name.trim();
+                (!name.is_empty()).then(|| (name.to_owned(), value.trim().to_owned()))
+            })
             .collect()
     }
 

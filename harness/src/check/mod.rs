@@ -6,13 +6,16 @@
 //! did with what a correct one does. See `docs/conformance-run.md`.
 
 pub mod app_log;
+mod arrangement;
 pub mod browsing;
 pub mod config;
+mod hooks;
 pub mod html;
 pub mod idp;
 pub mod pacing;
 pub mod report;
 pub mod runner;
+mod second_step;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -4,17 +4,19 @@
 
 use std::time::{Duration, Instant};
 
-use mock_idp::agent::{Form, Landing, UserAgent};
+use mock_idp::agent::{Landing, UserAgent};
 use mock_idp::catalog::{CatalogEntry, Expect, FlowKind, Setup};
 use mock_idp::sweep::{ForbiddenCalls, forbidden_call_reasons, group_name};
-use mock_idp::{Alg, Endpoint, Fault, FaultRule};
+use mock_idp::{Endpoint, Fault, FaultRule};
 use url::Url;
 
+use super::arrangement::{Arrangement, Reach, absent_artefact, arrange};
 use super::browsing::{BrowserChoice, Browsers};
-use super::config::{CheckConfig, FlowUnderTest, Hook, SuccessSection, fill};
+use super::config::{CheckConfig, FlowUnderTest, Hook, SuccessSection};
 use super::idp::Idp;
 use super::pacing::{KeyFetchPacer, Pacing};
 use super::report::{BASELINE, Calls, Cell, Observed, Status};
+use super::second_step::{ReplayOutcome, SecondStep, Session, judge_replay};
 
 /// What the run covers besides the configuration.
 #[derive(Debug, Clone, Default)]
@@ -52,69 +54,6 @@ impl Selection {
     }
 }
 
-/// What a cell arranges besides injecting its fault.
-#[derive(Debug, Default)]
-struct Arrangement {
-    /// Where the browser starts.
-    url: String,
-    /// Faults injected beside the entry's own, for the same client.
-    extra_faults: Vec<Fault>,
-    /// Register the client with this ID-token algorithm for the cell.
-    client_alg: Option<Alg>,
-    /// Sign in once without the fault first; only the second sign-in is judged.
-    warm_up: bool,
-    /// Make the application take the (faulty) discovery document before signing in, and the
-    /// fault-free one again after the cell.
-    reconfigure: Option<Hook>,
-    /// After signing in, POST here to make the application refresh; only that is judged.
-    refresh_url: Option<String>,
-    /// After signing in, deliver the same authorization response again; only that is
-    /// judged.
-    replay: bool,
-}
-
-impl Arrangement {
-    /// The judged step after a successful sign-in, if the arrangement has one.
-    fn second_step(&self) -> Option<SecondStep<'_>> {
-        match (&self.refresh_url, self.replay) {
-            (Some(url), _) => Some(SecondStep::Refresh(url)),
-            (None, true) => Some(SecondStep::Replay),
-            (None, false) => None,
-        }
-    }
-}
-
-/// What a cell judges after a successful sign-in, instead of the sign-in itself.
-#[derive(Debug, Clone, Copy)]
-enum SecondStep<'a> {
-    /// POST to the application's refresh URL.
-    Refresh(&'a str),
-    /// The browser delivers the same authorization response again.
-    Replay,
-}
-
-impl SecondStep<'_> {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Refresh(_) => "refresh",
-            Self::Replay => "replay",
-        }
-    }
-}
-
-/// What the mock IdP of the run allows a cell to arrange.
-#[derive(Debug, Clone, Copy, Default)]
-struct Reach {
-    /// The run may register the client anew (for another ID-token algorithm).
-    may_register: bool,
-    /// The IdP serves https.
-    https: bool,
-    /// The flow's sign-ins run in Chromium.
-    in_chromium: bool,
-    /// The tenant's issuer ends with a slash (an Auth0 tenant).
-    slashed_issuer: bool,
-}
-
 /// What a flow's run has learnt so far, so that each thing is tried once per flow.
 #[derive(Debug, Default)]
 struct FlowState {
@@ -122,7 +61,10 @@ struct FlowState {
     /// that needs them: a refusal through a broken hook would prove nothing.
     probed: Vec<(Setup, Result<(), String>)>,
     /// Per signing algorithm other than the flow's: `Err` names its failed baseline cell.
-    alg_baselines: Vec<(Alg, Result<(), String>)>,
+    alg_baselines: Vec<(mock_idp::Alg, Result<(), String>)>,
+    /// The `response_type` of the baseline's authorization request: what the application
+    /// asks for, and so which artefacts (`at_hash`, `c_hash`) a fault can break.
+    response_type: Option<String>,
 }
 
 /// A cell that did not run because something it relies on does not work.
@@ -138,98 +80,6 @@ fn not_meaningful(entry: &CatalogEntry, flow: FlowKind, why: String) -> Cell {
     )
 }
 
-/// How to arrange a cell, or why a black-box run cannot: the runner drives the browser and
-/// the mock IdP, never the application's own settings.
-fn arrange(
-    setup: Setup,
-    fault: Option<&Fault>,
-    flow: &FlowUnderTest,
-    cfg: &CheckConfig,
-    reach: Reach,
-) -> Result<Arrangement, String> {
-    let plain = Arrangement {
-        url: fill(&flow.section.signin_url, &cfg.login_hint, cfg.max_age),
-        ..Arrangement::default()
-    };
-    match setup {
-        Setup::None => Ok(plain),
-        Setup::MaxAge => flow
-            .section
-            .signin_url_max_age
-            .as_deref()
-            .map(|t| Arrangement {
-                url: fill(t, &cfg.login_hint, cfg.max_age),
-                ..Arrangement::default()
-            })
-            .ok_or_else(|| {
-                "needs the application to send max_age: set signin_url_max_age for this flow"
-                    .to_owned()
-            }),
-        Setup::Es256 if !cfg.client.accepts("ES256") => Err(
-            "needs an application that accepts ES256 ID tokens: add ES256 to client.id_token_algs"
-                .to_owned(),
-        ),
-        Setup::Es256 if !reach.may_register => Err(
-            "needs the client registered with ES256 ID tokens: set idp.external.register_client"
-                .to_owned(),
-        ),
-        Setup::Es256 => Ok(Arrangement {
-            client_alg: Some(Alg::ES256),
-            ..plain
-        }),
-        Setup::Hs256 if cfg.client.client_secret.is_none() || !cfg.client.accepts("HS256") => {
-            Err("needs a confidential client whose application accepts HS256 ID tokens: add HS256 to client.id_token_algs".to_owned())
-        }
-        Setup::Hs256 => Ok(plain),
-        Setup::SignInTwice => Ok(Arrangement {
-            warm_up: true,
-            ..plain
-        }),
-        Setup::ForceKeyFetch => Ok(Arrangement {
-            extra_faults: vec![Fault::KeyRotated]
-                .into_iter()
-                .filter(|f| Some(f) != fault)
-                .collect(),
-            ..plain
-        }),
-        Setup::DiscoveryTls if !reach.https => Err("needs the mock IdP serving https to an application that trusts it (`mock-idp --tls`, and idp.external.trust_certificate for this run); a black-box run cannot arrange it over plain http".to_owned()),
-        Setup::Discovery | Setup::DiscoveryTls => flow
-            .section
-            .reconfigure
-            .clone()
-            .map(|hook| Arrangement {
-                reconfigure: Some(hook),
-                ..plain
-            })
-            .ok_or_else(|| "needs the application configured again from the discovery document after the fault is injected; a black-box run cannot reconfigure it without `reconfigure` for this flow".to_owned()),
-        // The session of the first sign-in still holds its cookie and its JSON: only what the
-        // replay's own landing page shows can judge it.
-        Setup::Replay if flow.section.success.status.is_none() && flow.section.success.url.is_none() => Err("needs a success signal the landing page shows (success.status or success.url): after the first sign-in the session's cookie and JSON stay, whatever the replay does".to_owned()),
-        Setup::Replay if reach.in_chromium => Err("the replay re-sends the response the headless agent captured; this flow's sign-ins run in Chromium, which does not capture it".to_owned()),
-        Setup::Replay => Ok(Arrangement {
-            replay: true,
-            ..plain
-        }),
-        Setup::Refresh => flow
-            .section
-            .refresh_url
-            .clone()
-            .map(|url| Arrangement {
-                refresh_url: Some(url),
-                ..plain
-            })
-            .ok_or_else(|| "needs the application to refresh its tokens after the sign-in; a black-box run cannot make it without `refresh_url` for this flow".to_owned()),
-        Setup::Auth0Issuer if !reach.slashed_issuer => Err("needs an application configured for a tenant whose issuer ends with a slash, as Auth0's do (flavour auth0): this tenant's issuer has none, so the fault would change nothing, and a black-box run cannot change the application's issuer".to_owned()),
-        Setup::Auth0Issuer => Ok(plain),
-        // Entra-flavoured setups, and setups added to the catalog after this runner.
-        other => Err(format!(
-            "setup \"{}\" ({}) needs the application configured for it; a black-box run cannot arrange it",
-            other.as_str(),
-            other.describe()
-        )),
-    }
-}
-
 /// What one browser journey showed.
 struct Play {
     observed: Observed,
@@ -242,6 +92,8 @@ struct Play {
     sent_max_age: bool,
     /// With a second step to judge: the sign-in before it did not succeed, so it never ran.
     second_unreached: Option<&'static str>,
+    /// What a replay that landed signed in did: a new sign-in, or the session it had.
+    replay_outcome: Option<ReplayOutcome>,
 }
 
 impl Play {
@@ -256,6 +108,7 @@ impl Play {
             authorize: 0,
             sent_max_age: false,
             second_unreached: None,
+            replay_outcome: None,
         }
     }
 }
@@ -287,13 +140,24 @@ impl Runner<'_> {
         for flow in flows.iter().filter(|f| sel.runs_flow(f.kind)) {
             let plain = arrange(Setup::None, None, flow, self.cfg, Reach::default())
                 .map_err(|why| anyhow::anyhow!("baseline of {}: {why}", flow.kind))?;
+            let mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
             let baseline = self.baseline(flow, &plain).await?;
+            let response_type = self
+                .idp
+                .requests()
+                .await?
+                .into_iter()
+                .rfind(|r| r.id > mark && r.endpoint == Some(Endpoint::Authorize))
+                .and_then(|r| r.params.get("response_type").cloned());
             let flow_baseline = match baseline.status {
                 Status::Pass => Ok(()),
                 _ => Err(baseline.name.clone()),
             };
             cells.push(baseline);
-            let mut state = FlowState::default();
+            let mut state = FlowState {
+                response_type,
+                ..FlowState::default()
+            };
             for entry in entries.iter().filter(|e| sel.runs(e, flow.kind)) {
                 let cell = match &flow_baseline {
                     Err(name) => {
@@ -333,7 +197,15 @@ impl Runner<'_> {
             in_chromium: self.browsers.for_flow(flow.kind).is_some(),
             slashed_issuer: self.idp.issuer_ends_with_slash(),
         };
-        let arrangement = match arrange(entry.setup, Some(&entry.fault), flow, self.cfg, reach) {
+        let absent = state
+            .response_type
+            .as_deref()
+            .and_then(|asked| absent_artefact(&entry.fault, asked));
+        let arranged = match absent {
+            Some(why) => Err(why),
+            None => arrange(entry.setup, Some(&entry.fault), flow, self.cfg, reach),
+        };
+        let arrangement = match arranged {
             Ok(a) => a,
             Err(reason) => {
                 let group = group_name(entry.group);
@@ -360,7 +232,7 @@ impl Runner<'_> {
                         client_alg: Some(alg),
                         ..Arrangement::default()
                     };
-                    let run = self.cell(flow, None, &control).await?;
+                    let run = self.cell(flow, None, &control, None).await?;
                     let name = format!("{BASELINE}_{}", alg.as_str().to_ascii_lowercase());
                     let run = Cell {
                         name: format!("{name}::{}", flow.kind),
@@ -397,14 +269,20 @@ impl Runner<'_> {
         if entry.forces_key_fetch() {
             pacer.admit().await;
         }
-        self.cell(flow, Some(entry), &arrangement).await
+        self.cell(
+            flow,
+            Some(entry),
+            &arrangement,
+            state.response_type.as_deref(),
+        )
+        .await
     }
 
     /// The flow's fault-free sign-in. In `auto` mode a baseline the headless agent fails is
     /// tried again in Chromium (a page that needs its script, like most fragment pages), and
     /// the flow's cells run there when that passes.
     async fn baseline(&self, flow: &FlowUnderTest, plain: &Arrangement) -> anyhow::Result<Cell> {
-        let headless = self.cell(flow, None, plain).await?;
+        let headless = self.cell(flow, None, plain, None).await?;
         if headless.status == Status::Pass || !self.browsers.may_retry(flow.kind) {
             return Ok(headless);
         }
@@ -419,7 +297,7 @@ impl Runner<'_> {
             });
         }
         self.browsers.use_chromium(flow.kind);
-        let chromium = self.cell(flow, None, plain).await?;
+        let chromium = self.cell(flow, None, plain, None).await?;
         if chromium.status == Status::Pass {
             return Ok(Cell {
                 reason: Some(format!(
@@ -439,11 +317,13 @@ impl Runner<'_> {
         })
     }
 
+    /// Plays one cell; `asked` is the flow's `response_type`, when the baseline showed it.
     async fn cell(
         &self,
         flow: &FlowUnderTest,
         entry: Option<&CatalogEntry>,
         arrangement: &Arrangement,
+        asked: Option<&str>,
     ) -> anyhow::Result<Cell> {
         let started = Instant::now();
         let log_mark = self.log_file.map(super::app_log::mark);
@@ -482,8 +362,16 @@ impl Runner<'_> {
             self.idp.register(client, None).await?;
         }
         let expected = entry.map_or(Expect::Accept, |e| e.expect);
+        // A hybrid `code token` has no ID token from the authorization endpoint: as in the
+        // code flow, the token call is how the (faulty) ID token arrives.
+        let front_id_token = asked.is_none_or(|rt| rt.split(' ').any(|p| p == "id_token"));
+        let judged_as = if front_id_token {
+            flow.kind
+        } else {
+            FlowKind::AuthorizationCode
+        };
         let forbidden = entry.map_or_else(ForbiddenCalls::default, |e| {
-            ForbiddenCalls::after(e, flow.kind)
+            ForbiddenCalls::after(e, judged_as)
         });
         let mut forbidden_calls = Vec::new();
         if forbidden.token && play.calls.token > 0 {
@@ -507,9 +395,15 @@ impl Runner<'_> {
                 play.missing.join("; ")
             ));
         }
+        // What a replay did, said whether or not it is the cell's failure.
+        let replay_detail = play.replay_outcome.as_ref().map(|o| o.detail().to_owned());
         if play.second_unreached.is_none() && !play.observed.matches(expected) {
             match play.observed {
-                Observed::Accepted => reasons.push("the application signed the user in".into()),
+                Observed::Accepted => reasons.push(
+                    replay_detail
+                        .clone()
+                        .unwrap_or_else(|| "the application signed the user in".into()),
+                ),
                 Observed::Rejected => {
                     reasons.push(format!("no success signal: {}", play.missing.join("; ")))
                 }
@@ -539,7 +433,11 @@ impl Runner<'_> {
                 u.to_string()
             }),
             app_error: play.app_error,
-            reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+            reason: if reasons.is_empty() {
+                replay_detail
+            } else {
+                Some(reasons.join("; "))
+            },
             app_log: self
                 .log_file
                 .zip(log_mark)
@@ -580,34 +478,9 @@ impl Runner<'_> {
         Ok(Ok(()))
     }
 
-    /// Sends the application's reconfiguration request; `Err` says how it refused.
+    /// Sends the application's reconfiguration hook; `Err` says how it refused.
     async fn reconfigure(&self, hook: &Hook) -> Result<(), String> {
-        let limit = Duration::from_secs(self.cfg.cell_timeout_secs);
-        let url = match (&hook.url, &hook.command) {
-            (Some(url), _) => url,
-            (None, Some(command)) => return run_hook_command(command, limit).await,
-            (None, None) => return Err("the hook has neither url nor command".into()),
-        };
-        let method = reqwest::Method::from_bytes(hook.method.as_bytes())
-            .map_err(|e| format!("method {}: {e}", hook.method))?;
-        let res = hook_client()
-            .request(method, url)
-            .timeout(limit)
-            .send()
-            .await
-            .map_err(|e| format!("{hook}: {e}"))?;
-        let status = res.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let body: String = res
-            .text()
-            .await
-            .unwrap_or_default()
-            .chars()
-            .take(300)
-            .collect();
-        Err(format!("status {}: {body}", status.as_u16()))
+        super::hooks::send(hook, Duration::from_secs(self.cfg.cell_timeout_secs)).await
     }
 
     /// Plays a sign-in from `url` in a fresh browser; with a `second` step, then takes it
@@ -650,24 +523,19 @@ impl Runner<'_> {
             }
         };
         let mut second_unreached = None;
+        let success = &flow.section.success;
+        // The session before a replay, to tell a new sign-in from the one the first left.
+        let mut before_replay = None;
         if let (Some(step), Ok(signed_in)) = (second, &landing) {
             let missing = self
-                .missing_signals(&flow.section.success, &agent, signed_in, url, None)
+                .missing_signals(success, &agent, signed_in, url, None)
                 .await;
             if missing.is_empty() {
                 mark = self.idp.requests().await?.last().map_or(0, |r| r.id);
-                let taken = match step {
-                    SecondStep::Refresh(target) => {
-                        let form = Form {
-                            id: None,
-                            method: "post".into(),
-                            action: target.to_owned(),
-                            fields: Vec::new(),
-                        };
-                        tokio::time::timeout(limit, agent.submit(signed_in, &form, &[])).await
-                    }
-                    SecondStep::Replay => tokio::time::timeout(limit, agent.deliver_again()).await,
-                };
+                if matches!(step, SecondStep::Replay) {
+                    before_replay = Some(Session::held(&agent, url, success.cookie.as_deref()));
+                }
+                let taken = tokio::time::timeout(limit, step.take(&agent, signed_in)).await;
                 landing = match taken {
                     Ok(l) => l.map_err(|e| e.to_string()),
                     Err(_) => Err(timed_out()),
@@ -676,11 +544,9 @@ impl Runner<'_> {
                 second_unreached = Some(step.name());
             }
         }
-        let (observed, missing, landing, app_error) = match landing {
+        let (mut observed, missing, landing, app_error) = match landing {
             Ok(l) => {
-                let missing = self
-                    .missing_signals(&flow.section.success, &agent, &l, url, second)
-                    .await;
+                let missing = self.missing_signals(success, &agent, &l, url, second).await;
                 let observed = if missing.is_empty() {
                     Observed::Accepted
                 } else {
@@ -715,18 +581,34 @@ impl Runner<'_> {
         let sent_max_age = after
             .iter()
             .any(|r| r.endpoint == Some(Endpoint::Authorize) && r.params.contains_key("max_age"));
+        let calls = Calls {
+            token: count(Endpoint::Token),
+            userinfo: count(Endpoint::Userinfo),
+        };
+        // A replay that lands on a signed-in page has either signed in anew or kept the
+        // session it had; only the first used the replayed response.
+        let replay_outcome = before_replay
+            .filter(|_| observed == Observed::Accepted)
+            .map(|before| {
+                let now = Session::held(&agent, url, success.cookie.as_deref());
+                judge_replay(&before, &now, calls, count(Endpoint::Authorize))
+            });
+        if replay_outcome
+            .as_ref()
+            .is_some_and(|o| !o.used_the_response())
+        {
+            observed = Observed::Rejected;
+        }
         Ok(Play {
             observed,
             missing,
             landing,
             app_error,
-            calls: Calls {
-                token: count(Endpoint::Token),
-                userinfo: count(Endpoint::Userinfo),
-            },
+            calls,
             authorize: count(Endpoint::Authorize),
             sent_max_age,
             second_unreached,
+            replay_outcome,
         })
     }
 
@@ -775,9 +657,12 @@ impl Runner<'_> {
             }
         }
         if let (Some(name), false) = (&s.cookie, landing_only) {
-            let held = Url::parse(signin_url)
-                .map(|u| agent.cookie_names(&u))
-                .unwrap_or_default();
+            let held: Vec<String> = Url::parse(signin_url)
+                .map(|u| agent.cookies(&u))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
             if !held.contains(name) {
                 missing.push(format!(
                     "expected cookie {name}, found [{}]",
@@ -792,56 +677,6 @@ impl Runner<'_> {
         }
         missing
     }
-}
-
-/// Runs a hook's command with `sh -c`; exit status 0 is success, anything else (or no end
-/// within `limit`) a failure quoting the end of its output.
-async fn run_hook_command(command: &str, limit: Duration) -> Result<(), String> {
-    let child = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = match tokio::time::timeout(limit, child).await {
-        Ok(Ok(output)) => output,
-        Ok(Err(e)) => return Err(format!("command `{command}` could not start: {e}")),
-        Err(_) => {
-            return Err(format!(
-                "command `{command}` did not end within {}s (cell_timeout_secs)",
-                limit.as_secs()
-            ));
-        }
-    };
-    if output.status.success() {
-        return Ok(());
-    }
-    let text = String::from_utf8_lossy(&output.stderr) + String::from_utf8_lossy(&output.stdout);
-    let tail: String = text
-        .trim()
-        .chars()
-        .rev()
-        .take(300)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    Err(format!(
-        "command `{command}` failed ({}): {tail}",
-        output.status
-    ))
-}
-
-/// The client for requests to the application itself: one per run, since building one reads
-/// the system's root certificates.
-fn hook_client() -> &'static reqwest::Client {
-    static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default()
-    });
-    &CLIENT
 }
 
 fn rule(fault: &Fault, client_id: &str) -> FaultRule {
