@@ -203,6 +203,23 @@ async fn tenants_are_picked_by_name_and_an_unknown_one_is_a_404() {
 }
 
 #[tokio::test]
+async fn a_second_tenant_or_an_unknown_parameter_is_a_400_page_naming_it() {
+    let idp = idp().await;
+    let (status, headers, html) = page(&idp, "?tenant=acme&tenant=other").await;
+    assert_eq!(status, 400);
+    assert!(
+        headers[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(html.contains("tenant is given more than once"), "{html}");
+    let (status, _, html) = page(&idp, "?tenant=acme&<i>x=1").await;
+    assert_eq!(status, 400);
+    assert!(html.contains("remove &quot;&lt;i&gt;x&quot;"), "{html}");
+}
+
+#[tokio::test]
 async fn faults_are_injected_by_scope_and_times_listed_and_removed() {
     let idp = idp().await;
     let faults = "/_admin/tenants/acme/faults";

@@ -7,10 +7,9 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::endpoints::pages::{escape, guarded, no_store};
@@ -58,10 +57,21 @@ fn pretty(v: &Value) -> String {
     escape(&serde_json::to_string_pretty(v).unwrap_or_default())
 }
 
-/// `?tenant=` picks the tenant; the first one otherwise.
-#[derive(Debug, Deserialize)]
-pub(crate) struct PageQuery {
-    tenant: Option<String>,
+/// The tenant `?tenant=` names (`None`: the first one), or why the query is refused: a
+/// second `tenant` or any other parameter would otherwise be dropped without a word.
+fn named_tenant(query: Option<&str>) -> Result<Option<String>, String> {
+    let mut tenant = None;
+    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if key != "tenant" {
+            return Err(format!(
+                "The dashboard takes one query parameter, tenant; remove \"{key}\"."
+            ));
+        }
+        if tenant.replace(value.into_owned()).is_some() {
+            return Err("tenant is given more than once; name one tenant.".to_owned());
+        }
+    }
+    Ok(tenant)
 }
 
 fn headed(res: Response) -> Response {
@@ -96,22 +106,29 @@ pub(crate) async fn stylesheet() -> Response {
 }
 
 /// `GET /_admin`: the dashboard of one tenant.
-pub(crate) async fn page(State(s): State<Arc<Server>>, Query(q): Query<PageQuery>) -> Response {
+pub(crate) async fn page(State(s): State<Arc<Server>>, RawQuery(q): RawQuery) -> Response {
     let tenants = s.tenants();
-    let chosen = match &q.tenant {
-        Some(name) => tenants.iter().find(|t| &t.name == name),
-        None => tenants.first(),
-    };
-    let Some(tenant) = chosen else {
-        let problem = match &q.tenant {
-            Some(name) => format!("There is no tenant named \"{}\".", escape(name)),
-            None => "This server has no tenants; add one with POST /_admin/tenants.".to_owned(),
-        };
+    let refusal = |status: StatusCode, problem: String| {
         let body = format!(
             "<main><p role=\"alert\">{problem}</p>{}</main>",
             nav(&tenants, "")
         );
-        return headed((StatusCode::NOT_FOUND, Html(frame("Mock IdP", "", &body))).into_response());
+        headed((status, Html(frame("Mock IdP", "", &body))).into_response())
+    };
+    let named = match named_tenant(q.as_deref()) {
+        Ok(named) => named,
+        Err(problem) => return refusal(StatusCode::BAD_REQUEST, escape(&problem)),
+    };
+    let chosen = match &named {
+        Some(name) => tenants.iter().find(|t| &t.name == name),
+        None => tenants.first(),
+    };
+    let Some(tenant) = chosen else {
+        let problem = match &named {
+            Some(name) => format!("There is no tenant named \"{}\".", escape(name)),
+            None => "This server has no tenants; add one with POST /_admin/tenants.".to_owned(),
+        };
+        return refusal(StatusCode::NOT_FOUND, problem);
     };
     let mut body = String::new();
     body.push_str(&nav(&tenants, &tenant.name));
