@@ -5,7 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -166,37 +166,36 @@ where
     }
 }
 
-/// When a connection last moved a byte, in milliseconds since it was accepted.
-#[derive(Debug, Clone)]
-struct Activity {
-    start: Instant,
-    last_ms: Arc<AtomicU64>,
-}
+/// How many times per idle timeout a connection's watcher looks for movement.
+const IDLE_LOOKS: u32 = 4;
 
-impl Default for Activity {
-    fn default() -> Self {
-        Self {
-            start: Instant::now(),
-            last_ms: Arc::new(AtomicU64::new(0)),
-        }
-    }
+/// Whether a connection moved a byte since its watcher last looked. Reads and writes only
+/// set a flag: reading a clock on each of them cost more than the rest of this layer.
+#[derive(Debug, Clone, Default)]
+struct Activity {
+    moved: Arc<AtomicBool>,
 }
 
 impl Activity {
     fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_ms.store(ms, Ordering::Relaxed);
+        self.moved.store(true, Ordering::Relaxed);
     }
 
-    /// Completes once no byte has moved for `idle`.
+    /// Completes once no byte has moved for `idle`. The watcher looks every `idle / 4` and
+    /// ends after four looks in a row found nothing: never sooner than `idle` after the last
+    /// byte, and at most a quarter of `idle` later.
     async fn idle_for(&self, idle: Duration) {
-        loop {
-            let last = self.last_ms.load(Ordering::Relaxed);
-            let deadline = self.start + Duration::from_millis(last) + idle;
-            tokio::time::sleep_until(deadline).await;
-            if self.last_ms.load(Ordering::Relaxed) == last {
-                return;
-            }
+        let step = (idle / IDLE_LOOKS).max(Duration::from_millis(1));
+        let mut looks = tokio::time::interval_at(Instant::now() + step, step);
+        looks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut quiet = 0;
+        while quiet < IDLE_LOOKS {
+            looks.tick().await;
+            quiet = if self.moved.swap(false, Ordering::Relaxed) {
+                0
+            } else {
+                quiet + 1
+            };
         }
     }
 }
