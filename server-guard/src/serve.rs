@@ -153,7 +153,8 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     builder.http2().timer(TokioTimer::new());
-    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    // No upgrades (WebSocket, CONNECT): neither server has a use for them.
+    let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::select! {
         result = connection => {
             if let Err(e) = result {

@@ -128,11 +128,17 @@ pub struct RequestLog {
     claims_bytes: usize,
 }
 
-fn push<T>(q: &mut VecDeque<T>, item: T, capacity: usize) {
-    while q.len() >= capacity {
-        q.pop_front();
-    }
+/// Appends `item`, and hands back the oldest entry when the queue was full, for the caller
+/// to drop after releasing its lock.
+#[must_use]
+fn push<T>(q: &mut VecDeque<T>, item: T, capacity: usize) -> Option<T> {
+    let evicted = if q.len() >= capacity.max(1) {
+        q.pop_front()
+    } else {
+        None
+    };
     q.push_back(item);
+    evicted
 }
 
 /// Whether `name` is a secret parameter, however it is cased.
@@ -187,10 +193,14 @@ impl RequestLog {
     }
 
     pub(crate) fn record(&self, mut entry: LoggedRequest) {
-        let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        requests.next += 1;
-        entry.id = requests.next;
-        push(&mut requests.entries, entry, self.request_entries);
+        let evicted = {
+            let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+            requests.next += 1;
+            entry.id = requests.next;
+            push(&mut requests.entries, entry, self.request_entries)
+        };
+        // Freeing the oldest entry's strings is done outside the lock other requests wait on.
+        drop(evicted);
     }
 
     /// Records a token; claims larger than the entry size are replaced by a note of their
@@ -215,8 +225,12 @@ impl RequestLog {
             }
             KeptToken::Decoded(decoded)
         };
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        push(&mut tokens, kept, self.token_entries);
+        let evicted = push(
+            &mut self.tokens.lock().unwrap_or_else(|e| e.into_inner()),
+            kept,
+            self.token_entries,
+        );
+        drop(evicted);
     }
 
     /// Every logged request, oldest first.
