@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, Request};
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -18,13 +18,33 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
 use crate::limits::ServerLimits;
 
+/// What [`serve`] and [`serve_tls`] answer requests with: an axum `Router`, or any service
+/// of the same shape (a server that routes some paths itself before a `Router` sees them).
+pub trait App:
+    Service<Request, Response = Response, Error = Infallible, Future: Send>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> App for S where
+    S: Service<Request, Response = Response, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Serves `app` over plain HTTP/1.1 and HTTP/2 on `listener` within `limits`, until the task
 /// is dropped or aborted. Handlers see the peer as `ConnectInfo<SocketAddr>`.
-pub async fn serve(listener: TcpListener, app: Router, limits: ServerLimits) {
+pub async fn serve(listener: TcpListener, app: impl App, limits: ServerLimits) {
     accept_loop(listener, app, limits, None).await;
 }
 
@@ -32,7 +52,7 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ServerLimits) {
 /// `limits.header_read_timeout`.
 pub async fn serve_tls(
     listener: TcpListener,
-    app: Router,
+    app: impl App,
     limits: ServerLimits,
     tls: Arc<rustls::ServerConfig>,
 ) {
@@ -80,7 +100,7 @@ pub fn tls_config_from_pem(
 
 async fn accept_loop(
     listener: TcpListener,
-    app: Router,
+    app: impl App,
     limits: ServerLimits,
     tls: Option<TlsAcceptor>,
 ) {
@@ -113,7 +133,7 @@ async fn accept_loop(
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
-    app: Router,
+    app: impl App,
     limits: ServerLimits,
     tls: Option<TlsAcceptor>,
 ) {
@@ -135,7 +155,7 @@ async fn serve_connection(
     }
 }
 
-async fn drive<I>(io: I, peer: SocketAddr, app: Router, limits: ServerLimits, activity: Activity)
+async fn drive<I>(io: I, peer: SocketAddr, app: impl App, limits: ServerLimits, activity: Activity)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use tower::ServiceExt;
 
 use crate::endpoints::error::{EndpointError, OAuthError};
 use crate::endpoints::form::Params;
@@ -215,12 +216,55 @@ async fn healthz() -> Response {
     axum::Json(json!({ "status": "ok" })).into_response()
 }
 
+/// Whether `path` belongs to `/healthz` or the admin API (tenant names exclude both).
+fn is_admin_path(path: &str) -> bool {
+    let first = path.trim_start_matches('/').split('/').next();
+    matches!(first, Some("_admin" | "healthz"))
+}
+
 /// The whole application for `server`; `lib.rs` serves it through `server_guard`, within
-/// the server's connection limits.
-pub(crate) fn app(server: Arc<Server>) -> Router {
+/// the server's connection limits. Tenant paths go straight to the tenant layer: through
+/// the router they would cost a failed match and a wildcard fallback match first.
+pub(crate) fn app(server: Arc<Server>) -> impl server_guard::App {
     let tenants = server.clone();
-    Router::new()
+    let admin = Router::new()
         .route("/healthz", get(healthz))
-        .merge(admin::router(server))
-        .fallback(move |req: Request| tenant_layer(tenants.clone(), req))
+        .merge(admin::router(server.clone()))
+        .fallback(move |req: Request| tenant_layer(tenants.clone(), req));
+    tower::service_fn(move |req: Request| {
+        let (server, admin) = (server.clone(), admin.clone());
+        async move {
+            if is_admin_path(req.uri().path()) {
+                admin.oneshot(req).await
+            } else {
+                Ok(tenant_layer(server, req).await)
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_healthz_and_the_admin_api_bypass_the_tenant_layer() {
+        for admin in [
+            "/healthz",
+            "/_admin",
+            "/_admin/tenants/acme",
+            "/_admin/nope",
+        ] {
+            assert!(is_admin_path(admin), "{admin}");
+        }
+        for tenant in [
+            "/",
+            "/acme/token",
+            "/_administer/token",
+            "/healthzz",
+            "/common/v2.0/jwks",
+        ] {
+            assert!(!is_admin_path(tenant), "{tenant}");
+        }
+    }
 }
