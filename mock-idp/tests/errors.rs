@@ -429,3 +429,55 @@ async fn garbage_never_gets_a_500() {
         .expect("token");
     assert_eq!(wrong_auth.status(), 401);
 }
+
+#[tokio::test]
+async fn a_wrong_method_or_an_unknown_endpoint_is_named() {
+    let idp = idp().await;
+    let http = http();
+    let issuer = idp.issuer();
+    for (method, path, allow) in [
+        (reqwest::Method::GET, "token", "POST"),
+        (reqwest::Method::DELETE, "authorize", "GET,HEAD,POST"),
+        (
+            reqwest::Method::POST,
+            ".well-known/openid-configuration",
+            "GET,HEAD",
+        ),
+    ] {
+        let res = http
+            .request(method.clone(), format!("{issuer}/{path}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 405, "{method} {path}");
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        let body: Value = res.json().await.expect("JSON error");
+        assert_eq!(body["error"], "invalid_request", "{method} {path}");
+        assert!(
+            body["error_description"]
+                .as_str()
+                .is_some_and(|d| d.contains(&format!("not {method}"))),
+            "{body}"
+        );
+    }
+    let unknown = http
+        .get(format!("{issuer}/tokens"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(unknown.status(), 404);
+    let body: Value = unknown.json().await.expect("JSON error");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .is_some_and(|d| d.contains("/tokens") && d.contains("/token,")),
+        "{body}"
+    );
+    let head = http
+        .head(format!("{issuer}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.bytes().await.expect("body").len(), 0);
+}

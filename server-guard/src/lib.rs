@@ -25,5 +25,5 @@ mod utc;
 
 pub use admin::{AdminGuard, Refusal};
 pub use limits::{LimitError, ServerLimits};
-pub use serve::{TlsError, serve, serve_tls, tls_config_from_pem};
+pub use serve::{App, TlsError, serve, serve_tls, tls_config_from_pem};
 pub use utc::Utc;

@@ -13,8 +13,9 @@ pub struct ServerLimits {
     /// Longest time between a connection's (or a kept-alive connection's next) first byte
     /// and the end of the request head; also bounds the TLS handshake.
     pub header_read_timeout: Duration,
-    /// Longest time a connection may go without reading or writing a byte. It must be longer
-    /// than the slowest answer the server gives on purpose (e.g. an injected delay).
+    /// Longest time a connection may go without reading or writing a byte; it is closed
+    /// within a quarter of this time after. It must be longer than the slowest answer the
+    /// server gives on purpose (e.g. an injected delay).
     pub idle_timeout: Duration,
     /// Most connections served at once.
     pub max_connections: usize,

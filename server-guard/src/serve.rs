@@ -5,12 +5,12 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, Request};
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -18,13 +18,33 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
 use crate::limits::ServerLimits;
 
+/// What [`serve`] and [`serve_tls`] answer requests with: an axum `Router`, or any service
+/// of the same shape (a server that routes some paths itself before a `Router` sees them).
+pub trait App:
+    Service<Request, Response = Response, Error = Infallible, Future: Send>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> App for S where
+    S: Service<Request, Response = Response, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Serves `app` over plain HTTP/1.1 and HTTP/2 on `listener` within `limits`, until the task
 /// is dropped or aborted. Handlers see the peer as `ConnectInfo<SocketAddr>`.
-pub async fn serve(listener: TcpListener, app: Router, limits: ServerLimits) {
+pub async fn serve(listener: TcpListener, app: impl App, limits: ServerLimits) {
     accept_loop(listener, app, limits, None).await;
 }
 
@@ -32,7 +52,7 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ServerLimits) {
 /// `limits.header_read_timeout`.
 pub async fn serve_tls(
     listener: TcpListener,
-    app: Router,
+    app: impl App,
     limits: ServerLimits,
     tls: Arc<rustls::ServerConfig>,
 ) {
@@ -80,7 +100,7 @@ pub fn tls_config_from_pem(
 
 async fn accept_loop(
     listener: TcpListener,
-    app: Router,
+    app: impl App,
     limits: ServerLimits,
     tls: Option<TlsAcceptor>,
 ) {
@@ -113,7 +133,7 @@ async fn accept_loop(
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
-    app: Router,
+    app: impl App,
     limits: ServerLimits,
     tls: Option<TlsAcceptor>,
 ) {
@@ -135,7 +155,7 @@ async fn serve_connection(
     }
 }
 
-async fn drive<I>(io: I, peer: SocketAddr, app: Router, limits: ServerLimits, activity: Activity)
+async fn drive<I>(io: I, peer: SocketAddr, app: impl App, limits: ServerLimits, activity: Activity)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -153,7 +173,8 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     builder.http2().timer(TokioTimer::new());
-    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    // No upgrades (WebSocket, CONNECT): neither server has a use for them.
+    let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::select! {
         result = connection => {
             if let Err(e) = result {
@@ -166,37 +187,36 @@ where
     }
 }
 
-/// When a connection last moved a byte, in milliseconds since it was accepted.
-#[derive(Debug, Clone)]
-struct Activity {
-    start: Instant,
-    last_ms: Arc<AtomicU64>,
-}
+/// How many times per idle timeout a connection's watcher looks for movement.
+const IDLE_LOOKS: u32 = 4;
 
-impl Default for Activity {
-    fn default() -> Self {
-        Self {
-            start: Instant::now(),
-            last_ms: Arc::new(AtomicU64::new(0)),
-        }
-    }
+/// Whether a connection moved a byte since its watcher last looked. Reads and writes only
+/// set a flag: reading a clock on each of them cost more than the rest of this layer.
+#[derive(Debug, Clone, Default)]
+struct Activity {
+    moved: Arc<AtomicBool>,
 }
 
 impl Activity {
     fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_ms.store(ms, Ordering::Relaxed);
+        self.moved.store(true, Ordering::Relaxed);
     }
 
-    /// Completes once no byte has moved for `idle`.
+    /// Completes once no byte has moved for `idle`. The watcher looks every `idle / 4` and
+    /// ends after four looks in a row found nothing: never sooner than `idle` after the last
+    /// byte, and at most a quarter of `idle` later.
     async fn idle_for(&self, idle: Duration) {
-        loop {
-            let last = self.last_ms.load(Ordering::Relaxed);
-            let deadline = self.start + Duration::from_millis(last) + idle;
-            tokio::time::sleep_until(deadline).await;
-            if self.last_ms.load(Ordering::Relaxed) == last {
-                return;
-            }
+        let step = (idle / IDLE_LOOKS).max(Duration::from_millis(1));
+        let mut looks = tokio::time::interval_at(Instant::now() + step, step);
+        looks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut quiet = 0;
+        while quiet < IDLE_LOOKS {
+            looks.tick().await;
+            quiet = if self.moved.swap(false, Ordering::Relaxed) {
+                0
+            } else {
+                quiet + 1
+            };
         }
     }
 }

@@ -212,3 +212,49 @@ async fn the_admin_guard_refuses_rebinding_and_cross_site_posts_on_the_wire() {
     let own = client.post(&url).send().await.unwrap();
     assert_eq!(own.text().await.unwrap(), "rotated");
 }
+
+/// Sends one request on `stream` and reads its whole answer (`Content-Length: 2`, "ok").
+async fn ask_healthz(stream: &mut TcpStream) -> String {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !seen.ends_with(b"\r\n\r\nok") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(
+            n > 0,
+            "closed mid-answer: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_no_sooner_than_the_idle_timeout() {
+    let (addr, _server) = start(app(), limits(60_000, 400, 16)).await;
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    ask_healthz(&mut kept).await;
+    let last_byte = std::time::Instant::now();
+    closed_by_server(&mut kept, Duration::from_secs(5)).await;
+    let quiet = last_byte.elapsed();
+    assert!(
+        quiet >= Duration::from_millis(400),
+        "closed after {quiet:?} of silence, under the 400 ms idle timeout"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_that_keeps_moving_bytes_outlives_the_idle_timeout() {
+    let (addr, _server) = start(app(), limits(60_000, 400, 16)).await;
+    let mut busy = TcpStream::connect(addr).await.unwrap();
+    // Five idle timeouts long, never quiet for more than 150 ms.
+    for _ in 0..14 {
+        let answer = ask_healthz(&mut busy).await;
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}

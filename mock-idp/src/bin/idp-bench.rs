@@ -114,7 +114,10 @@ struct Args {
     strict: bool,
 }
 
-#[tokio::main]
+// One thread drives every client task: the load generator shares the machine's cores with
+// the server it measures, and a multi-threaded runtime spent more CPU per flow waking its
+// other workers than the flows themselves cost.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     match run_bench(Args::parse()).await {
         Ok(code) => code,

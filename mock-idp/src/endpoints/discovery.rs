@@ -140,7 +140,9 @@ pub(crate) async fn discovery(req: TenantRequest) -> Response {
         let faults: Vec<Fault> = inherent.into_iter().collect();
         req.tenant
             .discovery
-            .get_or_build(&req.endpoint(""), || to_bytes(&document(&req, &faults)))
+            .get_or_build(&req.base, &req.prefix, || {
+                to_bytes(&document(&req, &faults))
+            })
     } else {
         let faults: Vec<Fault> = spent.into_iter().chain(inherent).collect();
         to_bytes(&document(&req, &faults))

@@ -190,18 +190,6 @@ impl EndpointError {
     pub(crate) fn browser(description: impl Into<String>) -> Self {
         Self::Browser(OAuthError::invalid_request(description))
     }
-
-    /// The answer when a handler is mounted outside the tenant layer, which is a bug of this
-    /// crate, not of the request.
-    pub(crate) fn outside_tenant_layer() -> Self {
-        Self::Status(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            OAuthError::new(
-                ErrorCode::ServerError,
-                "the endpoint was reached without its tenant",
-            ),
-        )
-    }
 }
 
 impl IntoResponse for EndpointError {

@@ -1,14 +1,10 @@
 //! What every tenant endpoint is handed: the tenant the request came in for with its issuer
 //! ([`TenantRequest`]), and the request's parameters parsed once ([`Params`],
-//! [`RequestParams`]). The tenant layer in `server::routing` resolves both before any
-//! handler runs and leaves them in the request's extensions; the extractors here read them.
+//! [`RequestParams`]). The tenant layer in `server::routing` resolves both before it calls
+//! the endpoint's handler with them.
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-
-use crate::endpoints::error::EndpointError;
 use crate::endpoints::form::Params;
 use crate::model::types::ClientId;
 use crate::server::state::{ENTRA_COMMON, Server, TenantState};
@@ -74,6 +70,11 @@ impl RequestParams {
         self.form.as_ref().unwrap_or(&self.query)
     }
 
+    /// The parameters an endpoint reads, moved out.
+    pub(crate) fn into_endpoint(self) -> Params {
+        self.form.unwrap_or(self.query)
+    }
+
     /// Every parameter in arrival order, query first, for the request log.
     pub(crate) fn all_pairs(&self) -> Vec<(String, String)> {
         let mut pairs = self.query.pairs();
@@ -81,39 +82,5 @@ impl RequestParams {
             pairs.extend(form.pairs());
         }
         pairs
-    }
-}
-
-/// What the tenant layer left in the extensions; missing only if a route were mounted
-/// outside that layer.
-fn resolved<T: Clone + Send + Sync + 'static>(parts: &Parts) -> Result<T, EndpointError> {
-    parts
-        .extensions
-        .get::<T>()
-        .cloned()
-        .ok_or_else(EndpointError::outside_tenant_layer)
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for TenantRequest {
-    type Rejection = EndpointError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        resolved(parts)
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestParams {
-    type Rejection = EndpointError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        resolved(parts)
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = EndpointError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        resolved::<RequestParams>(parts).map(|p| p.endpoint().clone())
     }
 }

@@ -20,12 +20,24 @@ pub(crate) struct PreparedDiscovery {
 }
 
 impl PreparedDiscovery {
-    /// The document for `issuer_url`, made by `build` the first time it is asked for.
-    pub(crate) fn get_or_build(&self, issuer_url: &str, build: impl FnOnce() -> Bytes) -> Bytes {
+    /// The document for the issuer URL `{base}/{prefix}`, made by `build` the first time it
+    /// is asked for. The URL is compared in its parts, so a request that finds its document
+    /// formats no string.
+    pub(crate) fn get_or_build(
+        &self,
+        base: &str,
+        prefix: &str,
+        build: impl FnOnce() -> Bytes,
+    ) -> Bytes {
+        let is_wanted = |url: &str| {
+            url.strip_prefix(base)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|rest| rest == prefix)
+        };
         let found = self
             .lock()
             .iter()
-            .find(|(url, _)| url == issuer_url)
+            .find(|(url, _)| is_wanted(url))
             .map(|(_, bytes)| bytes.clone());
         if let Some(bytes) = found {
             return bytes;
@@ -36,7 +48,7 @@ impl PreparedDiscovery {
         if documents.len() >= MAX_DOCUMENTS {
             documents.pop_front();
         }
-        documents.push_back((issuer_url.to_owned(), bytes.clone()));
+        documents.push_back((format!("{base}/{prefix}"), bytes.clone()));
         bytes
     }
 
@@ -99,15 +111,18 @@ mod tests {
         let prepared = PreparedDiscovery::default();
         let mut builds = 0;
         for _ in 0..3 {
-            let bytes = prepared.get_or_build("http://a/t", || {
+            let bytes = prepared.get_or_build("http://a", "t", || {
                 builds += 1;
                 Bytes::from_static(b"a")
             });
             assert_eq!(bytes, "a");
         }
         assert_eq!(builds, 1);
+        // Another URL with the same characters split elsewhere is another issuer.
+        let other = prepared.get_or_build("http://a/t", "", || Bytes::from_static(b"b"));
+        assert_eq!(other, "b");
         for i in 0..100 {
-            prepared.get_or_build(&format!("http://host{i}/t"), || Bytes::from_static(b"h"));
+            prepared.get_or_build(&format!("http://host{i}"), "t", || Bytes::from_static(b"h"));
         }
         assert_eq!(prepared.lock().len(), MAX_DOCUMENTS);
     }

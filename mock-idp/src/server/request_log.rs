@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::faults::Endpoint;
 use crate::model::limits::Limits;
+use crate::tokens::jwt;
 
 /// Parameters whose values never reach the log, compared without regard to case.
 const SECRET_PARAMS: [&str; 10] = [
@@ -70,6 +71,44 @@ pub struct IssuedToken {
     pub claims: Value,
 }
 
+/// A token as the minting code hands it to the log: the compact JWS as sent, decoded only
+/// when the log is read (decoding on every issue cost more than the rest of the logging).
+#[derive(Debug)]
+pub(crate) struct RawToken {
+    pub at: i64,
+    pub tenant: String,
+    pub client_id: String,
+    /// `id_token` or `access_token`.
+    pub kind: &'static str,
+    /// `authorize` or `token`.
+    pub endpoint: &'static str,
+    pub compact: String,
+}
+
+impl RawToken {
+    /// The token decoded; `None` when a fault made it unreadable as a JWS.
+    fn decode(&self) -> Option<IssuedToken> {
+        let (header, claims) = jwt::decode_unverified(&self.compact)?;
+        Some(IssuedToken {
+            at: self.at,
+            tenant: self.tenant.clone(),
+            client_id: self.client_id.clone(),
+            kind: self.kind.to_owned(),
+            endpoint: self.endpoint.to_owned(),
+            header,
+            claims,
+        })
+    }
+}
+
+/// A token in the log: as sent, or decoded already because its claims were too large to
+/// keep and were replaced by a note of their size.
+#[derive(Debug)]
+enum KeptToken {
+    Compact(RawToken),
+    Decoded(IssuedToken),
+}
+
 /// The logged requests and the number the next one gets, under one lock: recording takes
 /// it once.
 #[derive(Debug, Default)]
@@ -82,18 +121,24 @@ struct Requests {
 #[derive(Debug)]
 pub struct RequestLog {
     requests: Mutex<Requests>,
-    tokens: Mutex<VecDeque<IssuedToken>>,
+    tokens: Mutex<VecDeque<KeptToken>>,
     request_entries: usize,
     token_entries: usize,
     value_bytes: usize,
     claims_bytes: usize,
 }
 
-fn push<T>(q: &mut VecDeque<T>, item: T, capacity: usize) {
-    while q.len() >= capacity {
-        q.pop_front();
-    }
+/// Appends `item`, and hands back the oldest entry when the queue was full, for the caller
+/// to drop after releasing its lock.
+#[must_use]
+fn push<T>(q: &mut VecDeque<T>, item: T, capacity: usize) -> Option<T> {
+    let evicted = if q.len() >= capacity.max(1) {
+        q.pop_front()
+    } else {
+        None
+    };
     q.push_back(item);
+    evicted
 }
 
 /// Whether `name` is a secret parameter, however it is cased.
@@ -148,21 +193,44 @@ impl RequestLog {
     }
 
     pub(crate) fn record(&self, mut entry: LoggedRequest) {
-        let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        requests.next += 1;
-        entry.id = requests.next;
-        push(&mut requests.entries, entry, self.request_entries);
+        let evicted = {
+            let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+            requests.next += 1;
+            entry.id = requests.next;
+            push(&mut requests.entries, entry, self.request_entries)
+        };
+        // Freeing the oldest entry's strings is done outside the lock other requests wait on.
+        drop(evicted);
     }
 
     /// Records a token; claims larger than the entry size are replaced by a note of their
-    /// size.
-    pub(crate) fn record_token(&self, mut token: IssuedToken) {
-        let size = token.claims.to_string().len();
-        if size > self.claims_bytes {
-            token.claims = serde_json::json!({ "_omitted": format!("{size} bytes of claims") });
-        }
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        push(&mut tokens, token, self.token_entries);
+    /// size, so an entry never holds more than that.
+    pub(crate) fn record_token(&self, token: RawToken) {
+        // base64url carries 3 bytes in 4 characters: never less than the claims' length.
+        let at_most = token
+            .compact
+            .split('.')
+            .nth(1)
+            .map_or(0, |claims| claims.len().div_ceil(4) * 3);
+        let kept = if at_most <= self.claims_bytes {
+            KeptToken::Compact(token)
+        } else {
+            let Some(mut decoded) = token.decode() else {
+                return;
+            };
+            let size = decoded.claims.to_string().len();
+            if size > self.claims_bytes {
+                decoded.claims =
+                    serde_json::json!({ "_omitted": format!("{size} bytes of claims") });
+            }
+            KeptToken::Decoded(decoded)
+        };
+        let evicted = push(
+            &mut self.tokens.lock().unwrap_or_else(|e| e.into_inner()),
+            kept,
+            self.token_entries,
+        );
+        drop(evicted);
     }
 
     /// Every logged request, oldest first.
@@ -176,13 +244,17 @@ impl RequestLog {
             .collect()
     }
 
-    /// Every issued token, oldest first.
+    /// Every issued token, oldest first (a token a fault made unreadable as a JWS is left
+    /// out).
     pub fn tokens(&self) -> Vec<IssuedToken> {
         self.tokens
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .cloned()
+            .filter_map(|kept| match kept {
+                KeptToken::Compact(raw) => raw.decode(),
+                KeptToken::Decoded(token) => Some(token.clone()),
+            })
             .collect()
     }
 
@@ -230,22 +302,37 @@ mod tests {
     fn both_logs_keep_their_last_entries_and_large_claims_are_omitted() {
         let log = RequestLog::new(&Limits {
             token_log_entries: 2,
-            log_claims_bytes: 20,
+            log_claims_bytes: 40,
             ..Limits::default()
         });
+        let b64 = crate::tokens::b64::url;
         for i in 0..3 {
-            log.record_token(IssuedToken {
+            let claims = serde_json::json!({ "sub": "x".repeat(i as usize * 20) });
+            log.record_token(RawToken {
                 at: i,
                 tenant: "t".into(),
                 client_id: "c".into(),
-                kind: "id_token".into(),
-                endpoint: "token".into(),
-                header: Value::Null,
-                claims: serde_json::json!({ "sub": "x".repeat(i as usize * 20) }),
+                kind: "id_token",
+                endpoint: "token",
+                compact: format!(
+                    "{}.{}.c2ln",
+                    b64(br#"{"alg":"RS256"}"#),
+                    b64(claims.to_string().as_bytes())
+                ),
             });
         }
         let tokens = log.tokens();
         assert_eq!(tokens.iter().map(|t| t.at).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            tokens[0].claims["sub"],
+            "x".repeat(20),
+            "30 bytes of claims are kept"
+        );
+        assert_eq!(tokens[0].header["alg"], "RS256");
         assert_eq!(tokens[1].claims["_omitted"], "50 bytes of claims");
+        assert!(
+            matches!(log.tokens.lock().unwrap()[1], KeptToken::Decoded(_)),
+            "an entry never holds more claims than log_claims_bytes"
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -549,13 +549,16 @@ impl Server {
         if let Some(b) = &self.public_base {
             return b.clone();
         }
-        let get = |name: &str| {
+        // Names made once: looking a header up by a string parses the name on every request.
+        const FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+        const FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+        let get = |name: &HeaderName| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(|v| v.split(',').next().unwrap_or(v).trim().to_owned())
         };
-        match (get("x-forwarded-host"), get("x-forwarded-proto")) {
+        match (get(&FORWARDED_HOST), get(&FORWARDED_PROTO)) {
             (Some(host), proto) if is_host(&host) => {
                 let proto = proto
                     .filter(|p| p == "http" || p == "https")

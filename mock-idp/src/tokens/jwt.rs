@@ -18,9 +18,9 @@ pub fn header(key: &SigningKey) -> Map<String, Value> {
 
 /// `base64url(header) "." base64url(claims)`.
 pub fn signing_input(header: &Map<String, Value>, claims: &Map<String, Value>) -> String {
-    let h = Value::Object(header.clone()).to_string();
-    let c = Value::Object(claims.clone()).to_string();
-    format!("{}.{}", b64::url(h.as_bytes()), b64::url(c.as_bytes()))
+    // Serialized in place: wrapping them in a `Value` first would clone every claim.
+    let json = |map: &Map<String, Value>| serde_json::to_vec(map).unwrap_or_default();
+    format!("{}.{}", b64::url(&json(header)), b64::url(&json(claims)))
 }
 
 /// Signs `claims` with `key` under `header`.

@@ -9,7 +9,7 @@ use crate::faults::{Fault, KEY_ROTATION_GRACE_SECS, MintAt};
 use crate::model::client::TokenFormat;
 use crate::model::tenant::Flavour;
 use crate::model::types::ClientId;
-use crate::server::request_log::IssuedToken;
+use crate::server::request_log::RawToken;
 use crate::server::state::{AuthContext, ClaimTarget};
 use crate::tokens::b64;
 use crate::tokens::claims;
@@ -438,18 +438,15 @@ fn sign(
     Ok(format!("{input}.{}", b64::url(&sig)))
 }
 
-fn record(req: &TenantRequest, client: &ClientId, kind: &str, at: MintAt, token: &str) {
-    if let Some((header, claims)) = jwt::decode_unverified(token) {
-        req.server.log.record_token(IssuedToken {
-            at: req.now(),
-            tenant: req.tenant.name.clone(),
-            client_id: client.to_string(),
-            kind: kind.into(),
-            endpoint: at.endpoint_name().into(),
-            header,
-            claims,
-        });
-    }
+fn record(req: &TenantRequest, client: &ClientId, kind: &'static str, at: MintAt, token: &str) {
+    req.server.log.record_token(RawToken {
+        at: req.now(),
+        tenant: req.tenant.name.clone(),
+        client_id: client.to_string(),
+        kind,
+        endpoint: at.endpoint_name(),
+        compact: token.to_owned(),
+    });
 }
 
 /// Mints an ID token for `auth`.

@@ -1,5 +1,5 @@
-//! CPU time of a process from `/proc/<pid>/stat`, and the server's CPU per request at each
-//! endpoint: N requests of one kind, the server's CPU time read before and after.
+//! CPU time of a process from `/proc`, and the server's CPU per request at each endpoint: N
+//! requests of one kind, the server's CPU time read before and after.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,6 +21,23 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     Some((ticks(11)? + ticks(12)?) / TICKS_PER_SECOND)
 }
 
+/// Nanoseconds on a CPU of every thread of process `pid`, from each thread's
+/// `/proc/<pid>/task/<tid>/schedstat`, with the threads read (sorted); `None` when it cannot
+/// be read.
+fn thread_nanos(pid: u32) -> Option<(u64, Vec<u32>)> {
+    let mut total = 0u64;
+    let mut threads = Vec::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let entry = entry.ok()?;
+        let tid: u32 = entry.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(entry.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+        threads.push(tid);
+    }
+    threads.sort_unstable();
+    Some((total, threads))
+}
+
 /// The CPU a process spends while something runs.
 #[derive(Debug, Clone, Copy)]
 pub struct CpuMeter {
@@ -36,23 +53,36 @@ impl CpuMeter {
         Self::of(std::process::id())
     }
 
-    /// Reads the CPU seconds now; `start.per(end, n)` gives microseconds per item.
+    /// Reads the CPU time now; `start.per(end, n)` gives microseconds per item.
     pub fn read(self) -> Option<CpuReading> {
-        cpu_seconds(self.pid).map(|seconds| CpuReading { seconds })
+        cpu_seconds(self.pid).map(|seconds| CpuReading {
+            seconds,
+            threads: thread_nanos(self.pid),
+        })
     }
 }
 
-/// One reading of a process's CPU seconds.
-#[derive(Debug, Clone, Copy)]
+/// One reading of a process's CPU time: in clock ticks for the whole process, and in
+/// nanoseconds per thread.
+#[derive(Debug, Clone)]
 pub struct CpuReading {
     seconds: f64,
+    threads: Option<(u64, Vec<u32>)>,
 }
 
 impl CpuReading {
-    /// Microseconds of CPU per item between this reading and `later`.
+    /// Microseconds of CPU per item between this reading and `later`: from the threads'
+    /// nanoseconds when the same threads lived at both readings (a thread that ended
+    /// between them took its time along), else from the process's clock ticks (10 ms each).
     pub fn per(self, later: Option<CpuReading>, items: usize) -> Option<f64> {
         let later = later?;
-        Some((later.seconds - self.seconds) * 1e6 / items.max(1) as f64)
+        let items = items.max(1) as f64;
+        match (self.threads, later.threads) {
+            (Some((before, a)), Some((after, b))) if a == b => {
+                Some(after.saturating_sub(before) as f64 / 1e3 / items)
+            }
+            _ => Some((later.seconds - self.seconds) * 1e6 / items),
+        }
     }
 }
 
@@ -162,5 +192,23 @@ mod tests {
         let us = start.per(meter.read(), 1).unwrap();
         assert!(us >= 10_000.0, "60 ms of spinning read as {us} µs");
         assert!(cpu_seconds(u32::MAX).is_none());
+    }
+
+    #[test]
+    fn thread_nanoseconds_count_only_while_the_same_threads_live() {
+        let reading = |seconds, nanos, threads: &[u32]| CpuReading {
+            seconds,
+            threads: Some((nanos, threads.to_vec())),
+        };
+        let before = reading(1.0, 1_000, &[7, 8]);
+        assert_eq!(
+            before.clone().per(Some(reading(1.01, 9_000, &[7, 8])), 2),
+            Some(4.0)
+        );
+        // Thread 8 ended and took its time along: the clock ticks answer instead.
+        assert_eq!(
+            before.per(Some(reading(1.01, 5_000, &[7, 9])), 2),
+            Some((1.01 - 1.0) * 1e6 / 2.0)
+        );
     }
 }
