@@ -36,6 +36,8 @@ mod process;
 
 #[path = "bench/cpu.rs"]
 mod cpu;
+#[path = "bench/floor.rs"]
+mod floor;
 #[path = "bench/flow.rs"]
 mod flow;
 #[path = "bench/report.rs"]
@@ -43,8 +45,8 @@ mod report;
 #[path = "bench/startup.rs"]
 mod startup;
 
-use cpu::{CpuMeter, endpoint_costs};
-use flow::{ClientAuth, FlowClient, FlowPlan, run};
+use cpu::{CpuMeter, discovery_cost, endpoint_costs};
+use flow::{Batch, ClientAuth, FlowClient, FlowPlan, run};
 use report::{Figures, Report, signing_rate};
 use startup::{BENCH_CONFIG, Launch, Started, cold_starts, start};
 
@@ -112,6 +114,12 @@ struct Args {
     /// Exit non-zero when a target is missed (errors always make the exit non-zero).
     #[arg(long)]
     strict: bool,
+    /// Internal: serve as the floor on this port (the bench starts itself so).
+    #[arg(long, hide = true, requires = "floor_body")]
+    floor_serve: Option<u16>,
+    /// Internal: the discovery document the floor answers with.
+    #[arg(long, hide = true)]
+    floor_body: Option<PathBuf>,
 }
 
 // One thread drives every client task: the load generator shares the machine's cores with
@@ -119,7 +127,17 @@ struct Args {
 // other workers than the flows themselves cost.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    match run_bench(Args::parse()).await {
+    let args = Args::parse();
+    if let (Some(port), Some(body)) = (args.floor_serve, &args.floor_body) {
+        return match floor::serve(port, body).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("idp-bench: floor: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    match run_bench(args).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("idp-bench: error: {e:#}");
@@ -192,13 +210,29 @@ async fn measure_all(args: &Args, dir: &Path) -> anyhow::Result<Report> {
     drop(idp);
     println!("    {sig_rate:.0} signatures/s");
 
-    let mut report = Report::new(sig_rate, args.concurrency.clone());
-    for target in targets {
-        let figures = measure(args, &target, dir).await?;
+    let mut providers = Vec::new();
+    for target in &targets {
+        providers.push(prepare(args, target, dir).await?);
+    }
+    for &c in &args.concurrency {
+        interleaved_flows(args, &mut providers, c).await;
+    }
+    let mut report = Report::new(sig_rate, cores(), args.concurrency.clone());
+    if args.requests > 0 {
+        let floor = start_floor(&providers[0], dir).await?;
+        report.floor_discovery_us = interleaved_requests(args, &mut providers, &floor).await?;
+    }
+    for p in providers {
+        let mut figures = p.figures;
+        figures.after_load_rss_kb = p.started.as_ref().and_then(Started::rss_kb);
         report.errors += figures.errors;
         report.columns.push(figures);
     }
     Ok(report)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// mock-idp (started, or the provider at `--url`), then the peer when `--peer-start` names
@@ -251,8 +285,17 @@ fn targets(args: &Args, dir: &Path) -> anyhow::Result<Vec<Target>> {
     Ok(targets)
 }
 
-/// Every figure of one provider.
-async fn measure(args: &Args, target: &Target, dir: &Path) -> anyhow::Result<Figures> {
+/// A provider ready for the load: its long-lived instance, the meter on its process and
+/// the flow plan against it.
+struct Provider {
+    figures: Figures,
+    started: Option<Started>,
+    server: Option<CpuMeter>,
+    plan: Arc<FlowPlan>,
+}
+
+/// Cold starts, then the long-lived instance every later figure is measured against.
+async fn prepare(args: &Args, target: &Target, dir: &Path) -> anyhow::Result<Provider> {
     let mut figures = Figures::new(&target.name);
     let log = dir.join(format!("{}.stderr", target.name.replace('/', "_")));
     if let (Some(launch), false) = (&target.launch, args.no_startup) {
@@ -268,8 +311,6 @@ async fn measure(args: &Args, target: &Target, dir: &Path) -> anyhow::Result<Fig
             figures.add_startup(config, &runs);
         }
     }
-
-    // The long-lived instance the flows run against.
     let started: Option<Started> = match &target.launch {
         Some(launch) => Some(start(launch, &log)?),
         None => None,
@@ -296,48 +337,198 @@ async fn measure(args: &Args, target: &Target, dir: &Path) -> anyhow::Result<Fig
     plan.ready(Duration::from_secs(20))
         .await
         .with_context(|| format!("{} answers discovery but no flow succeeds", target.name))?;
+    Ok(Provider {
+        figures,
+        started,
+        server,
+        plan,
+    })
+}
+
+/// `total` split into `rounds` nearly equal parts.
+fn slices(total: usize, rounds: usize) -> impl Iterator<Item = usize> {
+    let rounds = rounds.clamp(1, total.max(1));
+    (0..rounds).map(move |r| total / rounds + usize::from(r < total % rounds))
+}
+
+/// `--flows` flows at concurrency `c` against every provider, in `--rounds` slices taken in
+/// turn (mock-idp, peer, mock-idp, …): a machine that gets busier during the run slows both
+/// alike, instead of whichever happened to run last.
+async fn interleaved_flows(args: &Args, providers: &mut [Provider], c: usize) {
+    let rounds = slices(args.flows, args.rounds).count();
     println!(
-        "\n[3] {}: authorization-code flows against {issuer}, {} per concurrency",
-        target.name, args.flows
+        "\n[3] authorization-code flows at C={c}: {} in {rounds} rounds, the providers in turn",
+        args.flows
     );
     let bench = CpuMeter::this_process();
-    for &c in &args.concurrency {
+    for p in providers.iter() {
         // Warm up: open the pooled connections and fault in the code paths.
-        let p = plan.clone();
+        let plan = p.plan.clone();
         let _ = run((4 * c).max(50), c, move |i| {
-            let p = p.clone();
-            async move { p.flow(i).await }
+            let plan = plan.clone();
+            async move { plan.flow(i).await }
         })
         .await;
-        let (server_before, bench_before) = (server.and_then(CpuMeter::read), bench.read());
-        let p = plan.clone();
-        let batch = run(args.flows, c, move |i| {
-            let p = p.clone();
-            async move { p.flow(i).await }
-        })
-        .await;
-        let n = batch.results.len() + batch.errors;
-        let server_us = server_before.and_then(|b| b.per(server.and_then(CpuMeter::read), n));
-        let client_us = bench_before.and_then(|b| b.per(bench.read(), n));
-        figures.add_flows(c, &batch, server_us, client_us);
     }
-    if args.requests > 0 {
-        let c = args.concurrency[0];
-        println!(
-            "\n[4] {}: server CPU per request, {} rounds of {} requests per endpoint at C={c}",
-            target.name, args.rounds, args.requests
-        );
-        let fresh = Arc::new(plan.with_new_connections()?);
-        for _ in 0..args.rounds.max(1) {
-            for cost in endpoint_costs(&fresh, server, args.requests, c).await {
-                figures.add_endpoint(&cost);
-            }
+    let mut tallies: Vec<FlowTally> = providers.iter().map(|_| FlowTally::default()).collect();
+    for (round, count) in slices(args.flows, args.rounds).enumerate() {
+        for (p, tally) in providers.iter().zip(&mut tallies) {
+            let (server_before, bench_before) = (p.server.and_then(CpuMeter::read), bench.read());
+            let plan = p.plan.clone();
+            let batch = run(count, c, move |i| {
+                let plan = plan.clone();
+                async move { plan.flow(i).await }
+            })
+            .await;
+            let n = batch.results.len() + batch.errors;
+            let server_us = server_before.and_then(|b| b.per(p.server.and_then(CpuMeter::read), 1));
+            let bench_us = bench_before.and_then(|b| b.per(bench.read(), 1));
+            println!(
+                "    round {} of {rounds}, {}: {count} flows, {:.0} flows/s",
+                round + 1,
+                p.figures.name(),
+                batch.rate()
+            );
+            tally.add(batch, n, server_us, bench_us);
         }
     }
-    if let Some(s) = &started
-        && let Some(kb) = s.rss_kb()
-    {
-        figures.after_load_rss_kb = Some(kb);
+    for (p, tally) in providers.iter_mut().zip(tallies) {
+        let (server_us, bench_us) = (
+            tally.per_flow(tally.server_us),
+            tally.per_flow(tally.bench_us),
+        );
+        print!("    all rounds, {}:", p.figures.name());
+        p.figures.add_flows(c, &tally.batch, server_us, bench_us);
     }
-    Ok(figures)
+}
+
+/// The flows of one provider at one concurrency, summed over the rounds; CPU in µs, `None`
+/// once any round could not be read.
+struct FlowTally {
+    batch: Batch<()>,
+    flows: usize,
+    server_us: Option<f64>,
+    bench_us: Option<f64>,
+}
+
+impl Default for FlowTally {
+    fn default() -> Self {
+        Self {
+            batch: Batch::empty(0),
+            flows: 0,
+            server_us: Some(0.0),
+            bench_us: Some(0.0),
+        }
+    }
+}
+
+impl FlowTally {
+    fn add(
+        &mut self,
+        batch: Batch<()>,
+        flows: usize,
+        server_us: Option<f64>,
+        bench_us: Option<f64>,
+    ) {
+        self.batch.absorb(batch);
+        self.flows += flows;
+        self.server_us = self.server_us.zip(server_us).map(|(a, b)| a + b);
+        self.bench_us = self.bench_us.zip(bench_us).map(|(a, b)| a + b);
+    }
+
+    fn per_flow(&self, total_us: Option<f64>) -> Option<f64> {
+        total_us.map(|us| us / self.flows.max(1) as f64)
+    }
+}
+
+/// The floor (`bench/floor.rs`), answering with the first provider's discovery document.
+async fn start_floor(first: &Provider, dir: &Path) -> anyhow::Result<Provider> {
+    let body = first
+        .plan
+        .http
+        .get(&first.plan.discovery)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let body_file = dir.join("floor-discovery.json");
+    std::fs::write(&body_file, &body)?;
+    let launch = Launch {
+        program: std::env::current_exe()?.display().to_string(),
+        args: vec![
+            "--floor-serve".into(),
+            "{port}".into(),
+            "--floor-body".into(),
+            body_file.display().to_string(),
+        ],
+        issuer_path: String::new(),
+    };
+    let started = start(&launch, &dir.join("floor.stderr"))?;
+    let plan = FlowPlan::discover(&started.issuer, first.plan.client.clone()).await?;
+    Ok(Provider {
+        figures: Figures::new("floor"),
+        server: Some(CpuMeter::of(started.pid())),
+        started: Some(started),
+        plan: Arc::new(plan),
+    })
+}
+
+/// `--rounds` rounds of `--requests` requests per endpoint, each round against every
+/// provider in turn and then discovery against the floor; the least of each provider's
+/// rounds is reported. Returns the floor's least CPU per discovery request.
+async fn interleaved_requests(
+    args: &Args,
+    providers: &mut [Provider],
+    floor: &Provider,
+) -> anyhow::Result<Option<f64>> {
+    let c = args.concurrency[0];
+    println!(
+        "\n[4] server CPU per request, {} rounds of {} requests per endpoint at C={c}, the providers in turn",
+        args.rounds, args.requests
+    );
+    let fresh: Vec<Arc<FlowPlan>> = providers
+        .iter()
+        .map(|p| p.plan.with_new_connections().map(Arc::new))
+        .collect::<anyhow::Result<_>>()?;
+    let mut floor_readings = Vec::new();
+    for round in 0..args.rounds.max(1) {
+        for (p, plan) in providers.iter_mut().zip(&fresh) {
+            println!("    {}, round {}", p.figures.name(), round + 1);
+            for cost in endpoint_costs(plan, p.server, args.requests, c).await {
+                p.figures.add_endpoint(&cost);
+            }
+        }
+        println!("    floor, round {}", round + 1);
+        let cost = discovery_cost(&floor.plan, floor.server, args.requests, c).await;
+        if cost.errors > 0 {
+            bail!(
+                "the floor failed {} discovery request(s): {:?}",
+                cost.errors,
+                cost.samples
+            );
+        }
+        println!(
+            "    discovery  {:7.0} requests/s  server CPU {:.1} µs per request",
+            cost.rate,
+            cost.server_us.unwrap_or(f64::NAN)
+        );
+        floor_readings.push(cost.server_us);
+    }
+    // The least of the rounds, as for the providers; none if any round could not be read.
+    let readings: Option<Vec<f64>> = floor_readings.into_iter().collect();
+    Ok(readings.and_then(|r| r.into_iter().reduce(f64::min)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slices;
+
+    #[test]
+    fn flows_split_into_rounds_keep_their_total() {
+        assert_eq!(slices(10, 3).collect::<Vec<_>>(), [4, 3, 3]);
+        assert_eq!(slices(3000, 3).collect::<Vec<_>>(), [1000, 1000, 1000]);
+        // More rounds than flows: one flow per round, no empty round.
+        assert_eq!(slices(2, 5).collect::<Vec<_>>(), [1, 1]);
+        assert_eq!(slices(7, 0).collect::<Vec<_>>(), [7]);
+    }
 }

@@ -128,6 +128,22 @@ where
     (batch, us)
 }
 
+/// `count` discovery requests at `concurrency`, and the server's CPU per request.
+pub async fn discovery_cost(
+    plan: &Arc<FlowPlan>,
+    server: Option<CpuMeter>,
+    count: usize,
+    concurrency: usize,
+) -> EndpointCost {
+    let p = plan.clone();
+    let (batch, us) = metered(server, count, concurrency, move |_| {
+        let p = p.clone();
+        async move { p.fetch_discovery().await }
+    })
+    .await;
+    EndpointCost::of("discovery", &batch, us)
+}
+
 /// Measures discovery, authorize, token and userinfo one after another, `count` requests
 /// each at `concurrency`: the codes of the authorize requests are redeemed by the token
 /// requests, whose access tokens the userinfo requests present.
@@ -137,14 +153,7 @@ pub async fn endpoint_costs(
     count: usize,
     concurrency: usize,
 ) -> Vec<EndpointCost> {
-    let mut costs = Vec::new();
-    let p = plan.clone();
-    let (batch, us) = metered(server, count, concurrency, move |_| {
-        let p = p.clone();
-        async move { p.fetch_discovery().await }
-    })
-    .await;
-    costs.push(EndpointCost::of("discovery", &batch, us));
+    let mut costs = vec![discovery_cost(plan, server, count, concurrency).await];
 
     let p = plan.clone();
     let (batch, us) = metered(server, count, concurrency, move |i| {

@@ -312,6 +312,29 @@ pub struct Batch<R> {
 }
 
 impl<R> Batch<R> {
+    /// A batch of nothing yet, with room for `capacity` results.
+    pub fn empty(capacity: usize) -> Self {
+        Self {
+            results: Vec::with_capacity(capacity),
+            errors: 0,
+            samples: Vec::new(),
+            latencies: Vec::with_capacity(capacity),
+            wall: Duration::ZERO,
+        }
+    }
+
+    /// Takes in `other`, run after this one: its results, errors, first error messages and
+    /// latencies (kept sorted), and its wall time added to this one's.
+    pub fn absorb(&mut self, other: Batch<R>) {
+        self.results.extend(other.results);
+        self.errors += other.errors;
+        let room = 5usize.saturating_sub(self.samples.len());
+        self.samples.extend(other.samples.into_iter().take(room));
+        self.latencies.extend(other.latencies);
+        self.latencies.sort_unstable();
+        self.wall += other.wall;
+    }
+
     /// Successes per second.
     pub fn rate(&self) -> f64 {
         self.results.len() as f64 / self.wall.as_secs_f64()
@@ -342,13 +365,7 @@ where
         .map(|_| {
             let (next, job) = (next.clone(), job.clone());
             tokio::spawn(async move {
-                let mut mine = Batch {
-                    results: Vec::new(),
-                    errors: 0,
-                    samples: Vec::new(),
-                    latencies: Vec::new(),
-                    wall: Duration::ZERO,
-                };
+                let mut mine = Batch::empty(0);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count {
@@ -372,30 +389,18 @@ where
             })
         })
         .collect();
-    let mut all = Batch {
-        results: Vec::with_capacity(count),
-        errors: 0,
-        samples: Vec::new(),
-        latencies: Vec::with_capacity(count),
-        wall: Duration::ZERO,
-    };
+    let mut all = Batch::empty(count);
     for t in tasks {
         match t.await {
-            Ok(mine) => {
-                all.results.extend(mine.results);
-                all.errors += mine.errors;
-                all.latencies.extend(mine.latencies);
-                let room = 5usize.saturating_sub(all.samples.len());
-                all.samples.extend(mine.samples.into_iter().take(room));
-            }
+            Ok(mine) => all.absorb(mine),
             Err(e) => {
                 all.errors += 1;
                 all.samples.push(format!("client task failed: {e}"));
             }
         }
     }
+    // The tasks ran side by side: the batch took as long as the slowest, not their sum.
     all.wall = start.elapsed();
-    all.latencies.sort_unstable();
     all
 }
 

@@ -201,3 +201,26 @@ async fn an_issuer_at_the_root_that_redirects_with_307_is_benchmarked() {
     assert_eq!(idp.calls(mock_idp::Endpoint::Token).len(), 1);
     server.abort();
 }
+
+#[test]
+fn batches_run_in_turn_add_up_their_results_wall_time_and_latencies() {
+    let batch = |ms: &[u64], errors: usize, wall_ms: u64| Batch {
+        results: vec![(); ms.len()],
+        errors,
+        samples: (0..errors).map(|i| format!("e{i}")).collect(),
+        latencies: ms.iter().map(|&m| Duration::from_millis(m)).collect(),
+        wall: Duration::from_millis(wall_ms),
+    };
+    let mut all = Batch::empty(0);
+    all.absorb(batch(&[5, 9], 4, 100));
+    all.absorb(batch(&[1, 7], 3, 300));
+    assert_eq!(all.results.len(), 4);
+    assert_eq!(all.errors, 7);
+    // Five messages at most, the first batch's first.
+    assert_eq!(all.samples, ["e0", "e1", "e2", "e3", "e0"]);
+    assert_eq!(all.wall, Duration::from_millis(400));
+    assert_eq!(all.rate(), 10.0);
+    // Sorted again after the merge, so percentiles read the union.
+    assert_eq!(all.percentile(50.0), 5.0);
+    assert_eq!(all.percentile(100.0), 9.0);
+}

@@ -107,6 +107,10 @@ impl Figures {
         }
     }
 
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Records cold starts: (milliseconds, idle VmRSS kB) per run.
     pub fn add_startup(&mut self, config: &str, runs: &[(f64, u64)]) {
         let mut times: Vec<f64> = runs.iter().map(|r| r.0).collect();
@@ -143,7 +147,7 @@ impl Figures {
             client_us,
         };
         println!(
-            "    C={concurrency:<3} {:7.0} flows/s  p50 {:6.2} ms  p99 {:6.2} ms  max {:6.2} ms  errors {}  server CPU/flow {}  bench CPU/flow {}",
+            " C={concurrency:<3} {:7.0} flows/s  p50 {:6.2} ms  p99 {:6.2} ms  max {:6.2} ms  errors {}  server CPU/flow {}  bench CPU/flow {}",
             f.rate,
             f.p50,
             f.p99,
@@ -212,18 +216,23 @@ struct Row {
 /// Every provider's figures, in the order measured (mock-idp first).
 pub struct Report {
     sig_rate: f64,
+    cores: usize,
     concurrency: Vec<usize>,
     pub columns: Vec<Figures>,
     pub errors: usize,
+    /// The floor's least server CPU per discovery request (`bench/floor.rs`), µs.
+    pub floor_discovery_us: Option<f64>,
 }
 
 impl Report {
-    pub fn new(sig_rate: f64, concurrency: Vec<usize>) -> Self {
+    pub fn new(sig_rate: f64, cores: usize, concurrency: Vec<usize>) -> Self {
         Self {
             sig_rate,
+            cores,
             concurrency,
             columns: Vec::new(),
             errors: 0,
+            floor_discovery_us: None,
         }
     }
 
@@ -252,6 +261,13 @@ impl Report {
         rows.push(Row {
             what: "RS256 signatures/s, 1 core".into(),
             values: vec![format!("{sig:.0}")],
+            target: String::new(),
+            pass: None,
+        });
+        // One RS256 signature per flow (the ID token): no server signs faster than this.
+        rows.push(Row {
+            what: format!("flows/s if {} cores only signed", self.cores),
+            values: vec![format!("{:.0}", self.cores as f64 * sig)],
             target: String::new(),
             pass: None,
         });
@@ -303,6 +319,19 @@ impl Report {
                     .and_then(|x| x.client_us)
                     .map(|us| format!("{us:.0} µs"))
             }));
+            // What the CPU of a flow allows when the load generator shares the cores: the
+            // most flows/s this machine could give, however the work were scheduled.
+            let cores = self.cores as f64;
+            rows.push(row(
+                format!("flows/s ceiling, {cores:.0} cores ÷ (server + bench CPU per flow), C={c}"),
+                &|f| {
+                    let x = f.flows_at(c)?;
+                    Some(format!(
+                        "{:.0}",
+                        cores * 1e6 / (x.server_us? + x.client_us?)
+                    ))
+                },
+            ));
             if let Some(o) = ours_c {
                 let ratio = o.rate / sig;
                 rows.push(Row {
@@ -312,6 +341,14 @@ impl Report {
                     pass: Some(ratio >= TARGET_RATIO),
                 });
                 if let Some(p) = peer.and_then(|p| p.flows_at(c)).filter(|p| p.rate > 0.0) {
+                    rows.push(Row {
+                        what: format!(
+                            "flows/s that {TARGET_FLOWS_OVER_PEER:.0}× the peer needs, C={c}"
+                        ),
+                        values: vec![format!("{:.0}", TARGET_FLOWS_OVER_PEER * p.rate)],
+                        target: String::new(),
+                        pass: None,
+                    });
                     let times = o.rate / p.rate;
                     rows.push(Row {
                         what: format!("flows/s, mock-idp ÷ peer, C={c}"),
@@ -338,6 +375,23 @@ impl Report {
                 target: format!("≤ {TARGET_DISCOVERY_CPU_OVER_PEER:.2}"),
                 pass: Some(share <= TARGET_DISCOVERY_CPU_OVER_PEER),
             });
+        }
+        if let Some(floor) = self.floor_discovery_us {
+            rows.push(Row {
+                what: "server CPU per discovery, the floor (a minimal server)".into(),
+                values: vec![format!("{floor:.1} µs")],
+                target: String::new(),
+                pass: None,
+            });
+            // Below the floor no server answers: a target under it is out of reach this run.
+            if let Some(p) = peer.and_then(|p| p.endpoint("discovery")) {
+                rows.push(Row {
+                    what: "server CPU per discovery, the floor ÷ peer".into(),
+                    values: vec![format!("{:.2}", floor / p)],
+                    target: String::new(),
+                    pass: None,
+                });
+            }
         }
         rows.push(row("RSS after the load".into(), &|f| {
             f.after_load_rss_kb
@@ -398,5 +452,73 @@ impl Report {
             };
             line(&r.what, &r.values, &r.target, result);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(name: &str, flows_per_s: usize, server_us: f64, discovery_us: f64) -> Figures {
+        let mut f = Figures::new(name);
+        let mut batch = Batch::empty(flows_per_s);
+        batch.results = vec![(); flows_per_s];
+        batch.latencies = vec![Duration::from_millis(3); flows_per_s];
+        batch.wall = Duration::from_secs(1);
+        f.add_flows(8, &batch, Some(server_us), Some(100.0));
+        f.add_endpoint(&EndpointCost {
+            endpoint: "discovery",
+            errors: 0,
+            rate: 1.0,
+            server_us: Some(discovery_us),
+            samples: Vec::new(),
+        });
+        f
+    }
+
+    fn value(rows: &[Row], what: &str) -> (Vec<String>, Option<bool>) {
+        let row = rows
+            .iter()
+            .find(|r| r.what == what)
+            .unwrap_or_else(|| panic!("no row {what:?}"));
+        (row.values.clone(), row.pass)
+    }
+
+    #[test]
+    fn the_summary_shows_the_ceiling_what_the_peer_asks_and_the_floor() {
+        let mut report = Report::new(2000.0, 2, vec![8]);
+        report.columns.push(provider("mock-idp", 2400, 700.0, 12.0));
+        report.columns.push(provider("peer", 700, 1500.0, 30.0));
+        report.floor_discovery_us = Some(8.0);
+        let rows = report.rows();
+        assert_eq!(value(&rows, "flows/s if 2 cores only signed").0, ["4000"]);
+        // 2 cores × 1 s ÷ (700 + 100 µs) and ÷ (1500 + 100 µs).
+        let ceiling = "flows/s ceiling, 2 cores ÷ (server + bench CPU per flow), C=8";
+        assert_eq!(value(&rows, ceiling).0, ["2500", "1250"]);
+        assert_eq!(
+            value(&rows, "flows/s that 4× the peer needs, C=8").0,
+            ["2800"]
+        );
+        assert_eq!(
+            value(&rows, "flows/s, mock-idp ÷ peer, C=8"),
+            (vec!["3.43×".to_owned()], Some(false))
+        );
+        assert_eq!(
+            value(&rows, "server CPU per discovery, mock-idp ÷ peer"),
+            (vec!["0.40".to_owned()], Some(false))
+        );
+        assert_eq!(
+            value(
+                &rows,
+                "server CPU per discovery, the floor (a minimal server)"
+            )
+            .0,
+            ["8.0 µs"]
+        );
+        assert_eq!(
+            value(&rows, "server CPU per discovery, the floor ÷ peer").0,
+            ["0.27"]
+        );
+        assert_eq!(report.missed(), 2);
     }
 }
