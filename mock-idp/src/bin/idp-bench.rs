@@ -7,10 +7,13 @@
 //! 2. cold start (exec → first 200 from discovery) and idle resident memory;
 //! 3. authorization-code flows per second (authorize with PKCE S256 → redirect with a code
 //!    → token), latency percentiles, and the server's CPU per flow from its own
-//!    `/proc/<pid>/stat`;
-//! 4. the server's CPU per request at discovery, authorize, token and userinfo;
+//!    `/proc/<pid>/stat`, with the most flows/s that CPU allows on this machine;
+//! 4. the server's CPU per request at discovery, authorize, token and userinfo, and the
+//!    floor: what a minimal server costs per discovery request (`bench/floor.rs`);
 //!
-//! and prints them side by side against the targets in `docs/bench.md`.
+//! and prints them side by side against the targets in `docs/bench.md`. Steps 3 and 4 run
+//! in rounds that the providers take in turn, so a machine that gets busier during the run
+//! weighs on both alike.
 //!
 //! ```text
 //! cargo build --release -p mock-idp
@@ -98,8 +101,10 @@ struct Args {
     /// Requests per endpoint for the server's CPU per request (0: skip).
     #[arg(long, default_value_t = 2000)]
     requests: usize,
-    /// Rounds of those requests; the least CPU per request of the rounds is reported, since
-    /// other processes on the machine only ever add to it.
+    /// Rounds, each taken by the providers in turn: the flows of each concurrency are split
+    /// into this many slices, and the requests per endpoint are run this many times (the
+    /// least CPU per request of the rounds is reported, since other processes on the
+    /// machine only ever add to it).
     #[arg(long, default_value_t = 3)]
     rounds: usize,
     /// Seconds to sign for when measuring the raw signing rate.
