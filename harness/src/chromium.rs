@@ -51,9 +51,9 @@ pub enum ChromiumError {
         source: std::io::Error,
     },
     /// chromedriver started but never said which port it listens on.
-    #[error("expected chromedriver to announce its port, found exit status {status}\n{log}")]
+    #[error("expected chromedriver to announce its port, found {status}\n{log}")]
     NoPort {
-        /// Its exit status, if it exited.
+        /// How it ended (`exit status: 1`), or that it still ran.
         status: String,
         /// The end of its log.
         log: String,
@@ -107,6 +107,9 @@ fn on_path(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The exit status of a chromedriver that announced no port within 15 s and still ran.
+const STILL_RUNNING: &str = "none (still running after 15 s)";
+
 /// A chromedriver process and the temporary folder holding its log and browser profiles.
 #[derive(Debug)]
 pub struct Chromedriver {
@@ -119,6 +122,24 @@ pub struct Chromedriver {
 impl Chromedriver {
     /// Starts chromedriver; sessions it opens run `programs.chromium`.
     pub fn start(programs: &Programs) -> Result<Self, ChromiumError> {
+        // chromedriver 156 sometimes picks a port that is taken on IPv4 ("bind() failed:
+        // Address already in use", then "listen on IPv4 failed") and exits before announcing
+        // any; a new start picks another port.
+        let mut attempts = 1;
+        loop {
+            match Self::start_once(programs) {
+                Err(ChromiumError::NoPort { status, .. })
+                    if status != STILL_RUNNING && attempts < 3 =>
+                {
+                    tracing::debug!(%status, "chromedriver exited before announcing a port; starting it again");
+                    attempts += 1;
+                }
+                started => return started,
+            }
+        }
+    }
+
+    fn start_once(programs: &Programs) -> Result<Self, ChromiumError> {
         let root = fresh_dir();
         let _ = std::fs::create_dir_all(&root);
         let mut child = Command::new(&programs.chromedriver)
@@ -164,7 +185,7 @@ impl Chromedriver {
             Err(_) => {
                 let status = driver.child.try_wait().ok().flatten();
                 return Err(ChromiumError::NoPort {
-                    status: format!("{status:?}"),
+                    status: status.map_or_else(|| STILL_RUNNING.to_owned(), |s| s.to_string()),
                     log: driver.log(),
                 });
             }
@@ -275,6 +296,56 @@ mod tests {
             Some(45093)
         );
         assert_eq!(announced_port("Only local connections are allowed."), None);
+    }
+
+    /// A stand-in chromedriver that fails to bind on its first `failures` starts, then
+    /// announces port 9; each start appends a line to `starts`.
+    fn flaky_driver(dir: &std::path::Path, failures: usize) -> Programs {
+        use std::os::unix::fs::PermissionsExt;
+        let script = dir.join("chromedriver");
+        let starts = dir.join("starts");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho start >> {starts}\nif [ $(wc -l < {starts}) -le {failures} ]; then\n  echo '[SEVERE]: bind() failed: Address already in use (98)'\n  exit 1\nfi\necho 'ChromeDriver was started successfully on port 9.'\nexec sleep 30\n",
+                starts = starts.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Programs {
+            chromium: dir.join("chromium"),
+            chromedriver: script,
+        }
+    }
+
+    fn starts(dir: &std::path::Path) -> usize {
+        std::fs::read_to_string(dir.join("starts"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    }
+
+    #[test]
+    fn a_chromedriver_that_exits_before_announcing_a_port_is_started_again() {
+        let dir = fresh_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let driver =
+            Chromedriver::start(&flaky_driver(&dir, 2)).expect("the third start announces");
+        assert_eq!(driver.port, 9);
+        assert_eq!(starts(&dir), 3);
+        drop(driver);
+
+        // Three exits in a row: the error names the exit status, after three starts.
+        let again = dir.join("again");
+        std::fs::create_dir_all(&again).unwrap();
+        let err = Chromedriver::start(&flaky_driver(&again, 5)).unwrap_err();
+        assert!(
+            matches!(&err, ChromiumError::NoPort { status, .. } if status.contains("exit status: 1")),
+            "{err}"
+        );
+        assert_eq!(starts(&again), 3);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
