@@ -248,6 +248,21 @@ async fn an_idle_connection_is_closed_no_sooner_than_the_idle_timeout() {
 }
 
 #[tokio::test]
+async fn a_kept_alive_connection_waits_for_its_next_request_no_longer_than_the_head_timeout() {
+    // docs/limits.md: after an answer the head timer runs again, so the 300 ms head timeout
+    // ends the wait for a next request long before the 60 s idle timeout.
+    let (addr, _server) = start(app(), limits(300, 60_000, 16)).await;
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    let answer = ask_healthz(&mut kept).await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(
+        closed_by_server(&mut kept, Duration::from_secs(5))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
 async fn a_connection_that_keeps_moving_bytes_outlives_the_idle_timeout() {
     let (addr, _server) = start(app(), limits(60_000, 400, 16)).await;
     let mut busy = TcpStream::connect(addr).await.unwrap();
