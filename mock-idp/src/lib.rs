@@ -106,7 +106,7 @@ pub use server::admin::AdminError;
 pub use server::clock::{Clock, ClockStatus};
 pub use server::request_log::{IssuedToken, LoggedRequest};
 pub use server::state::{ClaimOverride, ClaimTarget};
-pub use tokens::jwks::{Alg, KeyError, SigningKey};
+pub use tokens::jwks::{Alg, KeyError, SigningKey, warm_random_generator};
 pub use tokens::jwt::{decode_unverified, half_hash};
 
 use server::routing;
@@ -375,7 +375,6 @@ impl MockIdpBuilder {
             task.abort();
             return Err(e.into());
         }
-        tokens::jwks::warm_rng();
         Ok(MockIdp {
             server,
             addr,

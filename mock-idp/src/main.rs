@@ -127,6 +127,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    mock_idp::warm_random_generator();
     println!("mock-idp listening on {}", idp.url());
     match &config_path {
         Some(p) => println!("configuration: {}", p.display()),

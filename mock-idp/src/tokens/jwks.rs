@@ -169,7 +169,7 @@ fn thumbprint(members: &[(&str, &str)]) -> String {
 ///
 /// Why: AWS-LC seeds its random generator from CPU-jitter entropy on first use, which costs
 /// about 40 ms of CPU. Generating the start-up keys without it keeps that off the start-up
-/// path; [`warm_rng`] pays it on a background thread instead.
+/// path; [`warm_random_generator`] pays it on a background thread instead.
 fn from_os_entropy(alg: Alg) -> Option<Inner> {
     use std::io::Read;
     if alg == Alg::RS256 {
@@ -205,8 +205,11 @@ fn from_os_entropy(alg: Alg) -> Option<Inner> {
 
 /// Seeds AWS-LC's random generator once per process on a background thread, so the ~40 ms
 /// of CPU-jitter entropy collection it does on first use falls neither on start-up nor on
-/// the first request.
-pub(crate) fn warm_rng() {
+/// the first request. For a long-running server (the `mock-idp` binary calls it once it
+/// listens). A process that ends soon after starting a [`crate::MockIdp`], such as a test,
+/// should not: with this thread started by every `MockIdp`, a doctest process that exited
+/// right after starting one was killed by a signal about once in 25 runs under load.
+pub fn warm_random_generator() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = std::thread::Builder::new()
